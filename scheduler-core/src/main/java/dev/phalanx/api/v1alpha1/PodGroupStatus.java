@@ -1,0 +1,31 @@
+package dev.phalanx.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PodGroupStatus {
+    /** Pending, Admitted, Scheduled, Running, Succeeded or Failed. */
+    private String phase;
+    private Integer scheduled;
+    private Integer running;
+    private List<Condition> conditions = new ArrayList<>();
+    /** Where the gang runs: topology key to domain value, for the levels the gang named. */
+    private Map<String, String> placement = new LinkedHashMap<>();
+
+    public String getPhase() { return phase; }
+    public void setPhase(String phase) { this.phase = phase; }
+    public Integer getScheduled() { return scheduled; }
+    public void setScheduled(Integer scheduled) { this.scheduled = scheduled; }
+    public Integer getRunning() { return running; }
+    public void setRunning(Integer running) { this.running = running; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+    public Map<String, String> getPlacement() { return placement; }
+    public void setPlacement(Map<String, String> placement) { this.placement = placement; }
+}

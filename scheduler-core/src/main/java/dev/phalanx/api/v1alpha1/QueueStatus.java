@@ -1,0 +1,30 @@
+package dev.phalanx.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class QueueStatus {
+    private Map<String, String> fairShare = new LinkedHashMap<>();
+    private Map<String, String> allocated = new LinkedHashMap<>();
+    private Map<String, String> requested = new LinkedHashMap<>();
+    /** PodGroups of this queue by phase. */
+    private Map<String, Integer> podGroups = new LinkedHashMap<>();
+    private List<Condition> conditions = new ArrayList<>();
+
+    public Map<String, String> getFairShare() { return fairShare; }
+    public void setFairShare(Map<String, String> fairShare) { this.fairShare = fairShare; }
+    public Map<String, String> getAllocated() { return allocated; }
+    public void setAllocated(Map<String, String> allocated) { this.allocated = allocated; }
+    public Map<String, String> getRequested() { return requested; }
+    public void setRequested(Map<String, String> requested) { this.requested = requested; }
+    public Map<String, Integer> getPodGroups() { return podGroups; }
+    public void setPodGroups(Map<String, Integer> podGroups) { this.podGroups = podGroups; }
+    public List<Condition> getConditions() { return conditions; }
+    public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+}

@@ -1,0 +1,20 @@
+package dev.phalanx.core.cycle;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The decisions of one cycle, in the order they were taken, and the fair shares they were taken
+ * under. Same snapshot, config and seed, same result (invariant 5).
+ */
+public record CycleResult(long at, FairShares fairShares, List<GangDecision> decisions,
+                          Map<String, Map<String, Double>> allocatedAfter) {
+    public CycleResult {
+        decisions = List.copyOf(decisions);
+        allocatedAfter = Map.copyOf(allocatedAfter);
+    }
+
+    public List<GangDecision> placed() {
+        return decisions.stream().filter(d -> d.outcome() == GangDecision.Outcome.PLACED).toList();
+    }
+}

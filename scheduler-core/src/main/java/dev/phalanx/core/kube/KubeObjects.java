@@ -1,0 +1,228 @@
+package dev.phalanx.core.kube;
+
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.PodGroupSpec;
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.api.v1alpha1.QueueResource;
+import dev.phalanx.api.v1alpha1.QueueSpec;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.NamespaceInfo;
+import dev.phalanx.core.model.NodeInfo;
+import dev.phalanx.core.model.PodGroupInfo;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.Resources;
+import dev.phalanx.core.model.Taint;
+import dev.phalanx.core.model.Toleration;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+
+/**
+ * Kubernetes objects to the domain model, shared by the live cache and the simulator so both see the
+ * same cluster. Anything malformed becomes an {@code invalidReason} on the object, never an exception.
+ */
+public final class KubeObjects {
+    private KubeObjects() {
+    }
+
+    public static NodeInfo node(Node n) {
+        ObjectMeta md = n.getMetadata();
+        Map<String, Quantity> alloc = n.getStatus() == null ? null
+                : n.getStatus().getAllocatable() != null ? n.getStatus().getAllocatable() : n.getStatus().getCapacity();
+        Resources allocatable;
+        try {
+            allocatable = Resources.fromQuantities(alloc);
+        } catch (RuntimeException e) {
+            allocatable = Resources.NONE; // a node whose capacity does not parse offers nothing
+        }
+        List<Taint> taints = new ArrayList<>();
+        boolean unschedulable = false;
+        if (n.getSpec() != null) {
+            unschedulable = Boolean.TRUE.equals(n.getSpec().getUnschedulable());
+            if (n.getSpec().getTaints() != null) {
+                n.getSpec().getTaints().forEach(t -> taints.add(new Taint(t.getKey(), t.getValue(), t.getEffect())));
+            }
+        }
+        return new NodeInfo(md.getName(), labels(md), allocatable, taints, unschedulable);
+    }
+
+    public static NamespaceInfo namespace(Namespace ns) {
+        return new NamespaceInfo(ns.getMetadata().getName(), labels(ns.getMetadata()));
+    }
+
+    /**
+     * A pod as the scheduler sees it. {@code priorityOf} resolves a PriorityClass name (0 when unknown);
+     * {@code createdAt} is supplied by the caller (creation time live, submit time in simulation).
+     */
+    public static PodInfo pod(Pod pod, ToIntFunction<String> priorityOf, long createdAt) {
+        ObjectMeta md = pod.getMetadata();
+        Map<String, String> labels = labels(md);
+        Map<String, String> annotations = md.getAnnotations() == null ? Map.of() : md.getAnnotations();
+        var spec = pod.getSpec();
+        String invalid = null;
+        Resources requests = Resources.NONE;
+        try {
+            requests = requests(spec.getContainers(), spec.getInitContainers());
+        } catch (IllegalArgumentException e) {
+            invalid = "a container's resource request does not parse: " + e.getMessage();
+        }
+        int fraction = 0;
+        String fractionText = annotations.get(Keys.GPU_FRACTION_ANNOTATION);
+        if (fractionText != null) {
+            try {
+                double f = Double.parseDouble(fractionText.trim());
+                if (!(f > 0 && f < 1)) {
+                    throw new NumberFormatException();
+                }
+                fraction = (int) Math.round(f * 1000);
+                Map<String, Long> m = new LinkedHashMap<>(requests.asMilliMap());
+                m.put(Keys.GPU, (long) fraction);
+                requests = Resources.ofMilli(m);
+            } catch (NumberFormatException e) {
+                invalid = "annotation " + Keys.GPU_FRACTION_ANNOTATION + " must be a number between 0 and 1 (e.g. \"0.5\"), got \""
+                        + fractionText + "\"";
+            }
+        }
+        String phaseText = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        PodPhase phase = "Succeeded".equals(phaseText) ? PodPhase.SUCCEEDED
+                : "Failed".equals(phaseText) ? PodPhase.FAILED
+                : spec.getNodeName() != null && !spec.getNodeName().isEmpty() ? PodPhase.BOUND : PodPhase.PENDING;
+        List<Integer> devices = new ArrayList<>();
+        String devText = annotations.get(Keys.GPU_DEVICES_ANNOTATION);
+        if (devText != null && !devText.isBlank()) {
+            try {
+                for (String d : devText.split(",")) {
+                    devices.add(Integer.parseInt(d.trim()));
+                }
+            } catch (NumberFormatException e) {
+                devices.clear(); // recomputed from what is free on the node
+            }
+        }
+        List<Toleration> tolerations = new ArrayList<>();
+        if (spec.getTolerations() != null) {
+            spec.getTolerations().forEach(t -> tolerations.add(
+                    new Toleration(t.getKey(), t.getOperator() == null ? "Equal" : t.getOperator(), t.getValue(), t.getEffect())));
+        }
+        int priority = spec.getPriority() != null ? spec.getPriority()
+                : spec.getPriorityClassName() == null ? 0 : priorityOf.applyAsInt(spec.getPriorityClassName());
+        String scheduler = spec.getSchedulerName() == null ? "default-scheduler" : spec.getSchedulerName();
+        return new PodInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
+                labels.get(Keys.POD_GROUP_LABEL), labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
+                spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations,
+                spec.getPriorityClassName(), priority, createdAt, phase, phase == PodPhase.PENDING ? null : spec.getNodeName(),
+                devices, invalid);
+    }
+
+    /** What a pod asks for: its containers' requests (limits where a request is missing), at least any init container's. */
+    static Resources requests(List<Container> containers, List<Container> initContainers) {
+        Resources sum = Resources.NONE;
+        for (Container c : containers == null ? List.<Container>of() : containers) {
+            sum = sum.add(containerRequest(c));
+        }
+        for (Container c : initContainers == null ? List.<Container>of() : initContainers) {
+            sum = sum.max(containerRequest(c));
+        }
+        return sum;
+    }
+
+    private static Resources containerRequest(Container c) {
+        if (c.getResources() == null) {
+            return Resources.NONE;
+        }
+        Map<String, Quantity> merged = new LinkedHashMap<>();
+        if (c.getResources().getLimits() != null) {
+            merged.putAll(c.getResources().getLimits());
+        }
+        if (c.getResources().getRequests() != null) {
+            merged.putAll(c.getResources().getRequests());
+        }
+        Map<String, Long> milli = new LinkedHashMap<>();
+        merged.forEach((k, q) -> {
+            try {
+                milli.put(k, Resources.toMilli(q));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName());
+            }
+        });
+        return Resources.ofMilli(milli);
+    }
+
+    public static PodGroupInfo podGroup(PodGroup pg, long createdAt) {
+        ObjectMeta md = pg.getMetadata();
+        PodGroupSpec spec = pg.getSpec() == null ? new PodGroupSpec() : pg.getSpec();
+        String invalid = null;
+        int minMember = spec.getMinMember() == null ? 0 : spec.getMinMember();
+        if (spec.getMinMember() == null) {
+            invalid = "spec.minMember is missing; set it to the number of pods that must start together";
+        } else if (minMember < 1) {
+            invalid = "spec.minMember must be at least 1, got " + minMember;
+        }
+        String required = spec.getTopology() == null ? null : spec.getTopology().getRequired();
+        String preferred = spec.getTopology() == null ? null : spec.getTopology().getPreferred();
+        return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
+                minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred), createdAt, invalid);
+    }
+
+    public static QueueInfo queue(Queue q, long createdAt) {
+        QueueSpec spec = q.getSpec() == null ? new QueueSpec() : q.getSpec();
+        Map<String, QueueInfo.Share> shares = new LinkedHashMap<>();
+        String invalid = null;
+        if (spec.getResources() != null) {
+            for (Map.Entry<String, QueueResource> e : spec.getResources().entrySet()) {
+                QueueResource r = e.getValue() == null ? new QueueResource() : e.getValue();
+                try {
+                    long quota = r.getQuota() == null ? 0 : Resources.toMilli(r.getQuota());
+                    long limit = r.getLimit() == null ? QueueInfo.NO_LIMIT : Resources.toMilli(r.getLimit());
+                    if (limit == -1000) {
+                        limit = QueueInfo.NO_LIMIT;
+                    }
+                    double weight = r.getOverQuotaWeight() == null ? 1.0 : r.getOverQuotaWeight();
+                    if (quota < 0) {
+                        invalid = e.getKey() + " quota must be >= 0, got " + r.getQuota();
+                    } else if (limit != QueueInfo.NO_LIMIT && limit < quota) {
+                        invalid = e.getKey() + " limit " + r.getLimit() + " is below its quota " + r.getQuota()
+                                + "; use -1 for no limit";
+                    } else if (weight < 0 || Double.isNaN(weight)) {
+                        invalid = e.getKey() + " overQuotaWeight must be >= 0, got " + weight;
+                    }
+                    shares.put(e.getKey(), new QueueInfo.Share(quota, weight, limit));
+                } catch (RuntimeException ex) {
+                    invalid = e.getKey() + ": quota and limit must be quantities such as 16 or 64Gi ("
+                            + ex.getMessage() + ")";
+                }
+            }
+        }
+        long preempt = 0, reclaim = 0;
+        try {
+            preempt = spec.getPreemptMinRuntime() == null ? 0 : Durations.parseMillis(spec.getPreemptMinRuntime());
+            reclaim = spec.getReclaimMinRuntime() == null ? 0 : Durations.parseMillis(spec.getReclaimMinRuntime());
+        } catch (IllegalArgumentException e) {
+            invalid = e.getMessage();
+        }
+        String parent = blankToNull(spec.getParent());
+        if (parent != null && parent.equals(q.getMetadata().getName())) {
+            invalid = "a queue cannot be its own parent";
+        }
+        return new QueueInfo(q.getMetadata().getName(), parent, spec.getPriority() == null ? 0 : spec.getPriority(),
+                spec.getNamespaceSelector(), shares, preempt, reclaim, createdAt, invalid);
+    }
+
+    public static Map<String, String> labels(ObjectMeta md) {
+        return md.getLabels() == null ? Map.of() : md.getLabels();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

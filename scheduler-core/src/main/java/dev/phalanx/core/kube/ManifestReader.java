@@ -1,0 +1,180 @@
+package dev.phalanx.core.kube;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.Queue;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Reads ordinary Kubernetes YAML (multi-document, or {@code kind: List} as {@code kubectl get -o yaml}
+ * prints it) into {@link Manifests}. Anything it cannot read stops it with a message naming the file
+ * and the object; objects that are merely invalid are read and judged later, on the object.
+ */
+public final class ManifestReader {
+    public static final List<String> KINDS = List.of("Namespace", "Node", "Queue", "PodGroup", "Pod", "PriorityClass");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Manifests out = Manifests.empty();
+    private final Set<String> seen = new HashSet<>();
+
+    /** Reads files, and every *.yaml / *.yml / *.json file under directories, in name order. */
+    public ManifestReader readPaths(List<Path> paths) {
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> walk = Files.walk(p)) {
+                    for (Path f : walk.filter(Files::isRegularFile).filter(ManifestReader::isManifest).sorted().toList()) {
+                        readFile(f);
+                    }
+                } catch (IOException e) {
+                    throw new ManifestException(p + ": cannot list directory: " + e.getMessage(), e);
+                }
+            } else if (Files.isRegularFile(p)) {
+                readFile(p);
+            } else {
+                throw new ManifestException(p + ": no such file or directory");
+            }
+        }
+        return this;
+    }
+
+    private static boolean isManifest(Path f) {
+        String n = f.getFileName().toString();
+        return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
+    }
+
+    private void readFile(Path f) {
+        try (Reader r = Files.newBufferedReader(f)) {
+            read(r, f.toString());
+        } catch (IOException e) {
+            throw new ManifestException(f + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    public ManifestReader read(InputStream in, String source) {
+        return read(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8), source);
+    }
+
+    public ManifestReader read(String yaml, String source) {
+        return read(new StringReader(yaml), source);
+    }
+
+    public ManifestReader read(Reader reader, String source) {
+        int doc = 0;
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(reader)) {
+            while (it.hasNext()) {
+                doc++;
+                JsonNode node;
+                try {
+                    node = it.next();
+                } catch (RuntimeException e) {
+                    throw new ManifestException(source + ": document " + doc + " is not valid YAML: " + rootMessage(e), e);
+                }
+                if (node == null || node.isNull() || node.isMissingNode() || (node.isObject() && node.isEmpty())) {
+                    continue;
+                }
+                add(node, source, "document " + doc);
+            }
+        } catch (IOException e) {
+            throw new ManifestException(source + ": " + (doc == 0 ? "" : "document " + (doc + 1) + " ") + "is not valid YAML: "
+                    + rootMessage(e), e);
+        } catch (RuntimeException e) {
+            if (e instanceof ManifestException) {
+                throw e;
+            }
+            throw new ManifestException(source + ": document " + (doc + 1) + " is not valid YAML: " + rootMessage(e), e);
+        }
+        return this;
+    }
+
+    private void add(JsonNode node, String source, String where) {
+        if (!node.isObject()) {
+            throw new ManifestException(source + ": " + where + " is not a Kubernetes object (expected a mapping with kind)");
+        }
+        String kind = node.path("kind").asText("");
+        String name = node.path("metadata").path("name").asText("");
+        String ns = node.path("metadata").path("namespace").asText("");
+        String label = kind.isEmpty() ? where : kind + " " + (ns.isEmpty() ? "" : ns + "/") + (name.isEmpty() ? "(no name)" : name);
+        if (kind.isEmpty()) {
+            throw new ManifestException(source + ": " + where + " has no kind");
+        }
+        if (kind.equals("List") || kind.endsWith("List") && node.has("items")) {
+            int i = 0;
+            for (JsonNode item : node.path("items")) {
+                add(item, source, where + " item " + (++i));
+            }
+            return;
+        }
+        if (!KINDS.contains(kind)) {
+            throw new ManifestException(source + ": " + label + ": kind " + kind + " is not understood here; "
+                    + "the simulator reads " + String.join(", ", KINDS));
+        }
+        if (name.isEmpty()) {
+            throw new ManifestException(source + ": " + where + " (" + kind + ") has no metadata.name");
+        }
+        if (!seen.add(kind + "/" + (ns.isEmpty() && namespaced(kind) ? "default" : ns) + "/" + name)) {
+            throw new ManifestException(source + ": " + label + " is defined twice");
+        }
+        try {
+            switch (kind) {
+                case "Node" -> out.nodes().add(sourced(node, Node.class, source));
+                case "Namespace" -> out.namespaces().add(sourced(node, Namespace.class, source));
+                case "Queue" -> out.queues().add(sourced(node, Queue.class, source));
+                case "PodGroup" -> out.podGroups().add(sourced(node, PodGroup.class, source));
+                case "Pod" -> out.pods().add(sourced(node, Pod.class, source));
+                case "PriorityClass" -> out.priorityClasses().add(sourced(node, PriorityClass.class, source));
+                default -> throw new IllegalStateException(kind);
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new ManifestException(source + ": " + label + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static boolean namespaced(String kind) {
+        return kind.equals("Pod") || kind.equals("PodGroup");
+    }
+
+    private static <T extends HasMetadata> Manifests.Sourced<T> sourced(JsonNode node, Class<T> type, String source)
+            throws JsonProcessingException {
+        T obj = YAML.treeToValue(node, type);
+        if (namespaced(obj.getKind() == null ? type.getSimpleName() : obj.getKind()) && obj.getMetadata().getNamespace() == null) {
+            obj.getMetadata().setNamespace("default");
+        }
+        return new Manifests.Sourced<>(obj, source);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        int cut = m.indexOf("\n at [Source");
+        return (cut > 0 ? m.substring(0, cut) : m).replace('\n', ' ').trim();
+    }
+
+    public Manifests manifests() {
+        return out;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.phalanx.core.model;
+
+import java.util.List;
+
+/**
+ * A gang: the members of one PodGroup, or a single pod without one ({@code implicit}).
+ * {@code invalidReason} is set when the gang cannot be scheduled as declared; it is then never placed.
+ */
+public record Gang(String namespace, String name, boolean implicit, String queue, int minMember, int priority,
+                   String topologyRequired, String topologyPreferred, long createdAt, List<PodInfo> members,
+                   String invalidReason) {
+    public Gang {
+        members = List.copyOf(members);
+    }
+
+    public String key() {
+        return namespace + "/" + name;
+    }
+
+    public List<PodInfo> pending() {
+        return members.stream().filter(PodInfo::isPending).toList();
+    }
+
+    public List<PodInfo> bound() {
+        return members.stream().filter(p -> p.phase().holdsResources()).toList();
+    }
+
+    public long finishedCount() {
+        return members.stream().filter(p -> p.phase() == PodPhase.SUCCEEDED || p.phase() == PodPhase.FAILED).count();
+    }
+
+    /** Members still needed, beyond those bound, before the gang counts as started. */
+    public int missingToStart() {
+        return Math.max(0, minMember - bound().size());
+    }
+
+    /** The same gang seen through only some of its members (e.g. the ones about to be placed). */
+    public Gang withMembers(List<PodInfo> subset) {
+        return new Gang(namespace, name, implicit, queue, minMember, priority, topologyRequired, topologyPreferred,
+                createdAt, subset, invalidReason);
+    }
+
+    public boolean isValid() {
+        return invalidReason == null;
+    }
+
+    /** Everything the pending members ask for. */
+    public Resources pendingRequest() {
+        Resources r = Resources.NONE;
+        for (PodInfo p : pending()) {
+            r = r.add(p.requests());
+        }
+        return r;
+    }
+
+    public GangPhase phase() {
+        int bound = bound().size();
+        long finished = finishedCount();
+        if (!members.isEmpty() && finished == members.size() && members.size() >= minMember) {
+            return members.stream().anyMatch(p -> p.phase() == PodPhase.FAILED) ? GangPhase.FAILED : GangPhase.SUCCEEDED;
+        }
+        return bound > 0 && bound + finished >= minMember ? GangPhase.RUNNING : GangPhase.PENDING;
+    }
+}

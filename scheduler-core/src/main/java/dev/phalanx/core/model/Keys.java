@@ -1,0 +1,31 @@
+package dev.phalanx.core.model;
+
+/** Label keys, annotation names, resource names and defaults: one place for every name Phalanx reads or writes. */
+public final class Keys {
+    public static final String SCHEDULER_NAME = "phalanx-scheduler";
+    public static final String POD_GROUP_LABEL = "scheduling.phalanx.dev/pod-group";
+    /** On a pod without a PodGroup: its queue. On a Namespace: the default queue of everything in it. */
+    public static final String QUEUE_LABEL = "scheduling.phalanx.dev/queue";
+    public static final String DEFAULT_QUEUE = "default";
+    public static final String GPU_FRACTION_ANNOTATION = "scheduling.phalanx.dev/gpu-fraction";
+    /** Written on a bound pod: the GPU device indexes on its node that it was given. */
+    public static final String GPU_DEVICES_ANNOTATION = "scheduling.phalanx.dev/gpu-devices";
+
+    public static final String GPU = "nvidia.com/gpu";
+    public static final String CPU = "cpu";
+    public static final String MEMORY = "memory";
+    public static final String PODS = "pods";
+
+    public static final String CLIQUE_LABEL = "nvidia.com/gpu.clique";
+    public static final String RACK_LABEL = "topology.kubernetes.io/rack";
+    public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
+    public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+    /** Simulation: when an object is created, as a duration since the start. */
+    public static final String SIM_SUBMIT_AT = "sim.phalanx.dev/submit-at";
+    /** Simulation: how long a pod runs once bound. */
+    public static final String SIM_RUN_FOR = "sim.phalanx.dev/run-for";
+
+    private Keys() {
+    }
+}

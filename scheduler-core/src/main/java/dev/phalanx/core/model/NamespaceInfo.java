@@ -1,0 +1,13 @@
+package dev.phalanx.core.model;
+
+import java.util.Map;
+
+public record NamespaceInfo(String name, Map<String, String> labels) {
+    public NamespaceInfo {
+        labels = Map.copyOf(labels);
+    }
+
+    public String defaultQueue() {
+        return labels.getOrDefault(Keys.QUEUE_LABEL, Keys.DEFAULT_QUEUE);
+    }
+}

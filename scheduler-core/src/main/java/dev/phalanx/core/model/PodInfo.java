@@ -1,0 +1,46 @@
+package dev.phalanx.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One pod. {@code requests} already counts a fractional GPU as thousandths of {@code nvidia.com/gpu};
+ * {@code gpuFractionMilli} is non-zero only for such a pod, which shares one device with others.
+ * {@code gpuDevices} holds the device indexes given to a bound pod.
+ */
+public record PodInfo(String namespace, String name, String podGroup, String queueLabel, String schedulerName,
+                      Resources requests, int gpuFractionMilli, Map<String, String> nodeSelector,
+                      List<Toleration> tolerations, String priorityClassName, int priority, long createdAt,
+                      PodPhase phase, String nodeName, List<Integer> gpuDevices, String invalidReason) {
+    public PodInfo {
+        nodeSelector = Map.copyOf(nodeSelector);
+        tolerations = List.copyOf(tolerations);
+        gpuDevices = List.copyOf(gpuDevices);
+    }
+
+    public String key() {
+        return namespace + "/" + name;
+    }
+
+    public boolean isPending() {
+        return phase == PodPhase.PENDING;
+    }
+
+    /** Whole GPU devices this pod needs (0 for a fractional pod). */
+    public int wholeGpus() {
+        return gpuFractionMilli > 0 ? 0 : (int) ((requests.milli(Keys.GPU) + 999) / 1000);
+    }
+
+    public PodInfo bound(String node, List<Integer> devices) {
+        return new PodInfo(namespace, name, podGroup, queueLabel, schedulerName, requests, gpuFractionMilli,
+                nodeSelector, tolerations, priorityClassName, priority, createdAt, PodPhase.BOUND, node, devices,
+                invalidReason);
+    }
+
+    public PodInfo withPhase(PodPhase newPhase) {
+        boolean keepNode = newPhase != PodPhase.PENDING;
+        return new PodInfo(namespace, name, podGroup, queueLabel, schedulerName, requests, gpuFractionMilli,
+                nodeSelector, tolerations, priorityClassName, priority, createdAt, newPhase,
+                keepNode ? nodeName : null, keepNode ? gpuDevices : List.of(), invalidReason);
+    }
+}

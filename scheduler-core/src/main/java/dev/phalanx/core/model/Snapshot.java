@@ -1,0 +1,31 @@
+package dev.phalanx.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one scheduling cycle reads, frozen at {@code now} (epoch milliseconds live, simulated
+ * milliseconds in a simulation). Every step of the cycle is a pure function of a snapshot.
+ * {@code pods} are all pods holding node resources or waiting for this scheduler; {@code gangs} group
+ * the ones this scheduler places.
+ */
+public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues,
+                       Map<String, NamespaceInfo> namespaces, List<PodInfo> pods, List<Gang> gangs,
+                       List<Problem> problems) {
+    public Snapshot {
+        nodes = List.copyOf(nodes);
+        queues = Map.copyOf(queues);
+        namespaces = Map.copyOf(namespaces);
+        pods = List.copyOf(pods);
+        gangs = List.copyOf(gangs);
+        problems = List.copyOf(problems);
+    }
+
+    public Resources totalAllocatable() {
+        Resources r = Resources.NONE;
+        for (NodeInfo n : nodes) {
+            r = r.add(n.allocatable());
+        }
+        return r;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.phalanx.core.model;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the immutable {@link Snapshot} from declared objects: validates the queue tree, groups this
+ * scheduler's pods into gangs, resolves each gang's queue and priority, and records every object that
+ * cannot be honoured as a {@link Problem} (invariant 7: reported on the object, never fatal).
+ * Live and simulated clusters both go through here, so both see the same gangs.
+ */
+public final class SnapshotAssembler {
+    private final String schedulerName;
+
+    public SnapshotAssembler(String schedulerName) {
+        this.schedulerName = schedulerName;
+    }
+
+    public Snapshot assemble(long now, List<NodeInfo> nodes, List<PodInfo> pods, List<PodGroupInfo> podGroups,
+                             Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
+                             Map<String, Integer> priorityClasses) {
+        QueueTree tree = QueueTree.build(queues);
+        List<Problem> problems = new ArrayList<>(tree.problems());
+
+        Map<String, List<PodInfo>> membersByGroup = new TreeMap<>();
+        List<Gang> gangs = new ArrayList<>();
+        List<PodInfo> relevant = new ArrayList<>();
+        for (PodInfo p : pods) {
+            boolean ours = schedulerName.equals(p.schedulerName());
+            if (p.phase().holdsResources() || ours) {
+                relevant.add(p);
+            }
+            if (!ours) {
+                continue;
+            }
+            if (p.podGroup() != null) {
+                membersByGroup.computeIfAbsent(p.namespace() + "/" + p.podGroup(), k -> new ArrayList<>()).add(p);
+            } else {
+                gangs.add(singleton(p, tree, namespaces));
+            }
+        }
+        Map<String, PodGroupInfo> groupsByKey = new LinkedHashMap<>();
+        podGroups.stream().sorted(Comparator.comparing(PodGroupInfo::key)).forEach(g -> groupsByKey.put(g.key(), g));
+        for (PodGroupInfo g : groupsByKey.values()) {
+            List<PodInfo> members = membersByGroup.getOrDefault(g.key(), List.of());
+            members.sort(Comparator.comparing(PodInfo::name));
+            String queue = g.queue() != null ? g.queue() : defaultQueue(g.namespace(), namespaces);
+            String reason = g.invalidReason();
+            if (reason == null) {
+                reason = queueProblem(queue, g.namespace(), tree, namespaces);
+            }
+            if (reason == null) {
+                reason = members.stream().map(PodInfo::invalidReason).filter(r -> r != null).findFirst().orElse(null);
+            }
+            int priority = g.priorityClassName() == null ? 0 : priorityClasses.getOrDefault(g.priorityClassName(), 0);
+            if (reason == null && g.priorityClassName() != null && !priorityClasses.containsKey(g.priorityClassName())) {
+                reason = "PriorityClass " + g.priorityClassName() + " does not exist";
+            }
+            gangs.add(new Gang(g.namespace(), g.name(), false, queue, g.minMember(), priority, g.topologyRequired(),
+                    g.topologyPreferred(), g.createdAt(), members, reason));
+        }
+        // pods naming a PodGroup that does not exist wait, each reported
+        for (Map.Entry<String, List<PodInfo>> e : membersByGroup.entrySet()) {
+            if (!groupsByKey.containsKey(e.getKey())) {
+                PodInfo first = e.getValue().get(0);
+                String reason = "PodGroup " + e.getKey() + " does not exist";
+                gangs.add(new Gang(first.namespace(), first.podGroup(), false, null, e.getValue().size(), 0, null, null,
+                        first.createdAt(), e.getValue(), reason));
+            }
+        }
+        for (Gang g : gangs) {
+            if (g.invalidReason() != null) {
+                problems.add(new Problem(g.implicit() ? "Pod" : "PodGroup", g.namespace(), g.name(), g.invalidReason()));
+            }
+        }
+        gangs.sort(Comparator.comparing(Gang::key));
+        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems);
+    }
+
+    private Gang singleton(PodInfo p, QueueTree tree, Map<String, NamespaceInfo> namespaces) {
+        String queue = p.queueLabel() != null ? p.queueLabel() : defaultQueue(p.namespace(), namespaces);
+        String reason = p.invalidReason() != null ? p.invalidReason() : queueProblem(queue, p.namespace(), tree, namespaces);
+        return new Gang(p.namespace(), p.name(), true, queue, 1, p.priority(), null, null, p.createdAt(), List.of(p), reason);
+    }
+
+    private static String defaultQueue(String namespace, Map<String, NamespaceInfo> namespaces) {
+        NamespaceInfo ns = namespaces.get(namespace);
+        return ns == null ? Keys.DEFAULT_QUEUE : ns.defaultQueue();
+    }
+
+    /** Why a gang in {@code namespace} may not use {@code queue}, or null when it may. */
+    static String queueProblem(String queue, String namespace, QueueTree tree, Map<String, NamespaceInfo> namespaces) {
+        QueueInfo q = tree.get(queue);
+        if (q == null) {
+            return "queue " + queue + " does not exist";
+        }
+        if (q.invalidReason() != null) {
+            return "queue " + queue + " is invalid: " + q.invalidReason();
+        }
+        if (!tree.isLeaf(queue)) {
+            return "queue " + queue + " has child queues; only leaf queues take work";
+        }
+        NamespaceInfo ns = namespaces.get(namespace);
+        Map<String, String> labels = ns == null ? Map.of() : ns.labels();
+        if (!LabelSelectors.matches(q.namespaceSelector(), labels)) {
+            return "namespace " + namespace + " may not use queue " + queue + " (its namespaceSelector does not match)";
+        }
+        return null;
+    }
+}

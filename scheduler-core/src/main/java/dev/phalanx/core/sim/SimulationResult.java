@@ -1,0 +1,37 @@
+package dev.phalanx.core.sim;
+
+import dev.phalanx.core.model.Problem;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a simulation did, in simulated seconds since its start (null where something did not happen).
+ * Field names follow the JSON that {@code phalanx simulate --output json} prints.
+ */
+public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGroupRecord> podGroups,
+                               List<QueueRecord> queues, List<Problem> problems, List<Sample> timeline) {
+
+    public record Summary(double simulatedSeconds, double gpuAllocationRatio, int podsBound, int podGroupsScheduled,
+                          int podGroupsPending, int evictions, int cycles, double totalGpus) {
+    }
+
+    public record PodRecord(String namespace, String name, String podGroup, String queue, String node,
+                            List<Integer> gpuDevices, Double submittedAt, Double boundAt, List<Double> evictedAt,
+                            Double finishedAt) {
+    }
+
+    public record PodGroupRecord(String namespace, String name, String queue, int minMember, String topologyRequired,
+                                 String phase, Double submittedAt, Double scheduledAt, Double waitSeconds,
+                                 String reason) {
+    }
+
+    public record QueueRecord(String name, String parent, Map<String, Double> fairShare, Map<String, Double> allocated,
+                              String reason) {
+    }
+
+    /** The cluster after a cycle: GPUs allocated and fair share per queue. */
+    public record Sample(double at, Map<String, Double> allocatedGpus, Map<String, Double> fairShareGpus,
+                         double totalAllocatedGpus, int pendingGangs) {
+    }
+}
