@@ -46,7 +46,7 @@ public final class SnapshotAssembler {
         Map<String, PodGroupInfo> groupsByKey = new LinkedHashMap<>();
         podGroups.stream().sorted(Comparator.comparing(PodGroupInfo::key)).forEach(g -> groupsByKey.put(g.key(), g));
         for (PodGroupInfo g : groupsByKey.values()) {
-            List<PodInfo> members = membersByGroup.getOrDefault(g.key(), List.of());
+            List<PodInfo> members = new ArrayList<>(membersByGroup.getOrDefault(g.key(), List.of()));
             members.sort(Comparator.comparing(PodInfo::name));
             String queue = g.queue() != null ? g.queue() : defaultQueue(g.namespace(), namespaces);
             String reason = g.invalidReason();

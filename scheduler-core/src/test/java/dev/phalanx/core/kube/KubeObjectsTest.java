@@ -1,0 +1,62 @@
+package dev.phalanx.core.kube;
+
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.QueueInfo;
+import org.junit.jupiter.api.Test;
+
+import static dev.phalanx.testing.Testing.pod;
+import static dev.phalanx.testing.Testing.podGroup;
+import static dev.phalanx.testing.Testing.podInfo;
+import static dev.phalanx.testing.Testing.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class KubeObjectsTest {
+    @Test
+    void aFractionalGpuPodAsksForThatFractionOfOneDevice() {
+        PodInfo p = podInfo(pod("a", "p").gpuFraction("0.25").build());
+        assertThat(p.gpuFractionMilli()).isEqualTo(250);
+        assertThat(p.requests().milli(Keys.GPU)).isEqualTo(250);
+        assertThat(p.wholeGpus()).isZero();
+        assertThat(p.invalidReason()).isNull();
+    }
+
+    @Test
+    void aMalformedFractionIsReportedOnThePod() {
+        for (String bad : new String[]{"half", "1.5", "0", "-0.5"}) {
+            PodInfo p = podInfo(pod("a", "p").gpuFraction(bad).build());
+            assertThat(p.invalidReason()).contains(Keys.GPU_FRACTION_ANNOTATION).contains("\"" + bad + "\"");
+        }
+    }
+
+    @Test
+    void aGpuLimitWithoutARequestCountsAsTheRequest() {
+        PodInfo p = podInfo(pod("a", "p").gpus(4).build());
+        assertThat(p.wholeGpus()).isEqualTo(4);
+        assertThat(p.requests().units("cpu")).isEqualTo(1);
+    }
+
+    @Test
+    void aPodWithANodeNameIsBound() {
+        PodInfo p = podInfo(pod("a", "p").onNode("n1").build());
+        assertThat(p.phase()).isEqualTo(PodPhase.BOUND);
+        assertThat(p.nodeName()).isEqualTo("n1");
+    }
+
+    @Test
+    void minMemberBelowOneIsReportedOnThePodGroup() {
+        assertThat(KubeObjects.podGroup(podGroup("a", "g", 0).build(), 0).invalidReason())
+                .isEqualTo("spec.minMember must be at least 1, got 0");
+    }
+
+    @Test
+    void queueLimitMinusOneMeansNoLimitAndALimitBelowQuotaIsInvalid() {
+        QueueInfo open = KubeObjects.queue(queue("q").gpu("16", 2, "-1").build(), 0);
+        assertThat(open.share(Keys.GPU).limited()).isFalse();
+        assertThat(open.share(Keys.GPU).quotaMilli()).isEqualTo(16_000);
+        assertThat(open.share(Keys.GPU).overQuotaWeight()).isEqualTo(2);
+        QueueInfo bad = KubeObjects.queue(queue("q").gpu("16", 1, "8").build(), 0);
+        assertThat(bad.invalidReason()).contains("limit 8 is below its quota 16");
+    }
+}

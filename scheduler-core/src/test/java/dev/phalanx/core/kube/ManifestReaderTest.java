@@ -1,0 +1,95 @@
+package dev.phalanx.core.kube;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ManifestReaderTest {
+    @Test
+    void readsMultiDocumentYamlAndKindListAsKubectlPrintsThem() {
+        String yaml = """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: Node
+                  metadata: {name: n1}
+                  status: {allocatable: {nvidia.com/gpu: "8"}}
+                - apiVersion: v1
+                  kind: Pod
+                  metadata: {name: p1}
+                  spec: {containers: [{name: c, image: busybox}]}
+                ---
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: Queue
+                metadata: {name: team-a}
+                spec:
+                  resources:
+                    nvidia.com/gpu: {quota: 16, overQuotaWeight: 2, limit: 64}
+                ---
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: PodGroup
+                metadata: {name: g, namespace: team-a}
+                spec: {queue: team-a, minMember: 2, topology: {required: nvidia.com/gpu.clique}}
+                """;
+        Manifests m = new ManifestReader().read(yaml, "cluster.yaml").manifests();
+        assertThat(m.nodes()).hasSize(1);
+        assertThat(m.pods().get(0).object().getMetadata().getNamespace()).isEqualTo("default");
+        assertThat(m.queues().get(0).object().getSpec().getResources().get("nvidia.com/gpu").getOverQuotaWeight()).isEqualTo(2.0);
+        assertThat(m.podGroups().get(0).object().getSpec().getTopology().getRequired()).isEqualTo("nvidia.com/gpu.clique");
+        assertThat(m.podGroups().get(0).source()).isEqualTo("cluster.yaml");
+    }
+
+    @Test
+    void anUnknownKindStopsWithTheFileAndTheObject() {
+        String yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n";
+        assertThatThrownBy(() -> new ManifestReader().read(yaml, "apps.yaml"))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("apps.yaml")
+                .hasMessageContaining("Deployment shop/web")
+                .hasMessageContaining("Namespace, Node, Queue, PodGroup, Pod, PriorityClass");
+    }
+
+    @Test
+    void malformedYamlStopsWithTheFileAndTheDocument() {
+        String yaml = "apiVersion: v1\nkind: Node\nmetadata: {name: ok}\n---\nkind: Pod\nmetadata: {name: [unclosed\n";
+        assertThatThrownBy(() -> new ManifestReader().read(yaml, "broken.yaml"))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("broken.yaml")
+                .hasMessageContaining("document 2");
+    }
+
+    @Test
+    void aFieldOfTheWrongTypeNamesTheObject() {
+        String yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: 7}\n";
+        assertThatThrownBy(() -> new ManifestReader().read(yaml, "pods.yaml"))
+                .hasMessageContaining("pods.yaml: Pod a/p:");
+    }
+
+    @Test
+    void anObjectDefinedTwiceIsRefused() {
+        String yaml = "kind: Node\nmetadata: {name: n}\n---\nkind: Node\nmetadata: {name: n}\n";
+        assertThatThrownBy(() -> new ManifestReader().read(yaml, "twice.yaml")).hasMessageContaining("Node n is defined twice");
+    }
+
+    @Test
+    void readsEveryYamlFileOfADirectoryInNameOrder(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("b.yaml"), "kind: Node\nmetadata: {name: b}\n");
+        Files.writeString(dir.resolve("a.yml"), "kind: Node\nmetadata: {name: a}\n");
+        Files.writeString(dir.resolve("notes.txt"), "not yaml: [");
+        Manifests m = new ManifestReader().readPaths(List.of(dir)).manifests();
+        assertThat(m.nodes()).extracting(s -> s.object().getMetadata().getName()).containsExactly("a", "b");
+    }
+
+    @Test
+    void aMissingPathIsNamed() {
+        assertThatThrownBy(() -> new ManifestReader().readPaths(List.of(Path.of("/nonexistent/x.yaml"))))
+                .hasMessage("/nonexistent/x.yaml: no such file or directory");
+    }
+}

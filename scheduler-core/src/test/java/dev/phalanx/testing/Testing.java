@@ -1,0 +1,274 @@
+package dev.phalanx.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.PodGroupSpec;
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.api.v1alpha1.QueueResource;
+import dev.phalanx.api.v1alpha1.QueueSpec;
+import dev.phalanx.api.v1alpha1.TopologySpec;
+import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.model.Keys;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Small builders for test fixtures: real Kubernetes objects, not YAML walls. */
+public final class Testing {
+    private Testing() {
+    }
+
+    /** A node with {@code gpus} GPUs, 16 cores per GPU (at least 16) and labels given as key, value, ... */
+    public static Node node(String name, int gpus, String... labels) {
+        Map<String, String> l = new LinkedHashMap<>();
+        l.put(Keys.HOSTNAME_LABEL, name);
+        for (int i = 0; i + 1 < labels.length; i += 2) {
+            l.put(labels[i], labels[i + 1]);
+        }
+        Map<String, Quantity> alloc = new LinkedHashMap<>();
+        alloc.put("cpu", new Quantity(String.valueOf(Math.max(16, 16 * gpus))));
+        alloc.put("memory", new Quantity("512Gi"));
+        if (gpus > 0) {
+            alloc.put(Keys.GPU, new Quantity(String.valueOf(gpus)));
+        }
+        return new NodeBuilder().withNewMetadata().withName(name).withLabels(l).endMetadata()
+                .withNewStatus().withAllocatable(alloc).endStatus().build();
+    }
+
+    public static Namespace namespace(String name, String... labels) {
+        Map<String, String> l = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < labels.length; i += 2) {
+            l.put(labels[i], labels[i + 1]);
+        }
+        return new NamespaceBuilder().withNewMetadata().withName(name).withLabels(l).endMetadata().build();
+    }
+
+    public static PriorityClass priorityClass(String name, int value) {
+        return new PriorityClassBuilder().withNewMetadata().withName(name).endMetadata().withValue(value).build();
+    }
+
+    public static QueueFixture queue(String name) {
+        return new QueueFixture(name);
+    }
+
+    public static PodFixture pod(String namespace, String name) {
+        return new PodFixture(namespace, name);
+    }
+
+    public static PodGroupFixture podGroup(String namespace, String name, int minMember) {
+        return new PodGroupFixture(namespace, name, minMember);
+    }
+
+    public static final class QueueFixture {
+        private final Queue q = new Queue();
+
+        QueueFixture(String name) {
+            q.setMetadata(new ObjectMeta());
+            q.getMetadata().setName(name);
+            q.setSpec(new QueueSpec());
+        }
+
+        public QueueFixture parent(String parent) {
+            q.getSpec().setParent(parent);
+            return this;
+        }
+
+        public QueueFixture priority(int p) {
+            q.getSpec().setPriority(p);
+            return this;
+        }
+
+        public QueueFixture gpu(String quota, double weight, String limit) {
+            return resource(Keys.GPU, quota, weight, limit);
+        }
+
+        public QueueFixture resource(String name, String quota, double weight, String limit) {
+            q.getSpec().getResources().put(name, new QueueResource(quota == null ? null : new Quantity(quota), weight,
+                    limit == null ? null : new Quantity(limit)));
+            return this;
+        }
+
+        public QueueFixture namespaceSelector(String key, String value) {
+            LabelSelector s = new LabelSelector();
+            s.setMatchLabels(Map.of(key, value));
+            q.getSpec().setNamespaceSelector(s);
+            return this;
+        }
+
+        public Queue build() {
+            return q;
+        }
+    }
+
+    public static final class PodGroupFixture {
+        private final PodGroup g = new PodGroup();
+
+        PodGroupFixture(String namespace, String name, Integer minMember) {
+            g.setMetadata(new ObjectMeta());
+            g.getMetadata().setName(name);
+            g.getMetadata().setNamespace(namespace);
+            g.setSpec(new PodGroupSpec());
+            g.getSpec().setMinMember(minMember);
+        }
+
+        public PodGroupFixture queue(String q) {
+            g.getSpec().setQueue(q);
+            return this;
+        }
+
+        public PodGroupFixture required(String key) {
+            topology().setRequired(key);
+            return this;
+        }
+
+        public PodGroupFixture preferred(String key) {
+            topology().setPreferred(key);
+            return this;
+        }
+
+        public PodGroupFixture priorityClass(String name) {
+            g.getSpec().setPriorityClassName(name);
+            return this;
+        }
+
+        public PodGroupFixture submitAt(String d) {
+            annotate(g, Keys.SIM_SUBMIT_AT, d);
+            return this;
+        }
+
+        private TopologySpec topology() {
+            if (g.getSpec().getTopology() == null) {
+                g.getSpec().setTopology(new TopologySpec());
+            }
+            return g.getSpec().getTopology();
+        }
+
+        public PodGroup build() {
+            return g;
+        }
+    }
+
+    public static final class PodFixture {
+        private final PodBuilder b;
+        private final Map<String, Quantity> requests = new LinkedHashMap<>();
+        private final Map<String, Quantity> limits = new LinkedHashMap<>();
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private final Map<String, String> annotations = new LinkedHashMap<>();
+        private String scheduler = Keys.SCHEDULER_NAME;
+        private String nodeName;
+        private String priorityClass;
+        private Map<String, String> nodeSelector;
+
+        PodFixture(String namespace, String name) {
+            b = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata();
+            requests.put("cpu", new Quantity("1"));
+        }
+
+        public PodFixture gpus(int n) {
+            limits.put(Keys.GPU, new Quantity(String.valueOf(n)));
+            return this;
+        }
+
+        public PodFixture gpuFraction(String f) {
+            annotations.put(Keys.GPU_FRACTION_ANNOTATION, f);
+            return this;
+        }
+
+        public PodFixture cpu(String c) {
+            requests.put("cpu", new Quantity(c));
+            return this;
+        }
+
+        public PodFixture group(String g) {
+            labels.put(Keys.POD_GROUP_LABEL, g);
+            return this;
+        }
+
+        public PodFixture queue(String q) {
+            labels.put(Keys.QUEUE_LABEL, q);
+            return this;
+        }
+
+        public PodFixture submitAt(String d) {
+            annotations.put(Keys.SIM_SUBMIT_AT, d);
+            return this;
+        }
+
+        public PodFixture runFor(String d) {
+            annotations.put(Keys.SIM_RUN_FOR, d);
+            return this;
+        }
+
+        public PodFixture scheduler(String s) {
+            scheduler = s;
+            return this;
+        }
+
+        public PodFixture onNode(String node) {
+            nodeName = node;
+            return this;
+        }
+
+        public PodFixture priorityClass(String pc) {
+            priorityClass = pc;
+            return this;
+        }
+
+        public PodFixture nodeSelector(String key, String value) {
+            nodeSelector = Map.of(key, value);
+            return this;
+        }
+
+        public Pod build() {
+            return b.editMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
+                    .withNewSpec().withSchedulerName(scheduler).withNodeName(nodeName).withPriorityClassName(priorityClass)
+                    .withNodeSelector(nodeSelector)
+                    .addNewContainer().withName("main").withImage("busybox").withNewResources()
+                    .withRequests(requests).withLimits(limits).endResources().endContainer()
+                    .endSpec().build();
+        }
+    }
+
+    private static void annotate(HasMetadata o, String key, String value) {
+        if (o.getMetadata().getAnnotations() == null) {
+            o.getMetadata().setAnnotations(new LinkedHashMap<>());
+        }
+        o.getMetadata().getAnnotations().put(key, value);
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+
+    /** Objects as one multi-document YAML, as a user would write them. */
+    public static String yaml(List<? extends HasMetadata> objects) {
+        StringBuilder sb = new StringBuilder();
+        for (HasMetadata o : objects) {
+            try {
+                sb.append("---\n").append(YAML.writeValueAsString(o));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Domain conversions with no PriorityClasses and creation at time 0. */
+    public static dev.phalanx.core.model.PodInfo podInfo(Pod p) {
+        return KubeObjects.pod(p, n -> 0, 0);
+    }
+}
