@@ -53,9 +53,12 @@ public final class BestFitPlacement implements PlacementPolicy {
         return b != null ? Placement.of(b) : Placement.none(noRoomCode(pods, all, view), noRoomReason(pods, all, view));
     }
 
-    /** The domain an already started gang runs in: its later members must join it there. */
+    /** The domain a started gang runs (or ran) in: its later members must join it there. */
     private static String boundDomain(Gang gang, CapacityView view, String key) {
-        for (PodInfo p : gang.bound()) {
+        for (PodInfo p : gang.members()) {
+            if (p.nodeName() == null) {
+                continue;
+            }
             Integer i = view.indexOf(p.nodeName());
             if (i != null && view.node(i).label(key) != null) {
                 return view.node(i).label(key);

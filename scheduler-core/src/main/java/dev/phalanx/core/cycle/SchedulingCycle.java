@@ -72,7 +72,8 @@ public final class SchedulingCycle {
             if (usage.limitProblem(gang.queue(), extra.requests()) != null) {
                 break;
             }
-            PlacementPolicy.Placement p = placement.place(gang, List.of(extra), capacity);
+            // the placement sees the members bound so far, so elastic ones join the gang's domain
+            PlacementPolicy.Placement p = placement.place(withBindings(gang, bindings), List.of(extra), capacity);
             if (!p.placed()) {
                 break;
             }
@@ -84,6 +85,18 @@ public final class SchedulingCycle {
             return GangDecision.waiting(gang.key(), gang.queue(), "NoRoom", "no room for more members now");
         }
         return GangDecision.placed(gang.key(), gang.queue(), bindings);
+    }
+
+    private static Gang withBindings(Gang gang, List<Binding> bindings) {
+        if (bindings.isEmpty()) {
+            return gang;
+        }
+        Map<String, Binding> byPod = new java.util.HashMap<>();
+        bindings.forEach(b -> byPod.put(b.pod(), b));
+        List<PodInfo> members = gang.members().stream()
+                .map(m -> byPod.containsKey(m.name()) ? m.bound(byPod.get(m.name()).node(), byPod.get(m.name()).gpuDevices()) : m)
+                .toList();
+        return gang.withMembers(members);
     }
 
     private static void commitToView(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {

@@ -29,9 +29,12 @@ public record Gang(String namespace, String name, boolean implicit, String queue
         return members.stream().filter(p -> p.phase() == PodPhase.SUCCEEDED || p.phase() == PodPhase.FAILED).count();
     }
 
-    /** Members still needed, beyond those bound, before the gang counts as started. */
+    /**
+     * Members still needed, beyond those bound or already finished, before the gang counts as started;
+     * 0 for a started gang, whose further members are elastic.
+     */
     public int missingToStart() {
-        return Math.max(0, minMember - bound().size());
+        return Math.max(0, minMember - bound().size() - (int) finishedCount());
     }
 
     /** The same gang seen through only some of its members (e.g. the ones about to be placed). */
