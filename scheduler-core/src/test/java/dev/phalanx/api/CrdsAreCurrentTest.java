@@ -43,7 +43,7 @@ class CrdsAreCurrentTest {
         assertThat(pg).contains("minimum: 1.0").contains("- \"minMember\"").contains("name: \"Phase\"")
                 .contains("name: \"Scheduled\"").contains("name: \"MinMember\"").contains("name: \"Queue\"");
         String q = Files.readString(GENERATED.resolve("queues.scheduling.phalanx.dev-v1.yml"));
-        assertThat(q).contains("limit must be -1 (no limit) or at least quota").contains("quota must be >= 0")
-                .contains("name: \"GPU Fair Share\"").contains("name: \"GPU Allocated\"").contains("scope: \"Cluster\"");
+        assertThat(q).contains("limit must be -1 (no limit) or at least quota").contains("pattern: \"^\\\\+?(([0-9]")
+                .contains("name: GPU Fair Share").contains("name: GPU Allocated").contains("scope: Cluster");
     }
 }

@@ -7,6 +7,10 @@ public final class ApiPatterns {
             "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
     /** A DNS-1123 subdomain, as object names are. */
     public static final String OBJECT_NAME = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    /** A non-negative Kubernetes quantity: 16, 500m, 1.5, 64Gi, 1e3. */
+    public static final String QUANTITY = "^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE]\\+?[0-9]+))?$";
+    /** A queue limit: -1 for none, else a non-negative quantity. */
+    public static final String LIMIT = "^(-1|\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE]\\+?[0-9]+))?)$";
     /** A duration such as 90s, 5m, 1h30m, 2d. */
     public static final String DURATION = "^([0-9]+(s|m|h|d))+$";
 

@@ -26,6 +26,7 @@ public class QueueSpec {
     @JsonPropertyDescription("Per resource name (cpu, memory, nvidia.com/gpu, ...): quota, overQuotaWeight and limit.")
     @ValidationRule(value = "self.all(k, k.matches('" + "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" + "'))",
             message = "resource names must be qualified names such as cpu, memory or nvidia.com/gpu")
+    @Size(max = 16) // bounds the cost of the CEL rules on each entry
     private Map<String, QueueResource> resources = new LinkedHashMap<>();
 
     @JsonPropertyDescription("A running gang younger than this is not preempted (e.g. 5m).")

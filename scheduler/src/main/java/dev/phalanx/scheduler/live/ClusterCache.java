@@ -1,0 +1,193 @@
+package dev.phalanx.scheduler.live;
+
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.model.NamespaceInfo;
+import dev.phalanx.core.model.NodeInfo;
+import dev.phalanx.core.model.PodGroupInfo;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.model.SnapshotAssembler;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What the informers have seen, as domain objects, plus the pods this scheduler has bound but the
+ * informers have not yet reported bound ("assumed"). Snapshots see assumed pods as bound, so no
+ * later cycle double-books their room (invariant 1). Thread-safe: informer threads write, the cycle
+ * thread reads a snapshot.
+ */
+public final class ClusterCache {
+    private final SnapshotAssembler assembler;
+    private final Map<String, NodeInfo> nodes = new TreeMap<>();
+    private final Map<String, NamespaceInfo> namespaces = new TreeMap<>();
+    private final Map<String, QueueInfo> queues = new TreeMap<>();
+    private final Map<String, PodGroupInfo> podGroups = new TreeMap<>();
+    private final Map<String, PodInfo> pods = new TreeMap<>();
+    private final Map<String, PodInfo> assumed = new HashMap<>();
+    private final Set<String> running = new HashSet<>();
+    private final Map<String, Integer> priorityClasses = new HashMap<>();
+    private final Map<String, String> uids = new HashMap<>();
+    private final List<Runnable> listeners = new ArrayList<>();
+    private long changes;
+
+    public ClusterCache(String schedulerName) {
+        this.assembler = new SnapshotAssembler(schedulerName);
+    }
+
+    public synchronized void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        changes++;
+        for (Runnable l : listeners) {
+            l.run();
+        }
+    }
+
+    static long createdAt(HasMetadata o) {
+        String ts = o.getMetadata().getCreationTimestamp();
+        try {
+            return ts == null ? 0 : Instant.parse(ts).toEpochMilli();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static String key(HasMetadata o) {
+        return o.getMetadata().getNamespace() == null ? o.getMetadata().getName()
+                : o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+    public synchronized void put(Node n) {
+        nodes.put(n.getMetadata().getName(), KubeObjects.node(n));
+        changed();
+    }
+
+    public synchronized void remove(Node n) {
+        nodes.remove(n.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(Namespace n) {
+        namespaces.put(n.getMetadata().getName(), KubeObjects.namespace(n));
+        changed();
+    }
+
+    public synchronized void remove(Namespace n) {
+        namespaces.remove(n.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(Queue q) {
+        queues.put(q.getMetadata().getName(), KubeObjects.queue(q, createdAt(q)));
+        changed();
+    }
+
+    public synchronized void remove(Queue q) {
+        queues.remove(q.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(PodGroup g) {
+        PodGroupInfo info = KubeObjects.podGroup(g, createdAt(g));
+        podGroups.put(info.key(), info);
+        uids.put("PodGroup/" + info.key(), g.getMetadata().getUid());
+        changed();
+    }
+
+    public synchronized void remove(PodGroup g) {
+        podGroups.remove(key(g));
+        changed();
+    }
+
+    public synchronized void put(PriorityClass pc) {
+        priorityClasses.put(pc.getMetadata().getName(), pc.getValue());
+        changed();
+    }
+
+    public synchronized void remove(PriorityClass pc) {
+        priorityClasses.remove(pc.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(Pod p) {
+        PodInfo info = KubeObjects.pod(p, name -> priorityClasses.getOrDefault(name, 0), createdAt(p));
+        pods.put(info.key(), info);
+        uids.put("Pod/" + info.key(), p.getMetadata().getUid());
+        if (info.phase() != PodPhase.PENDING) {
+            assumed.remove(info.key()); // the informer caught up with our binding (or the pod finished)
+        }
+        if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())) {
+            running.add(info.key());
+        } else {
+            running.remove(info.key());
+        }
+        changed();
+    }
+
+    public synchronized void remove(Pod p) {
+        String k = key(p);
+        pods.remove(k);
+        assumed.remove(k);
+        running.remove(k);
+        changed();
+    }
+
+    /** The pod is bound to {@code node} as far as every later snapshot is concerned, until the informer confirms. */
+    public synchronized void assume(String podKey, String node, List<Integer> devices) {
+        PodInfo p = pods.get(podKey);
+        if (p != null && p.isPending()) {
+            assumed.put(podKey, p.bound(node, devices));
+            changed();
+        }
+    }
+
+    /** A binding failed: the pod is pending again. */
+    public synchronized void forget(String podKey) {
+        if (assumed.remove(podKey) != null) {
+            changed();
+        }
+    }
+
+    public synchronized boolean isAssumed(String podKey) {
+        return assumed.containsKey(podKey);
+    }
+
+    public synchronized boolean isRunning(String podKey) {
+        return running.contains(podKey);
+    }
+
+    public synchronized String uid(String kind, String key) {
+        return uids.get(kind + "/" + key);
+    }
+
+    public synchronized long changes() {
+        return changes;
+    }
+
+    public synchronized Snapshot snapshot(long now) {
+        List<PodInfo> view = new ArrayList<>(pods.size());
+        for (PodInfo p : pods.values()) {
+            view.add(assumed.getOrDefault(p.key(), p));
+        }
+        return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
+                namespaces, priorityClasses);
+    }
+}

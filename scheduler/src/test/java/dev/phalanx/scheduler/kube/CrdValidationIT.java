@@ -1,0 +1,116 @@
+package dev.phalanx.scheduler.kube;
+
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.core.model.Keys;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import static dev.phalanx.testing.Testing.namespace;
+import static dev.phalanx.testing.Testing.podGroup;
+import static dev.phalanx.testing.Testing.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The generated CRDs on a real API server: they become Established and refuse bad objects with a clear message. */
+@Tag("kube")
+class CrdValidationIT {
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() {
+        client = TestControlPlane.get().newClient();
+        client.resource(namespace("crd-validation")).serverSideApply();
+    }
+
+    @AfterAll
+    static void close() {
+        client.close();
+    }
+
+    private static String refusal(Runnable create) {
+        try {
+            create.run();
+        } catch (KubernetesClientException e) {
+            assertThat(e.getCode()).isEqualTo(422);
+            return e.getMessage();
+        }
+        throw new AssertionError("the API server accepted it");
+    }
+
+    @Test
+    void validQueuesAndPodGroupsAreAccepted() {
+        client.resource(queue("valid-q").gpu("16", 2, "64").resource("memory", "1Ti", 1, "-1").build()).create();
+        client.resource(queue("valid-child").parent("valid-q").gpu("500m", 0, "-1").build()).create();
+        PodGroup pg = podGroup("crd-validation", "ok", 16).queue("valid-q").required(Keys.CLIQUE_LABEL)
+                .preferred(Keys.RACK_LABEL).build();
+        client.resource(pg).create();
+        assertThat(client.resources(PodGroup.class).inNamespace("crd-validation").withName("ok").get().getSpec().getMinMember()).isEqualTo(16);
+    }
+
+    /** A Queue as a user writes it in YAML, where {@code quota: 16} is an integer. */
+    private static GenericKubernetesResource rawQueue(String name, Object share) {
+        GenericKubernetesResource raw = client.getKubernetesSerialization().convertValue(queue(name).build(),
+                GenericKubernetesResource.class);
+        raw.setAdditionalProperty("spec", java.util.Map.of("resources", java.util.Map.of("nvidia.com/gpu", share)));
+        return raw;
+    }
+
+    @Test
+    void anIntegerLimitBelowAnIntegerQuotaIsRefused() {
+        assertThat(refusal(() -> client.resource(rawQueue("low-limit", java.util.Map.of("quota", 16, "limit", 8))).create()))
+                .contains("limit must be -1 (no limit) or at least quota");
+        client.resource(rawQueue("no-limit", java.util.Map.of("quota", 16, "limit", -1))).create();
+    }
+
+    @Test
+    void aLimitThatIsNeitherMinusOneNorAQuantityIsRefused() {
+        assertThat(refusal(() -> client.resource(rawQueue("limit-minus-two", java.util.Map.of("limit", -2))).create()))
+                .contains("spec.resources.nvidia.com/gpu.limit");
+        assertThat(refusal(() -> client.resource(rawQueue("limit-words", java.util.Map.of("limit", "plenty"))).create()))
+                .contains("spec.resources.nvidia.com/gpu.limit").contains("should match");
+    }
+
+    @Test
+    void aNegativeQuotaIsRefusedAsStringOrInteger() {
+        assertThat(refusal(() -> client.resource(queue("neg").gpu("-2", 1, "-1").build()).create()))
+                .contains("spec.resources.nvidia.com/gpu.quota");
+        assertThat(refusal(() -> client.resource(queue("neg-str").gpu("-500m", 1, "-1").build()).create()))
+                .contains("spec.resources.nvidia.com/gpu.quota");
+    }
+
+    @Test
+    void aQuantityThatDoesNotParseIsRefused() {
+        assertThat(refusal(() -> client.resource(rawQueue("words", java.util.Map.of("quota", "sixteen"))).create())).contains("spec.resources.nvidia.com/gpu.quota")
+                .contains("should match");
+    }
+
+    @Test
+    void aNegativeOverQuotaWeightIsRefused() {
+        assertThat(refusal(() -> client.resource(queue("neg-weight").gpu("1", -1, "-1").build()).create()))
+                .contains("overQuotaWeight").contains("should be greater than or equal to 0");
+    }
+
+    @Test
+    void minMemberBelowOneIsRefused() {
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "zero", 0).build()).create()))
+                .contains("spec.minMember").contains("should be greater than or equal to 1");
+    }
+
+    @Test
+    void aMissingMinMemberIsRefused() {
+        PodGroup pg = podGroup("crd-validation", "none", 1).build();
+        pg.getSpec().setMinMember(null);
+        assertThat(refusal(() -> client.resource(pg).create())).contains("spec.minMember: Required value");
+    }
+
+    @Test
+    void aTopologyKeyThatIsNotALabelKeyIsRefused() {
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "bad-key", 2).required("not a label key!").build()).create()))
+                .contains("spec.topology.required");
+    }
+}
