@@ -40,8 +40,8 @@ class CrdsAreCurrentTest {
     @Test
     void theCrdsCarryTheValidationAndPrinterColumnsUsersRelyOn() throws Exception {
         String pg = Files.readString(GENERATED.resolve("podgroups.scheduling.phalanx.dev-v1.yml"));
-        assertThat(pg).contains("minimum: 1.0").contains("- \"minMember\"").contains("name: \"Phase\"")
-                .contains("name: \"Scheduled\"").contains("name: \"MinMember\"").contains("name: \"Queue\"");
+        assertThat(pg).contains("minimum: 1.0").contains("- minMember").contains("name: Phase")
+                .contains("name: Scheduled").contains("name: MinMember").contains("name: Queue");
         String q = Files.readString(GENERATED.resolve("queues.scheduling.phalanx.dev-v1.yml"));
         assertThat(q).contains("limit must be -1 (no limit) or at least quota").contains("pattern: \"^\\\\+?(([0-9]")
                 .contains("name: GPU Fair Share").contains("name: GPU Allocated").contains("scope: Cluster");

@@ -152,6 +152,11 @@ public final class SchedulerService implements AutoCloseable {
         }
         status.report(result, cache.snapshot(clock.now()));
         cycles++;
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("cycle {}: {} decisions, {} gangs placed: {}", cycles, result.decisions().size(), result.placed().size(),
+                    result.decisions().stream().map(d -> d.gangKey() + "=" + d.outcome()
+                            + (d.reason() == null ? "" : " (" + d.message() + ")")).toList());
+        }
         return result;
     }
 
