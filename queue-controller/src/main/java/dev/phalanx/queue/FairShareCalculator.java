@@ -8,6 +8,7 @@ import dev.phalanx.core.model.QueueTree;
 import dev.phalanx.core.model.Snapshot;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,14 +18,15 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Step 1, fair share by hierarchical water-filling, per resource. Among siblings, each queue first
- * gets min(quota, demand); what remains is poured by overQuotaWeight, higher {@code priority} first,
- * each queue capped by its limit and its demand, round after round until nothing more can be given.
- * A parent's share is then divided among its children the same way. Demand is what a queue's gangs
- * hold plus what they wait for.
+ * Step 1, fair share by hierarchical water-filling, per resource, in exact rational arithmetic (a
+ * third of a GPU stays a third; the shares of siblings add up to exactly what their parent had).
+ * Among siblings, each queue first gets min(quota, demand) — in proportion to quota when the quotas
+ * oversubscribe what is there; what remains is poured by overQuotaWeight, higher {@code priority}
+ * first, each queue capped by its limit and its demand, round after round until nothing more can be
+ * given. A parent's share is then divided among its children the same way. Demand is what a queue's
+ * gangs hold plus what they wait for.
  */
 public final class FairShareCalculator implements FairSharePolicy {
-    private static final double EPSILON = 1e-9;
 
     @Override
     public FairShares compute(Snapshot snapshot) {
@@ -35,65 +37,71 @@ public final class FairShareCalculator implements FairSharePolicy {
             resources.addAll(q.resources().keySet());
         }
         Map<String, Map<String, Double>> out = new TreeMap<>();
-        for (String r : resources) {
-            double capacity = snapshot.totalAllocatable().units(r);
-            Map<String, Double> shares = new HashMap<>();
-            divide(capacity, tree.roots(), r, tree, usage, shares);
-            shares.forEach((q, v) -> out.computeIfAbsent(q, k -> new TreeMap<>()).put(r, v));
-        }
         for (String q : tree.queues().keySet()) {
-            out.computeIfAbsent(q, k -> new TreeMap<>());
+            out.put(q, new TreeMap<>());
+        }
+        for (String r : resources) {
+            Map<String, Ratio> shares = new HashMap<>();
+            divide(Ratio.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares);
+            shares.forEach((q, v) -> out.get(q).put(r, v.doubleValue() / 1000.0));
         }
         return new FairShares(out);
     }
 
-    private void divide(double available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
-                        Map<String, Double> shares) {
+    /** Exact shares in thousandths of a unit, for callers that need them to add up exactly. */
+    static Map<String, Ratio> exactShares(Snapshot snapshot, String resource) {
+        QueueUsage usage = new QueueUsage(snapshot);
+        Map<String, Ratio> shares = new HashMap<>();
+        new FairShareCalculator().divide(Ratio.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
+                resource, usage.tree(), usage, shares);
+        return shares;
+    }
+
+    private void divide(Ratio available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
+                        Map<String, Ratio> shares) {
         if (siblings.isEmpty()) {
             return;
         }
-        Map<String, Double> want = new HashMap<>();
-        Map<String, Double> given = new HashMap<>();
-        double quotaSum = 0;
+        Map<String, Ratio> want = new HashMap<>();
+        Map<String, Ratio> given = new HashMap<>();
+        Ratio quotaSum = Ratio.ZERO;
         for (String q : siblings) {
             QueueInfo.Share s = tree.get(q).share(resource);
-            double demand = usage.requested(q).units(resource);
-            double cap = s.limited() ? Math.min(demand, s.limitMilli() / 1000.0) : demand;
-            want.put(q, cap);
-            quotaSum += Math.min(s.quotaMilli() / 1000.0, cap);
+            Ratio demand = Ratio.of(usage.requested(q).milli(resource));
+            want.put(q, s.limited() ? demand.min(Ratio.of(s.limitMilli())) : demand);
+            quotaSum = quotaSum.add(Ratio.of(s.quotaMilli()).min(want.get(q)));
         }
-        // quotas first; if they oversubscribe what is available, in proportion to them
-        double scale = quotaSum > available && quotaSum > 0 ? available / quotaSum : 1.0;
-        double remaining = available;
+        Ratio scale = quotaSum.compareTo(available) > 0 ? available.divide(quotaSum) : Ratio.of(1);
+        Ratio remaining = available;
         for (String q : siblings) {
-            double g = Math.min(tree.get(q).share(resource).quotaMilli() / 1000.0, want.get(q)) * scale;
+            Ratio g = Ratio.of(tree.get(q).share(resource).quotaMilli()).min(want.get(q)).multiply(scale);
             given.put(q, g);
-            remaining -= g;
+            remaining = remaining.subtract(g);
         }
-        // then the surplus, by weight, priority level by priority level
-        TreeMap<Integer, List<String>> byPriority = new TreeMap<>(java.util.Comparator.reverseOrder());
+        TreeMap<Integer, List<String>> byPriority = new TreeMap<>(Comparator.reverseOrder());
         for (String q : siblings) {
             byPriority.computeIfAbsent(tree.get(q).priority(), k -> new ArrayList<>()).add(q);
         }
         for (List<String> level : byPriority.values()) {
             Set<String> open = new LinkedHashSet<>();
             for (String q : level) {
-                if (want.get(q) - given.get(q) > EPSILON && tree.get(q).share(resource).overQuotaWeight() > 0) {
+                if (want.get(q).compareTo(given.get(q)) > 0 && tree.get(q).share(resource).overQuotaWeight() > 0) {
                     open.add(q);
                 }
             }
-            while (remaining > EPSILON && !open.isEmpty()) {
-                double weights = 0;
+            // each round either exhausts what remains or fills at least one queue, so it ends
+            while (remaining.signum() > 0 && !open.isEmpty()) {
+                Ratio weights = Ratio.ZERO;
                 for (String q : open) {
-                    weights += tree.get(q).share(resource).overQuotaWeight();
+                    weights = weights.add(Ratio.of(tree.get(q).share(resource).overQuotaWeight()));
                 }
-                double pour = remaining;
+                Ratio pour = remaining;
                 for (String q : List.copyOf(open)) {
-                    double offer = pour * tree.get(q).share(resource).overQuotaWeight() / weights;
-                    double take = Math.min(offer, want.get(q) - given.get(q));
-                    given.merge(q, take, Double::sum);
-                    remaining -= take;
-                    if (want.get(q) - given.get(q) <= EPSILON) {
+                    Ratio offer = pour.multiply(Ratio.of(tree.get(q).share(resource).overQuotaWeight())).divide(weights);
+                    Ratio take = offer.min(want.get(q).subtract(given.get(q)));
+                    given.merge(q, take, Ratio::add);
+                    remaining = remaining.subtract(take);
+                    if (want.get(q).compareTo(given.get(q)) <= 0) {
                         open.remove(q);
                     }
                 }

@@ -110,4 +110,48 @@ class FairShareCalculatorTest {
         assertThat(f.of("a", Keys.GPU)).isCloseTo(3, within(1e-9));
         assertThat(f.of("b", Keys.GPU)).isCloseTo(5, within(1e-9));
     }
+
+    @Test
+    void fractionsStayExactAndSiblingSharesAddUpToTheirParentExactly() {
+        // 8 GPUs among three equal queues that each want everything: 8/3 each, exactly, adding up to 8
+        List<io.fabric8.kubernetes.api.model.Node> nodes = List.of(node("n", 8));
+        List<PodInfo> pods = new ArrayList<>();
+        for (String q : List.of("a", "b", "c")) {
+            for (int i = 0; i < 8; i++) {
+                pods.add(podInfo(pod("ns", q + i).gpuFraction("0.5").queue(q).build()));
+            }
+        }
+        Map<String, QueueInfo> qs = new LinkedHashMap<>();
+        for (String q : List.of("a", "b", "c")) {
+            qs.put(q, KubeObjects.queue(queue(q).build(), 0));
+        }
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, nodes.stream().map(KubeObjects::node).toList(),
+                pods, List.of(), qs, Map.of(), Map.of());
+        Map<String, Ratio> exact = FairShareCalculator.exactShares(s, Keys.GPU);
+        Ratio third = new Ratio(java.math.BigInteger.valueOf(8000), java.math.BigInteger.valueOf(3));
+        assertThat(exact.get("a")).isEqualTo(third);
+        assertThat(exact.get("a").add(exact.get("b")).add(exact.get("c"))).isEqualTo(Ratio.of(8000));
+        assertThat(calculator.compute(s).of("a", Keys.GPU)).isCloseTo(8.0 / 3, within(1e-12));
+    }
+
+    @Test
+    void halfGpuDemandIsNotRoundedUp() {
+        // a asks for 1.5 GPUs (three half-GPU pods), b for 10; 8 GPUs: a gets exactly 1.5
+        FairShares f = shares(8, Map.of("b", 10), queue("a").build(), queue("b").build());
+        assertThat(f.of("a", Keys.GPU)).isZero();
+        List<PodInfo> pods = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            pods.add(podInfo(pod("ns", "h" + i).gpuFraction("0.5").queue("a").build()));
+        }
+        for (int i = 0; i < 10; i++) {
+            pods.add(podInfo(pod("ns", "w" + i).gpus(1).queue("b").build()));
+        }
+        Map<String, QueueInfo> qs = new LinkedHashMap<>();
+        qs.put("a", KubeObjects.queue(queue("a").build(), 0));
+        qs.put("b", KubeObjects.queue(queue("b").build(), 0));
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, List.of(KubeObjects.node(node("n", 8))), pods,
+                List.of(), qs, Map.of(), Map.of());
+        assertThat(calculator.compute(s).of("a", Keys.GPU)).isEqualTo(1.5);
+        assertThat(calculator.compute(s).of("b", Keys.GPU)).isEqualTo(6.5);
+    }
 }

@@ -11,6 +11,7 @@ import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
+
 import dev.phalanx.core.model.SnapshotAssembler;
 import org.junit.jupiter.api.Test;
 
@@ -84,5 +85,41 @@ class GangAdmissionTest {
         AdmissionPolicy.Ranking r = admission.order(s, FairShares.NONE, new QueueUsage(s));
         assertThat(r.ready()).isEmpty();
         assertThat(r.notReady().get("ns/z").outcome()).isEqualTo(GangDecision.Outcome.INVALID);
+    }
+
+    @Test
+    void acrossQueuesTheQueueFurthestBelowItsFairShareGoesFirst() {
+        // a holds 8 of its 8 fair share GPUs, b holds 0 of 8: b's gang goes first though it came later
+        QueueInfo a = KubeObjects.queue(queue("a").gpu("8", 1, "-1").build(), 0);
+        QueueInfo b = KubeObjects.queue(queue("b").gpu("8", 1, "-1").build(), 0);
+        List<PodInfo> pods = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pods.add(KubeObjects.pod(pod("ns", "run-" + i).queue("a").gpus(1).onNode("n").build(), x -> 0, 0));
+        }
+        pods.add(KubeObjects.pod(pod("ns", "a-next").queue("a").gpus(1).build(), x -> 0, 1));
+        pods.add(KubeObjects.pod(pod("ns", "b-next").queue("b").gpus(1).build(), x -> 0, 2));
+        pods.add(KubeObjects.pod(pod("ns", "b-later").queue("b").gpus(1).build(), x -> 0, 3));
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, List.of(KubeObjects.node(node("n", 64))), pods,
+                List.of(), Map.of("a", a, "b", b), Map.of(), Map.of());
+        FairShares shares = new FairShareCalculator().compute(s);
+        AdmissionPolicy.Ranking r = admission.order(s, shares, new QueueUsage(s));
+        assertThat(r.ready()).extracting(Gang::name).containsExactly("b-next", "b-later", "a-next");
+        AdmissionPolicy.Ranking fifo = new GangAdmission(false).order(s, shares, new QueueUsage(s));
+        assertThat(fifo.ready()).extracting(Gang::name).containsExactly("a-next", "b-next", "b-later");
+    }
+
+    @Test
+    void aGangThatMayNotBePreemptedMustFitItsQueuesQuota() {
+        QueueInfo q = KubeObjects.queue(queue("q").gpu("8", 1, "-1").build(), 0);
+        List<PodInfo> pods = new ArrayList<>(members("running", 1, 4, "n"));
+        pods.addAll(members("steady", 2, 4, null));
+        PodGroupInfo steady = KubeObjects.podGroup(podGroup("ns", "steady", 2).queue("q").build(), 0);
+        steady = new PodGroupInfo(steady.namespace(), steady.name(), steady.queue(), steady.minMember(), null, null, null,
+                false, 0, null);
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, List.of(KubeObjects.node(node("n", 64))), pods,
+                List.of(group("running", 1, 0, null), steady), Map.of("q", q), Map.of(), Map.of());
+        Gang g = s.gangs().stream().filter(x -> x.name().equals("steady")).findFirst().orElseThrow();
+        assertThat(admission.check(g, new QueueUsage(s)).message()).isEqualTo(
+                "QueueOverQuota: the gang is not preemptible and needs 8 nvidia.com/gpu, queue q has 4 of its quota 8 in use");
     }
 }

@@ -26,6 +26,10 @@ public class PodGroupSpec {
     @JsonPropertyDescription("Topology constraints on where the members may run.")
     private TopologySpec topology;
 
+    @JsonPropertyDescription("Whether the gang may be preempted or reclaimed (default true). A gang that may not"
+            + " runs only within its queue's quota, since in-quota usage is never reclaimed.")
+    private Boolean preemptible;
+
     public String getQueue() { return queue; }
     public void setQueue(String queue) { this.queue = queue; }
     public Integer getMinMember() { return minMember; }
@@ -34,4 +38,6 @@ public class PodGroupSpec {
     public void setPriorityClassName(String priorityClassName) { this.priorityClassName = priorityClassName; }
     public TopologySpec getTopology() { return topology; }
     public void setTopology(TopologySpec topology) { this.topology = topology; }
+    public Boolean getPreemptible() { return preemptible; }
+    public void setPreemptible(Boolean preemptible) { this.preemptible = preemptible; }
 }

@@ -24,6 +24,36 @@ public final class CapacityView {
     private final Resources[] free;
     private final int[][] deviceFree; // thousandths of a device still free, per node and device
 
+    private CapacityView(CapacityView other) {
+        this.nodes = other.nodes;
+        this.index.putAll(other.index);
+        this.free = other.free.clone();
+        this.deviceFree = new int[other.deviceFree.length][];
+        for (int i = 0; i < deviceFree.length; i++) {
+            deviceFree[i] = other.deviceFree[i].clone();
+        }
+    }
+
+    /** An independent copy, for trying placements that must not touch this view. */
+    public CapacityView copy() {
+        return new CapacityView(this);
+    }
+
+    /** A copy in which node {@code i} is as if nothing ran on it. */
+    public void release(int i) {
+        free[i] = nodes.get(i).allocatable();
+        java.util.Arrays.fill(deviceFree[i], 1000);
+    }
+
+    /** A copy of this view with every node empty. */
+    public CapacityView empty() {
+        CapacityView v = copy();
+        for (int i = 0; i < v.size(); i++) {
+            v.release(i);
+        }
+        return v;
+    }
+
     public CapacityView(Snapshot snapshot) {
         this.nodes = snapshot.nodes();
         this.free = new Resources[nodes.size()];

@@ -5,13 +5,14 @@ import java.util.Map;
 
 /**
  * The decisions of one cycle, in the order they were taken, and the fair shares they were taken
- * under. Same snapshot, config and seed, same result (invariant 5).
+ * under, and the room held for a waiting gang (gang key to nodes). Same snapshot, config and seed, same result (invariant 5).
  */
 public record CycleResult(long at, FairShares fairShares, List<GangDecision> decisions,
-                          Map<String, Map<String, Double>> allocatedAfter) {
+                          Map<String, Map<String, Double>> allocatedAfter, Map<String, List<String>> reservations) {
     public CycleResult {
         decisions = List.copyOf(decisions);
         allocatedAfter = Map.copyOf(allocatedAfter);
+        reservations = Map.copyOf(reservations);
     }
 
     public List<GangDecision> placed() {

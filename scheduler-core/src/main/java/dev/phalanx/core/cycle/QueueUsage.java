@@ -80,6 +80,28 @@ public final class QueueUsage {
         return null;
     }
 
+    /**
+     * Null when adding {@code request} keeps {@code queue} within its quota on every resource it sets
+     * one for, else the numbers: a gang that may not be preempted runs only on quota, since in-quota
+     * usage is never reclaimed.
+     */
+    public String quotaProblem(String queue, Resources request) {
+        QueueInfo info = tree.get(queue);
+        Resources held = allocated(queue);
+        for (String r : request.names()) {
+            if (!info.resources().containsKey(r)) {
+                continue; // the queue sets no quota on this resource
+            }
+            long quota = info.share(r).quotaMilli();
+            if (held.milli(r) + request.milli(r) > quota) {
+                return "the gang is not preemptible and needs " + Resources.formatMilli(request.milli(r)) + " " + r
+                        + ", queue " + queue + " has " + Resources.formatMilli(held.milli(r)) + " of its quota "
+                        + Resources.formatMilli(quota) + " in use";
+            }
+        }
+        return null;
+    }
+
     public List<String> queueNames() {
         return List.copyOf(tree.queues().keySet());
     }

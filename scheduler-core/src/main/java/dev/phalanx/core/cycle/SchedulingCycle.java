@@ -7,8 +7,11 @@ import dev.phalanx.core.model.Snapshot;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -17,16 +20,40 @@ import java.util.TreeMap;
  *
  * <p>Gang atomicity (invariant 2): a gang that has not started yet is placed for all the members it
  * still needs, or for none; members beyond minMember (elastic ones) are then placed one by one.
+ *
+ * <p>Liveness (invariant 6): the highest-ranked gang that fits the empty cluster and its queue but
+ * finds no room now reserves the room it will use: nodes chosen by releasing, busiest-last, what runs
+ * on them until the gang fits. Later gangs of the cycle only backfill around that room, or into it
+ * when their known run time ends before the room is expected to free up. A reservation stays on the
+ * same nodes from cycle to cycle, and its gang goes first while it holds one, so a stream of small
+ * gangs cannot starve a large one.
  */
 public final class SchedulingCycle {
+    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable");
+
     private final FairSharePolicy fairShare;
     private final AdmissionPolicy admission;
     private final PlacementPolicy placement;
+    private final boolean reservations;
 
     public SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement) {
+        this(fairShare, admission, placement, true);
+    }
+
+    /** {@code reservations} false: no room is held for a blocked gang (the plain first-fit baseline). */
+    public SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement,
+                           boolean reservations) {
         this.fairShare = fairShare;
         this.admission = admission;
         this.placement = placement;
+        this.reservations = reservations;
+    }
+
+    /** Room held for one waiting gang: pseudo-members taken out of the capacity view until it can start. */
+    private record Reservation(String gangKey, List<Binding> room, List<PodInfo> members, long freesAt) {
+        List<String> nodes() {
+            return room.stream().map(Binding::node).distinct().sorted().toList();
+        }
     }
 
     public CycleResult decide(Snapshot snapshot) {
@@ -37,35 +64,62 @@ public final class SchedulingCycle {
 
         List<GangDecision> decisions = new ArrayList<>(ranking.notReady().values());
         decisions.sort(Comparator.comparing(GangDecision::gangKey));
-        for (Gang gang : ranking.ready()) {
-            decisions.add(decideOne(gang, usage, capacity));
+        Map<String, List<String>> held = snapshot.planning().reservations();
+        List<Gang> ready = new ArrayList<>(ranking.ready());
+        // a gang that held room last cycle goes first, so its room is not given away meanwhile
+        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) ? 0 : 1));
+
+        Reservation reservation = null;
+        for (Gang gang : ready) {
+            GangDecision d = decideOne(gang, usage, capacity, reservation, snapshot);
+            if (reservations && reservation == null && d.outcome() == GangDecision.Outcome.WAITING
+                    && ROOM_CODES.contains(d.reasonCode())) {
+                List<PodInfo> mustPlace = mustPlace(gang);
+                if (placement.place(gang, mustPlace, capacity.empty()).placed()) {
+                    reservation = reserve(gang, mustPlace, capacity, snapshot, held.getOrDefault(gang.key(), List.of()));
+                    if (reservation != null) {
+                        d = GangDecision.waiting(d.gangKey(), d.queue(), d.reasonCode(), d.reason()
+                                + "; room is reserved for it on " + String.join(", ", reservation.nodes()));
+                    }
+                } else {
+                    d = GangDecision.waiting(d.gangKey(), d.queue(), "Unschedulable", d.reason()
+                            + "; it would not fit even the empty cluster");
+                }
+            }
+            decisions.add(d);
         }
         Map<String, Map<String, Double>> allocated = new TreeMap<>();
         for (String q : usage.queueNames()) {
             allocated.put(q, usage.allocated(q).asUnitMap());
         }
-        return new CycleResult(snapshot.now(), shares, decisions, allocated);
+        Map<String, List<String>> reserved = reservation == null ? Map.of() : Map.of(reservation.gangKey(), reservation.nodes());
+        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved);
     }
 
-    private GangDecision decideOne(Gang gang, QueueUsage usage, CapacityView capacity) {
+    private static List<PodInfo> mustPlace(Gang gang) {
         List<PodInfo> pending = gang.pending();
-        int missing = gang.missingToStart();
-        List<PodInfo> mustPlace = pending.subList(0, Math.min(missing, pending.size()));
+        return pending.subList(0, Math.min(gang.missingToStart(), pending.size()));
+    }
+
+    private GangDecision decideOne(Gang gang, QueueUsage usage, CapacityView capacity, Reservation reservation,
+                                   Snapshot snapshot) {
+        List<PodInfo> pending = gang.pending();
+        List<PodInfo> mustPlace = mustPlace(gang);
         List<PodInfo> elastic = pending.subList(mustPlace.size(), pending.size());
+        boolean backfill = reservation != null && endsBefore(pending, snapshot, reservation.freesAt());
 
         List<Binding> bindings = new ArrayList<>();
         if (!mustPlace.isEmpty()) {
-            Resources request = sum(mustPlace);
             GangDecision refused = admission.check(gang.withMembers(mustPlace), usage);
             if (refused != null) {
                 return refused;
             }
-            PlacementPolicy.Placement p = placement.place(gang, mustPlace, capacity);
+            PlacementPolicy.Placement p = placeAround(gang, mustPlace, capacity, reservation, backfill);
             if (!p.placed()) {
                 return GangDecision.waiting(gang.key(), gang.queue(), p.reasonCode(), p.reason());
             }
             commitToView(p.bindings(), mustPlace, capacity);
-            usage.allocate(gang.queue(), request);
+            usage.allocate(gang.queue(), sum(mustPlace));
             bindings.addAll(p.bindings());
         }
         for (PodInfo extra : elastic) {
@@ -73,7 +127,8 @@ public final class SchedulingCycle {
                 break;
             }
             // the placement sees the members bound so far, so elastic ones join the gang's domain
-            PlacementPolicy.Placement p = placement.place(withBindings(gang, bindings), List.of(extra), capacity);
+            PlacementPolicy.Placement p = placeAround(withBindings(gang, bindings), List.of(extra), capacity, reservation,
+                    backfill);
             if (!p.placed()) {
                 break;
             }
@@ -87,11 +142,106 @@ public final class SchedulingCycle {
         return GangDecision.placed(gang.key(), gang.queue(), bindings);
     }
 
+    /**
+     * Places on the room left around the reservation; a gang that will be gone before the reserved room
+     * is needed may also use the reserved room (backfill).
+     */
+    private PlacementPolicy.Placement placeAround(Gang gang, List<PodInfo> pods, CapacityView capacity,
+                                                  Reservation reservation, boolean backfill) {
+        if (!backfill) {
+            return placement.place(gang, pods, capacity);
+        }
+        for (int k = 0; k < reservation.room().size(); k++) {
+            Binding b = reservation.room().get(k);
+            capacity.give(capacity.indexOf(b.node()), reservation.members().get(k), b.gpuDevices());
+        }
+        try {
+            return placement.place(gang, pods, capacity);
+        } finally {
+            for (int k = 0; k < reservation.room().size(); k++) {
+                Binding b = reservation.room().get(k);
+                capacity.take(capacity.indexOf(b.node()), reservation.members().get(k), b.gpuDevices());
+            }
+        }
+    }
+
+    /** True when every pod's run time is known and all of them would end by {@code deadline} if started now. */
+    private static boolean endsBefore(List<PodInfo> pods, Snapshot snapshot, long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return false;
+        }
+        for (PodInfo p : pods) {
+            Long runtime = snapshot.planning().runtimes().get(p.key());
+            if (runtime == null || snapshot.now() + runtime > deadline) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Finds the room {@code gang} will start in: release nodes, the ones it held before first, then
+     * the ones with the most free GPU, until its members fit; hold that room in {@code capacity}.
+     */
+    private Reservation reserve(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Snapshot snapshot,
+                                List<String> heldBefore) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < capacity.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingInt((Integer i) -> heldBefore.contains(capacity.node(i).name()) ? 0 : 1)
+                .thenComparing(Comparator.comparingLong(capacity::freeGpuMilli).reversed())
+                .thenComparing(i -> capacity.node(i).name()));
+        long need = sum(mustPlace).milli(dev.phalanx.core.model.Keys.GPU);
+        CapacityView future = capacity.copy();
+        long released = 0;
+        PlacementPolicy.Placement p = null;
+        for (int i : order) {
+            future.release(i);
+            released += capacity.node(i).allocatable().milli(dev.phalanx.core.model.Keys.GPU);
+            if (released >= need) {
+                p = placement.place(gang, mustPlace, future);
+                if (p.placed()) {
+                    break;
+                }
+            }
+        }
+        if (p == null || !p.placed()) {
+            return null;
+        }
+        Map<String, PodInfo> byName = new HashMap<>();
+        mustPlace.forEach(m -> byName.put(m.name(), m));
+        List<PodInfo> members = new ArrayList<>();
+        for (Binding b : p.bindings()) {
+            PodInfo m = byName.get(b.pod());
+            members.add(m);
+            capacity.take(capacity.indexOf(b.node()), m, b.gpuDevices());
+        }
+        return new Reservation(gang.key(), p.bindings(), members, freesAt(p.bindings(), snapshot));
+    }
+
+    /** When everything now running on the reserved nodes is expected to be gone; MAX_VALUE when unknown. */
+    private static long freesAt(List<Binding> room, Snapshot snapshot) {
+        Set<String> nodes = new java.util.HashSet<>();
+        room.forEach(b -> nodes.add(b.node()));
+        long latest = snapshot.now();
+        for (PodInfo p : snapshot.pods()) {
+            if (p.phase().holdsResources() && nodes.contains(p.nodeName())) {
+                Long end = snapshot.planning().expectedEnds().get(p.key());
+                if (end == null) {
+                    return Long.MAX_VALUE;
+                }
+                latest = Math.max(latest, end);
+            }
+        }
+        return latest;
+    }
+
     private static Gang withBindings(Gang gang, List<Binding> bindings) {
         if (bindings.isEmpty()) {
             return gang;
         }
-        Map<String, Binding> byPod = new java.util.HashMap<>();
+        Map<String, Binding> byPod = new HashMap<>();
         bindings.forEach(b -> byPod.put(b.pod(), b));
         List<PodInfo> members = gang.members().stream()
                 .map(m -> byPod.containsKey(m.name()) ? m.bound(byPod.get(m.name()).node(), byPod.get(m.name()).gpuDevices()) : m)
@@ -100,10 +250,10 @@ public final class SchedulingCycle {
     }
 
     private static void commitToView(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {
-        for (int k = 0; k < bindings.size(); k++) {
-            Binding b = bindings.get(k);
-            PodInfo pod = pods.stream().filter(p -> p.name().equals(b.pod())).findFirst().orElseThrow();
-            capacity.take(capacity.indexOf(b.node()), pod, b.gpuDevices());
+        Map<String, PodInfo> byName = new LinkedHashMap<>();
+        pods.forEach(p -> byName.put(p.name(), p));
+        for (Binding b : bindings) {
+            capacity.take(capacity.indexOf(b.node()), byName.get(b.pod()), b.gpuDevices());
         }
     }
 

@@ -171,7 +171,8 @@ public final class KubeObjects {
         String required = spec.getTopology() == null ? null : spec.getTopology().getRequired();
         String preferred = spec.getTopology() == null ? null : spec.getTopology().getPreferred();
         return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
-                minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred), createdAt, invalid);
+                minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred),
+                !Boolean.FALSE.equals(spec.getPreemptible()), createdAt, invalid);
     }
 
     public static QueueInfo queue(Queue q, long createdAt) {

@@ -7,8 +7,8 @@ import java.util.List;
  * {@code invalidReason} is set when the gang cannot be scheduled as declared; it is then never placed.
  */
 public record Gang(String namespace, String name, boolean implicit, String queue, int minMember, int priority,
-                   String topologyRequired, String topologyPreferred, long createdAt, List<PodInfo> members,
-                   String invalidReason) {
+                   String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
+                   List<PodInfo> members, String invalidReason) {
     public Gang {
         members = List.copyOf(members);
     }
@@ -40,7 +40,7 @@ public record Gang(String namespace, String name, boolean implicit, String queue
     /** The same gang seen through only some of its members (e.g. the ones about to be placed). */
     public Gang withMembers(List<PodInfo> subset) {
         return new Gang(namespace, name, implicit, queue, minMember, priority, topologyRequired, topologyPreferred,
-                createdAt, subset, invalidReason);
+                preemptible, createdAt, subset, invalidReason);
     }
 
     public boolean isValid() {

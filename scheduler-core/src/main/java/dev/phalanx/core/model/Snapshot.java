@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues,
                        Map<String, NamespaceInfo> namespaces, List<PodInfo> pods, List<Gang> gangs,
-                       List<Problem> problems) {
+                       List<Problem> problems, Planning planning) {
     public Snapshot {
         nodes = List.copyOf(nodes);
         queues = Map.copyOf(queues);
@@ -19,6 +19,11 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
         pods = List.copyOf(pods);
         gangs = List.copyOf(gangs);
         problems = List.copyOf(problems);
+        planning = planning == null ? Planning.NONE : planning;
+    }
+
+    public Snapshot withPlanning(Planning p) {
+        return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p);
     }
 
     public Resources totalAllocatable() {

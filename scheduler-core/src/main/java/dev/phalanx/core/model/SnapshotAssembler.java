@@ -61,7 +61,7 @@ public final class SnapshotAssembler {
                 reason = "PriorityClass " + g.priorityClassName() + " does not exist";
             }
             gangs.add(new Gang(g.namespace(), g.name(), false, queue, g.minMember(), priority, g.topologyRequired(),
-                    g.topologyPreferred(), g.createdAt(), members, reason));
+                    g.topologyPreferred(), g.preemptible(), g.createdAt(), members, reason));
         }
         // pods naming a PodGroup that does not exist wait, each reported
         for (Map.Entry<String, List<PodInfo>> e : membersByGroup.entrySet()) {
@@ -69,7 +69,7 @@ public final class SnapshotAssembler {
                 PodInfo first = e.getValue().get(0);
                 String reason = "PodGroup " + e.getKey() + " does not exist";
                 gangs.add(new Gang(first.namespace(), first.podGroup(), false, null, e.getValue().size(), 0, null, null,
-                        first.createdAt(), e.getValue(), reason));
+                        true, first.createdAt(), e.getValue(), reason));
             }
         }
         for (Gang g : gangs) {
@@ -78,13 +78,14 @@ public final class SnapshotAssembler {
             }
         }
         gangs.sort(Comparator.comparing(Gang::key));
-        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems);
+        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE);
     }
 
     private Gang singleton(PodInfo p, QueueTree tree, Map<String, NamespaceInfo> namespaces) {
         String queue = p.queueLabel() != null ? p.queueLabel() : defaultQueue(p.namespace(), namespaces);
         String reason = p.invalidReason() != null ? p.invalidReason() : queueProblem(queue, p.namespace(), tree, namespaces);
-        return new Gang(p.namespace(), p.name(), true, queue, 1, p.priority(), null, null, p.createdAt(), List.of(p), reason);
+        return new Gang(p.namespace(), p.name(), true, queue, 1, p.priority(), null, null, true, p.createdAt(), List.of(p),
+                reason);
     }
 
     private static String defaultQueue(String namespace, Map<String, NamespaceInfo> namespaces) {

@@ -18,6 +18,7 @@ import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.Problem;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
@@ -252,8 +253,19 @@ public final class Simulation {
     }
 
     private Snapshot snapshot() {
+        Map<String, Long> expectedEnds = new HashMap<>();
+        Map<String, Long> runtimes = new HashMap<>();
+        podTracks.forEach((key, t) -> {
+            if (t.runForMillis >= 0) {
+                runtimes.put(key, t.runForMillis);
+                if (t.boundAt != null && t.finishedAt == null) {
+                    expectedEnds.put(key, t.boundAt + t.runForMillis);
+                }
+            }
+        });
         return assembler.assemble(now, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses);
+                namespaces, priorityClasses).withPlanning(new Planning(expectedEnds, runtimes,
+                lastCycle == null ? Map.of() : lastCycle.reservations()));
     }
 
     private void runCycle() {

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.phalanx.core.model.Planning;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -44,6 +46,7 @@ public final class SchedulerService implements AutoCloseable {
     private volatile boolean dirty = true;
     private volatile boolean running;
     private volatile long cycles;
+    private Map<String, List<String>> lastReservations = Map.of();
     private Thread loop;
 
     public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock) {
@@ -146,7 +149,9 @@ public final class SchedulerService implements AutoCloseable {
 
     /** One cycle: decide on a snapshot, commit gang by gang, report. */
     public CycleResult runCycle() {
-        CycleResult result = cycle.decide(cache.snapshot(clock.now()));
+        Planning planning = new Planning(Map.of(), Map.of(), lastReservations);
+        CycleResult result = cycle.decide(cache.snapshot(clock.now()).withPlanning(planning));
+        lastReservations = result.reservations();
         for (GangDecision d : result.placed()) {
             binder.bind(d, d.bindings());
         }

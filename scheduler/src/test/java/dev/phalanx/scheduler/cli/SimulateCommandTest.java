@@ -57,7 +57,8 @@ class SimulateCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Phalanx simulation of bundled example").contains("allocated on average")
                 .contains("llm").contains("vision").contains("batch")
-                .contains("team-llm/llm-pretrain-64 [queue llm] TopologyUnsatisfiable: needs 64 nvidia.com/gpu for 8 pods in one nvidia.com/gpu.clique");
+                .contains("team-llm/llm-pretrain-64 [queue llm] Unschedulable: needs 64 nvidia.com/gpu for 8 pods in one nvidia.com/gpu.clique")
+                .contains("it would not fit even the empty cluster");
     }
 
     @Test
@@ -117,8 +118,8 @@ class SimulateCommandTest {
         JsonNode g = find(root.get("podGroups"), "huge");
         assertThat(g.get("phase").asText()).isEqualTo("Pending");
         assertThat(g.get("scheduledAt").isNull()).isTrue();
-        assertThat(g.get("reason").asText()).isEqualTo("TopologyUnsatisfiable: needs 24 nvidia.com/gpu for 3 pods in one "
-                + "nvidia.com/gpu.clique; the best, clique-a, has 16 nvidia.com/gpu free");
+        assertThat(g.get("reason").asText()).isEqualTo("Unschedulable: needs 24 nvidia.com/gpu for 3 pods in one "
+                + "nvidia.com/gpu.clique; the best, clique-a, has 16 nvidia.com/gpu free; it would not fit even the empty cluster");
         for (JsonNode p : root.get("pods")) {
             assertThat(p.get("node").isNull()).isTrue();
         }

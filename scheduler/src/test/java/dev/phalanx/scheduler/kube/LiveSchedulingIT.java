@@ -146,16 +146,17 @@ class LiveSchedulingIT {
         }
         startScheduler();
 
-        String why = "needs 24 nvidia.com/gpu for 3 pods in one nvidia.com/gpu.clique; the best, clique-a, has 16 nvidia.com/gpu free";
+        String why = "needs 24 nvidia.com/gpu for 3 pods in one nvidia.com/gpu.clique; the best, clique-a, has 16 nvidia.com/gpu free;"
+                + " it would not fit even the empty cluster";
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
             Condition c = scheduledCondition(podGroupNamed("big"));
             assertThat(c).isNotNull();
             assertThat(c.getStatus()).isEqualTo("False");
-            assertThat(c.getReason()).isEqualTo("TopologyUnsatisfiable");
+            assertThat(c.getReason()).isEqualTo("Unschedulable");
             assertThat(c.getMessage()).isEqualTo(why);
             assertThat(eventsOn("PodGroup", "big")).anySatisfy(e -> {
                 assertThat(e.getType()).isEqualTo("Warning");
-                assertThat(e.getReason()).isEqualTo("TopologyUnsatisfiable");
+                assertThat(e.getReason()).isEqualTo("Unschedulable");
                 assertThat(e.getMessage()).isEqualTo(why);
             });
         });

@@ -1,0 +1,20 @@
+package dev.phalanx.core.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a cycle may know beyond the cluster objects. {@code expectedEnds}: when bound pods are expected
+ * to finish (epoch or simulated milliseconds); {@code runtimes}: how long pending pods will run once
+ * started; both known in simulation (sim.phalanx.dev/run-for), empty live. {@code reservations}: the
+ * nodes each waiting gang reserved in the previous cycle, so a reservation stays where it was.
+ */
+public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {
+    public static final Planning NONE = new Planning(Map.of(), Map.of(), Map.of());
+
+    public Planning {
+        expectedEnds = Map.copyOf(expectedEnds);
+        runtimes = Map.copyOf(runtimes);
+        reservations = Map.copyOf(reservations);
+    }
+}
