@@ -56,6 +56,13 @@ public final class Simulation {
 
     // what happened
     private final Map<String, PodTrack> podTracks = new LinkedHashMap<>();
+    // gangs whose every member has finished leave the live state, so snapshots stay the size of the work
+    // still to do however long the run; what the report needs of them is kept here
+    private final Map<String, Integer> expectedMembers = new HashMap<>();
+    private final Map<String, List<String>> membersOf = new HashMap<>();
+    private final Map<String, PodInfo> finishedPods = new HashMap<>();
+    private final Map<String, SimulationResult.PodGroupRecord> finishedGroups = new TreeMap<>();
+    private int podsBound;
     private final Map<String, GangTrack> gangTracks = new TreeMap<>();
     private final List<SimulationResult.Sample> timeline = new ArrayList<>();
     private final PriorityQueue<Event> events = new PriorityQueue<>();
@@ -83,6 +90,7 @@ public final class Simulation {
     }
 
     private static final class PodTrack {
+        String gang;
         String queue;
         String podGroup;
         long submittedAt;
@@ -137,6 +145,7 @@ public final class Simulation {
             if (at == null) {
                 continue;
             }
+            expectedMembers.merge(gangKey(pod), 1, Integer::sum);
             long runFor = -1;
             String runText = annotation(pod, Keys.SIM_RUN_FOR);
             if (runText != null) {
@@ -171,6 +180,12 @@ public final class Simulation {
         }
     }
 
+    private static String gangKey(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String group = labels == null ? null : labels.get(Keys.POD_GROUP_LABEL);
+        return pod.getMetadata().getNamespace() + "/" + (group == null ? pod.getMetadata().getName() : group);
+    }
+
     private static String annotation(HasMetadata obj, String key) {
         Map<String, String> a = obj.getMetadata().getAnnotations();
         return a == null ? null : a.get(key);
@@ -180,11 +195,14 @@ public final class Simulation {
         PodInfo info = KubeObjects.pod(pod, name -> priorityClasses.getOrDefault(name, 0), at);
         pods.put(info.key(), info);
         PodTrack t = new PodTrack();
+        t.gang = gangKey(pod);
+        membersOf.computeIfAbsent(t.gang, k -> new ArrayList<>()).add(info.key());
         t.submittedAt = at;
         t.podGroup = info.podGroup();
         t.runForMillis = runFor;
         podTracks.put(info.key(), t);
         if (info.phase() == PodPhase.BOUND) {
+            podsBound++;
             t.boundAt = at;
             t.node = info.nodeName();
             scheduleFinish(info.key(), at, runFor);
@@ -206,9 +224,39 @@ public final class Simulation {
             PodInfo p = pods.get(podKey);
             if (p != null && p.phase() == PodPhase.BOUND) {
                 pods.put(podKey, p.withPhase(PodPhase.SUCCEEDED));
-                podTracks.get(podKey).finishedAt = now;
+                PodTrack t = podTracks.get(podKey);
+                t.finishedAt = now;
+                archiveIfDone(t.gang);
             }
         });
+    }
+
+    /** Moves a gang out of the live state once all its members have arrived and finished. */
+    private void archiveIfDone(String gang) {
+        List<String> members = membersOf.get(gang);
+        if (members.size() < expectedMembers.getOrDefault(gang, 0)) {
+            return;
+        }
+        boolean failed = false;
+        for (String m : members) {
+            PodPhase phase = pods.get(m).phase();
+            if (phase != PodPhase.SUCCEEDED && phase != PodPhase.FAILED) {
+                return;
+            }
+            failed |= phase == PodPhase.FAILED;
+        }
+        PodGroupInfo group = podGroups.remove(gang);
+        for (String m : members) {
+            finishedPods.put(m, pods.remove(m));
+        }
+        membersOf.remove(gang);
+        if (group != null) {
+            GangTrack g = gangTrack(gang);
+            Double wait = g.scheduledAt == null || g.submittedAt < 0 ? null : (g.scheduledAt - g.submittedAt) / 1000.0;
+            finishedGroups.put(gang, new SimulationResult.PodGroupRecord(group.namespace(), group.name(), g.queue,
+                    group.minMember(), group.topologyRequired(), failed ? "Failed" : "Succeeded",
+                    g.submittedAt < 0 ? null : sec(g.submittedAt), sec(g.scheduledAt), wait, null));
+        }
     }
 
     /** Runs to {@code until} or until nothing more can change, and reports. */
@@ -255,7 +303,8 @@ public final class Simulation {
     private Snapshot snapshot() {
         Map<String, Long> expectedEnds = new HashMap<>();
         Map<String, Long> runtimes = new HashMap<>();
-        podTracks.forEach((key, t) -> {
+        pods.keySet().forEach(key -> {
+            PodTrack t = podTracks.get(key);
             if (t.runForMillis >= 0) {
                 runtimes.put(key, t.runForMillis);
                 if (t.boundAt != null && t.finishedAt == null) {
@@ -290,6 +339,9 @@ public final class Simulation {
         for (Gang gang : after.gangs()) {
             GangTrack g = gangTrack(gang.key());
             g.queue = gang.queue();
+            for (PodInfo m : gang.members()) {
+                podTracks.get(m.key()).queue = gang.queue();
+            }
             if (gang.phase() != GangPhase.PENDING) {
                 if (g.scheduledAt == null) {
                     g.scheduledAt = now;
@@ -312,8 +364,7 @@ public final class Simulation {
             fair.put(q, result.fairShares().of(q, Keys.GPU));
         }
         timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, allocatedGpus(), waiting));
-        int bound = (int) podTracks.values().stream().filter(t -> t.boundAt != null).count();
-        progress.accept(new Progress(now, bound, waiting, cycles));
+        progress.accept(new Progress(now, podsBound, waiting, cycles));
     }
 
     private void bind(Binding b) {
@@ -322,6 +373,7 @@ public final class Simulation {
             throw new IllegalStateException("cycle bound " + b.podKey() + " which is not pending");
         }
         pods.put(b.podKey(), p.bound(b.node(), b.gpuDevices()));
+        podsBound++;
         PodTrack t = podTracks.get(b.podKey());
         t.boundAt = now;
         t.node = b.node();
@@ -331,24 +383,16 @@ public final class Simulation {
 
     private SimulationResult report(long end) {
         Snapshot s = snapshot();
-        Map<String, Gang> gangs = new HashMap<>();
-        s.gangs().forEach(g -> gangs.put(g.key(), g));
-
         List<SimulationResult.PodRecord> podRecords = new ArrayList<>();
         for (Map.Entry<String, PodTrack> e : podTracks.entrySet()) {
-            PodInfo p = pods.get(e.getKey());
+            PodInfo p = pods.containsKey(e.getKey()) ? pods.get(e.getKey()) : finishedPods.get(e.getKey());
             PodTrack t = e.getValue();
-            String queue = null;
-            Gang g = gangs.get(p.podGroup() == null ? p.key() : p.namespace() + "/" + p.podGroup());
-            if (g != null) {
-                queue = g.queue();
-            }
-            podRecords.add(new SimulationResult.PodRecord(p.namespace(), p.name(), p.podGroup(), queue, t.node, t.devices,
+            podRecords.add(new SimulationResult.PodRecord(p.namespace(), p.name(), p.podGroup(), t.queue, t.node, t.devices,
                     sec(t.submittedAt), sec(t.boundAt), t.evictedAt.stream().map(Simulation::sec).toList(),
                     sec(t.finishedAt)));
         }
-        List<SimulationResult.PodGroupRecord> groupRecords = new ArrayList<>();
-        int scheduled = 0, pending = 0;
+        Map<String, SimulationResult.PodGroupRecord> groupRecords = new TreeMap<>(finishedGroups);
+        int scheduled = finishedGroups.size(), pending = 0;
         for (Gang g : s.gangs()) {
             if (g.implicit()) {
                 continue;
@@ -363,7 +407,7 @@ public final class Simulation {
             Double wait = t.submittedAt < 0 ? null
                     : (t.scheduledAt != null ? t.scheduledAt - t.submittedAt : end - t.submittedAt) / 1000.0;
             String reason = phase == GangPhase.PENDING ? t.reason : null;
-            groupRecords.add(new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(),
+            groupRecords.put(g.key(), new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(),
                     g.topologyRequired(), phase.display(), t.submittedAt < 0 ? null : sec(t.submittedAt),
                     sec(t.scheduledAt), wait, reason));
         }
@@ -379,11 +423,10 @@ public final class Simulation {
         double totalGpus = s.totalAllocatable().units(Keys.GPU);
         double ratio = totalGpus == 0 ? 0 : end == 0 ? allocatedGpus() / totalGpus
                 : gpuSecondsAllocated / (totalGpus * end / 1000.0);
-        int podsBound = (int) podTracks.values().stream().filter(t -> t.boundAt != null).count();
         int evictions = podTracks.values().stream().mapToInt(t -> t.evictedAt.size()).sum();
         var summary = new SimulationResult.Summary(end / 1000.0, ratio, podsBound, scheduled, pending, evictions, cycles,
                 totalGpus);
-        return new SimulationResult(summary, podRecords, groupRecords, queueRecords, problems, timeline);
+        return new SimulationResult(summary, podRecords, List.copyOf(groupRecords.values()), queueRecords, problems, timeline);
     }
 
     private static Double sec(Long millis) {
