@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PodGroupStatus {
@@ -28,4 +29,14 @@ public class PodGroupStatus {
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
     public Map<String, String> getPlacement() { return placement; }
     public void setPlacement(Map<String, String> placement) { this.placement = placement; }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PodGroupStatus o && Objects.equals(phase, o.phase) && Objects.equals(scheduled, o.scheduled) && Objects.equals(running, o.running) && Objects.equals(conditions, o.conditions) && Objects.equals(placement, o.placement);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(phase, scheduled, running, conditions, placement);
+    }
 }

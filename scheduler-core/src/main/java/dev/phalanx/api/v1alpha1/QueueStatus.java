@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class QueueStatus {
@@ -27,4 +28,14 @@ public class QueueStatus {
     public void setPodGroups(Map<String, Integer> podGroups) { this.podGroups = podGroups; }
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof QueueStatus o && Objects.equals(fairShare, o.fairShare) && Objects.equals(allocated, o.allocated) && Objects.equals(requested, o.requested) && Objects.equals(podGroups, o.podGroups) && Objects.equals(conditions, o.conditions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(fairShare, allocated, requested, podGroups, conditions);
+    }
 }

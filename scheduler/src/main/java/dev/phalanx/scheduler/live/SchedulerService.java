@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.phalanx.queue.reconcile.PodGroupReconciler;
+import dev.phalanx.queue.reconcile.QueueReconciler;
+import dev.phalanx.queue.status.StatusBoard;
+import io.javaoperatorsdk.operator.Operator;
 import java.util.Map;
 import dev.phalanx.core.model.Planning;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +45,8 @@ public final class SchedulerService implements AutoCloseable {
     private final EventRecorder events;
     private final KubeBinder binder;
     private final StatusWriter status;
+    private final StatusBoard board = new StatusBoard();
+    private final Operator operator;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final Object signal = new Object();
     private volatile boolean dirty = true;
@@ -57,7 +63,11 @@ public final class SchedulerService implements AutoCloseable {
         this.cache = new ClusterCache(config.schedulerName());
         this.events = new EventRecorder(client);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism());
-        this.status = new StatusWriter(client, cache, events, config.statusPeriodMillis());
+        this.status = new StatusWriter(board, cache, events, config.statusPeriodMillis());
+        this.operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+                .withStopOnInformerErrorDuringStartup(true));
+        operator.register(new QueueReconciler(board));
+        operator.register(new PodGroupReconciler(board));
         cache.onChange(this::wake);
     }
 
@@ -87,6 +97,7 @@ public final class SchedulerService implements AutoCloseable {
                 throw new IllegalStateException("informer for " + i.getApiTypeClass().getSimpleName() + " did not sync: " + e.getMessage(), e);
             }
         });
+        operator.start();
         running = true;
         loop = new Thread(this::runLoop, "phalanx-cycle");
         loop.start();
@@ -177,6 +188,7 @@ public final class SchedulerService implements AutoCloseable {
             }
         }
         informers.forEach(SharedIndexInformer::close);
+        operator.stop();
         binder.close();
         events.close();
     }

@@ -1,7 +1,6 @@
 package dev.phalanx.scheduler.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupStatus;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.api.v1alpha1.QueueStatus;
@@ -13,11 +12,7 @@ import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Snapshot;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.phalanx.queue.status.StatusBoard;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -26,15 +21,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Step 6, report: PodGroup and Queue status and the Events that say why a gang waits. A status is
- * written only when it changed, and at most once per {@code minInterval} per object; a deferred write
- * happens at a later cycle.
+ * Step 6, report: the PodGroup and Queue status the cycle concluded, published on the
+ * {@link StatusBoard} for the reconcilers to write, and the Events that say why a gang waits. A status
+ * is published only when it changed, and at most once per {@code minInterval} per object; a deferred
+ * one goes out at a later cycle.
  */
 public final class StatusWriter {
-    private static final Logger LOG = LoggerFactory.getLogger(StatusWriter.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final KubernetesClient client;
+    private final StatusBoard board;
     private final ClusterCache cache;
     private final EventRecorder events;
     private final long minIntervalMillis;
@@ -43,8 +38,8 @@ public final class StatusWriter {
     private final Map<String, PodGroupStatus> lastGroupStatus = new HashMap<>();
     private final Map<String, GangDecision> lastDecision = new HashMap<>();
 
-    public StatusWriter(KubernetesClient client, ClusterCache cache, EventRecorder events, long minIntervalMillis) {
-        this.client = client;
+    public StatusWriter(StatusBoard board, ClusterCache cache, EventRecorder events, long minIntervalMillis) {
+        this.board = board;
         this.cache = cache;
         this.events = events;
         this.minIntervalMillis = minIntervalMillis;
@@ -80,12 +75,8 @@ public final class StatusWriter {
             var c = s.getConditions().get(0);
             events.record(ref, "False".equals(c.getStatus()) && !"Waiting".equals(c.getReason()), c.getReason(), c.getMessage());
             if (shouldWrite("PodGroup/" + g.key(), s, nowMillis)) {
-                PodGroup pg = new PodGroup();
-                pg.setMetadata(meta(g.namespace(), g.name()));
-                pg.setStatus(s);
-                if (patch(pg)) {
-                    lastGroupStatus.put(g.key(), s);
-                }
+                board.publish(g.namespace(), g.name(), s);
+                lastGroupStatus.put(g.key(), s);
             }
         }
         QueueUsage usage = new QueueUsage(after);
@@ -99,22 +90,12 @@ public final class StatusWriter {
                 phasesByQueue.getOrDefault(member, Map.of()).forEach((k, v) -> phases.merge(k, v, Integer::sum));
             }
             s.setPodGroups(phases);
-            s.setConditions(List.of(new ConditionBuilder().withType("Valid")
-                    .withStatus(q.invalidReason() == null ? "True" : "False")
-                    .withReason(q.invalidReason() == null ? "Valid" : "Invalid")
-                    .withMessage(q.invalidReason() == null ? "the queue takes part in fair share" : q.invalidReason())
-                    .withLastTransitionTime(now).build()));
             if (q.invalidReason() != null) {
                 events.record(EventRecorder.ref(Queue.GROUP + "/" + Queue.VERSION, "Queue", null, q.name(), null), true,
                         "Invalid", q.invalidReason());
             }
-            QueueStatus comparable = JSON.convertValue(s, QueueStatus.class);
-            comparable.setConditions(List.of());
-            if (shouldWrite("Queue/" + q.name(), comparable, nowMillis)) {
-                Queue obj = new Queue();
-                obj.setMetadata(meta(null, q.name()));
-                obj.setStatus(s);
-                patch(obj);
+            if (shouldWrite("Queue/" + q.name(), s, nowMillis)) {
+                board.publish(q.name(), s);
             }
         }
     }
@@ -131,13 +112,6 @@ public final class StatusWriter {
         Map<String, String> out = new TreeMap<>();
         units.forEach((k, v) -> out.put(k, Resources.formatMilli(Math.round(v * 1000))));
         return out;
-    }
-
-    private static ObjectMeta meta(String namespace, String name) {
-        ObjectMeta m = new ObjectMeta();
-        m.setName(name);
-        m.setNamespace(namespace);
-        return m;
     }
 
     /** True when {@code status} differs from what was last written and the object was not written too recently. */
@@ -164,17 +138,5 @@ public final class StatusWriter {
         PodGroupStatus copy = JSON.convertValue(s, PodGroupStatus.class);
         copy.getConditions().forEach(c -> c.setLastTransitionTime(null));
         return copy;
-    }
-
-    private boolean patch(io.fabric8.kubernetes.client.CustomResource<?, ?> obj) {
-        try {
-            client.resource(obj).patchStatus();
-            return true;
-        } catch (RuntimeException e) {
-            LOG.debug("status of {} {} not written: {}", obj.getKind(), obj.getMetadata().getName(), e.getMessage());
-            written.remove(obj.getKind() + "/" + (obj.getMetadata().getNamespace() == null ? "" : obj.getMetadata().getNamespace() + "/")
-                    + obj.getMetadata().getName());
-            return false;
-        }
     }
 }

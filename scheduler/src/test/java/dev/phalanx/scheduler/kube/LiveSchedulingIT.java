@@ -219,6 +219,27 @@ class LiveSchedulingIT {
     }
 
     @Test
+    void theQueueReconcilerReportsWhatTheSchemaCannotCheck() {
+        create(queue("org").gpu("16", 1, "-1").build(), queue("child-a").parent("org").gpu("12", 1, "-1").build(),
+                queue("child-b").parent("org").gpu("8", 1, "-1").build(), queue("orphan").parent("nowhere").build(),
+                queue("loop-x").parent("loop-y").build(), queue("loop-y").parent("loop-x").build());
+        startScheduler();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(condition("org", "ChildQuotasFit").getMessage()).isEqualTo("the quotas of its children child-a, child-b"
+                    + " add up to 20 nvidia.com/gpu, more than its own quota of 16; fair share scales them down in proportion");
+            assertThat(condition("org", "Valid").getStatus()).isEqualTo("True");
+            assertThat(condition("orphan", "Valid").getMessage()).isEqualTo("parent queue nowhere does not exist");
+            assertThat(condition("loop-x", "Valid").getStatus()).isEqualTo("False");
+            assertThat(condition("loop-x", "Valid").getMessage()).contains("loops");
+        });
+    }
+
+    private Condition condition(String queue, String type) {
+        return client.resources(Queue.class).withName(queue).get().getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+    }
+
+    @Test
     void kubectlListsQueuesAndPodGroupsWithTheirPrinterColumns() throws Exception {
         create(node("n-0", 8));
         create(podGroup(ns, "pair", 2).queue("team").build(), pod(ns, "pair-0").group("pair").gpus(2).build(),

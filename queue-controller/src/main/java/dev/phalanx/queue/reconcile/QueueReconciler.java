@@ -1,0 +1,64 @@
+package dev.phalanx.queue.reconcile;
+
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.api.v1alpha1.QueueStatus;
+import dev.phalanx.queue.status.StatusBoard;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Observes a Queue, validates what its schema cannot ({@link QueueValidation}), and records status:
+ * the cycle's fair share, allocation, requests and gangs by phase from the {@link StatusBoard}, and
+ * the validation conditions. Writes only when something changed.
+ */
+public final class QueueReconciler implements Reconciler<Queue> {
+    private final StatusBoard board;
+
+    public QueueReconciler(StatusBoard board) {
+        this.board = board;
+    }
+
+    @Override
+    public List<EventSource<?, Queue>> prepareEventSources(EventSourceContext<Queue> context) {
+        SimpleInboundEventSource<Queue> fromBoard = new SimpleInboundEventSource<>("queue-status-board");
+        board.onChange((kind, id) -> {
+            if (kind == StatusBoard.Kind.QUEUE) {
+                fromBoard.propagateEvent(new ResourceID(id[1]));
+            }
+        });
+        return List.of(fromBoard);
+    }
+
+    @Override
+    public UpdateControl<Queue> reconcile(Queue queue, Context<Queue> context) {
+        QueueStatus current = queue.getStatus();
+        QueueStatus next = new QueueStatus();
+        board.queue(queue.getMetadata().getName()).ifPresent(s -> {
+            next.setFairShare(s.getFairShare());
+            next.setAllocated(s.getAllocated());
+            next.setRequested(s.getRequested());
+            next.setPodGroups(s.getPodGroups());
+        });
+        next.setConditions(QueueValidation.carryTransitionTimes(
+                QueueValidation.conditions(queue, context.getPrimaryCache().list().toList(), Instant.now().toString()),
+                current == null ? null : current.getConditions()));
+        if (Objects.equals(current, next)) {
+            return UpdateControl.noUpdate();
+        }
+        Queue patch = new Queue();
+        patch.setMetadata(new ObjectMeta());
+        patch.getMetadata().setName(queue.getMetadata().getName());
+        patch.setStatus(next);
+        return UpdateControl.patchStatus(patch);
+    }
+}
