@@ -124,12 +124,14 @@ public final class MarkdownReport {
             }
         }
         byQueue.values().forEach(data::addSeries);
+        List<String> allQueues = r.queues().stream().map(SimulationResult.QueueRecord::name).sorted().toList();
         JFreeChart chart = ChartFactory.createScatterPlot("Gang wait time by arrival", "arrival (simulated hours)",
                 "wait (minutes)", data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) plot.getRenderer();
-        for (int i = 0; i < byQueue.size(); i++) {
-            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+        int i = 0;
+        for (String q : byQueue.keySet()) { // the same colour for a queue as in the allocation chart
+            renderer.setSeriesPaint(i++, PALETTE[Math.max(0, allQueues.indexOf(q)) % PALETTE.length]);
         }
         style(plot);
         return chart;
