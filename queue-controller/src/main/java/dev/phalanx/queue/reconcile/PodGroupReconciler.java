@@ -8,9 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 
 import java.util.List;
 import java.util.Objects;
@@ -28,13 +26,7 @@ public final class PodGroupReconciler implements Reconciler<PodGroup> {
 
     @Override
     public List<EventSource<?, PodGroup>> prepareEventSources(EventSourceContext<PodGroup> context) {
-        SimpleInboundEventSource<PodGroup> fromBoard = new SimpleInboundEventSource<>("podgroup-status-board");
-        board.onChange((kind, id) -> {
-            if (kind == StatusBoard.Kind.POD_GROUP) {
-                fromBoard.propagateEvent(new ResourceID(id[1], id[0]));
-            }
-        });
-        return List.of(fromBoard);
+        return List.of(board.<PodGroup>eventSource(StatusBoard.Kind.POD_GROUP));
     }
 
     @Override

@@ -8,9 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 
 import java.time.Instant;
 import java.util.List;
@@ -30,13 +28,7 @@ public final class QueueReconciler implements Reconciler<Queue> {
 
     @Override
     public List<EventSource<?, Queue>> prepareEventSources(EventSourceContext<Queue> context) {
-        SimpleInboundEventSource<Queue> fromBoard = new SimpleInboundEventSource<>("queue-status-board");
-        board.onChange((kind, id) -> {
-            if (kind == StatusBoard.Kind.QUEUE) {
-                fromBoard.propagateEvent(new ResourceID(id[1]));
-            }
-        });
-        return List.of(fromBoard);
+        return List.of(board.<Queue>eventSource(StatusBoard.Kind.QUEUE));
     }
 
     @Override

@@ -2,6 +2,9 @@ package dev.phalanx.queue.status;
 
 import dev.phalanx.api.v1alpha1.PodGroupStatus;
 import dev.phalanx.api.v1alpha1.QueueStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,17 @@ public final class StatusBoard {
     /** {@code listener} receives the kind and {namespace, name} (namespace null for a Queue). */
     public void onChange(BiConsumer<Kind, String[]> listener) {
         listeners.add(listener);
+    }
+
+    /** An event source that wakes a reconciler whenever the board changes for one of its objects. */
+    public <P extends HasMetadata> SimpleInboundEventSource<P> eventSource(Kind kind) {
+        SimpleInboundEventSource<P> source = new SimpleInboundEventSource<>(kind.name().toLowerCase() + "-status-board");
+        onChange((k, id) -> {
+            if (k == kind) {
+                source.propagateEvent(id[0] == null ? new ResourceID(id[1]) : new ResourceID(id[1], id[0]));
+            }
+        });
+        return source;
     }
 
     public void publish(String namespace, String name, PodGroupStatus status) {
