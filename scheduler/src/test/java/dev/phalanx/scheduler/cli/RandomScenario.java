@@ -35,10 +35,19 @@ final class RandomScenario {
     final Map<String, NodeInfo> nodes = new LinkedHashMap<>();
     final Map<String, PodInfo> pods = new LinkedHashMap<>();
     final Set<String> invalidGangs = new HashSet<>();
+    /** Queue name to GPU limit in thousandths (absent: no limit), and to parent. */
+    final Map<String, Long> gpuLimits = new LinkedHashMap<>();
+    final Map<String, String> parents = new LinkedHashMap<>();
+    /** Every pod has a run time, so the cluster drains and every gang that can ever start must start. */
+    final boolean allFinite;
+    /** Per gang: the objects that make it up, to try it alone on the empty cluster. */
+    final Map<String, List<HasMetadata>> gangObjects = new LinkedHashMap<>();
+    final List<HasMetadata> clusterObjects = new ArrayList<>();
 
     RandomScenario(long seed) {
         this.seed = seed;
         Random rnd = new Random(seed);
+        this.allFinite = seed % 2 == 0;
         int cliques = 1 + rnd.nextInt(3);
         int maxGpus = 0;
         for (int c = 0; c < cliques; c++) {
@@ -54,9 +63,17 @@ final class RandomScenario {
         }
         add(priorityClass("hi", 1000));
         add(queue("org").gpu(String.valueOf(rnd.nextInt(9)), 1 + rnd.nextInt(3), "-1").build());
-        add(queue("a").parent("org").gpu(String.valueOf(rnd.nextInt(5)), 1 + rnd.nextInt(3), limit(rnd)).build());
-        add(queue("b").parent("org").gpu("0", 1, limit(rnd)).build());
+        String limitA = limit(rnd);
+        String limitB = limit(rnd);
+        add(queue("a").parent("org").gpu(String.valueOf(rnd.nextInt(5)), 1 + rnd.nextInt(3), limitA).build());
+        add(queue("b").parent("org").gpu("0", 1, limitB).build());
         add(queue("c").gpu("0", 1, "-1").build());
+        for (String[] q : new String[][]{{"a", limitA}, {"b", limitB}}) {
+            if (!q[1].equals("-1")) {
+                gpuLimits.put(q[0], Long.parseLong(q[1]) * 1000);
+            }
+            parents.put(q[0], "org");
+        }
         for (String q : List.of("a", "b", "c")) {
             add(namespace("ns-" + q, Keys.QUEUE_LABEL, q));
         }
@@ -85,12 +102,14 @@ final class RandomScenario {
                 invalidGangs.add(ns + "/" + name);
             }
             add(pg.build());
+            List<HasMetadata> parts = new ArrayList<>(List.of(objects.get(objects.size() - 1)));
+            gangObjects.put(ns + "/" + name, parts);
             boolean fractional = rnd.nextInt(4) == 0;
             int gpus = List.of(1, 2, 4, 8).get(rnd.nextInt(4));
             gpus = Math.min(gpus, maxGpus);
             for (int m = 0; m < members; m++) {
                 var p = pod(ns, name + "-" + m).group(name).submitAt(submit).cpu(String.valueOf(1 + rnd.nextInt(8)));
-                if (rnd.nextInt(5) > 0) {
+                if (allFinite || rnd.nextInt(5) > 0) {
                     p.runFor((10 + rnd.nextInt(170)) + "m");
                 }
                 if (invalid == 3 && m == 0) {
@@ -100,7 +119,14 @@ final class RandomScenario {
                 } else {
                     p.gpus(gpus);
                 }
-                addPod(p.build());
+                Pod built = p.build();
+                addPod(built);
+                parts.add(built);
+            }
+        }
+        for (HasMetadata o : objects) {
+            if (!(o instanceof Pod) && !(o instanceof dev.phalanx.api.v1alpha1.PodGroup)) {
+                clusterObjects.add(o);
             }
         }
     }

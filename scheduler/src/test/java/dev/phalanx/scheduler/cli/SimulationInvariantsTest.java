@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Property tests: random scenarios ({@link RandomScenario}, one per seed) through {@code phalanx simulate
- * --output json}, checking invariants 1, 2, 4, 5 and 7 of the architecture on the JSON it prints.
+ * --output json}, checking invariants 1 to 7 of the architecture on the JSON it prints.
  * A failing case names its seed; {@code -Dphalanx.properties.seeds=N} runs more of them.
  */
 class SimulationInvariantsTest {
@@ -51,6 +51,10 @@ class SimulationInvariantsTest {
         gangsStartWholeOrNotAtAll(root);
         requiredTopologyKeepsAGangInOneDomain(sc, root);
         badInputIsReportedAndOthersAreServed(sc, root);
+        noQueueExceedsItsLimit(sc, root);
+        if (sc.allFinite) {
+            everyGangThatCanStartStarts(sc, root, seed);
+        }
 
         // invariant 5: same input, same seed, same decisions
         CliRun second = CliRun.of("simulate", "-f", f.toString(), "-o", "json", "--seed", "7");
@@ -156,6 +160,57 @@ class SimulationInvariantsTest {
             if (p.get("name").asText().equals("canary")) {
                 assertThat(p.get("boundAt").asDouble()).as("the canary starts at once").isZero();
             }
+        }
+    }
+
+    /** Invariant 3: at every moment, what a queue's pods hold (counted in each ancestor too) stays within its limit. */
+    private static void noQueueExceedsItsLimit(RandomScenario sc, JsonNode root) {
+        List<double[]> changes = new ArrayList<>(); // time, +-gpu milli, queue index
+        List<String> queues = List.copyOf(sc.gpuLimits.keySet());
+        for (JsonNode p : root.get("pods")) {
+            if (p.get("boundAt").isNull() || p.get("queue").isNull()) {
+                continue;
+            }
+            PodInfo info = sc.pods.get(p.get("namespace").asText() + "/" + p.get("name").asText());
+            for (String q = p.get("queue").asText(); q != null; q = sc.parents.get(q)) {
+                int qi = queues.indexOf(q);
+                if (qi < 0) {
+                    continue;
+                }
+                changes.add(new double[]{p.get("boundAt").asDouble(), info.requests().milli(Keys.GPU), qi});
+                if (!p.get("finishedAt").isNull()) {
+                    changes.add(new double[]{p.get("finishedAt").asDouble(), -info.requests().milli(Keys.GPU), qi});
+                }
+            }
+        }
+        changes.sort(Comparator.<double[]>comparingDouble(c -> c[0]).thenComparingDouble(c -> c[1]));
+        long[] held = new long[queues.size()];
+        for (double[] c : changes) {
+            int qi = (int) c[2];
+            held[qi] += (long) c[1];
+            assertThat(held[qi]).as("GPUs of queue %s at %s", queues.get(qi), c[0])
+                    .isLessThanOrEqualTo(sc.gpuLimits.get(queues.get(qi)));
+        }
+    }
+
+    /**
+     * Invariant 6: when every pod has a run time the cluster drains, so every valid gang that starts when
+     * it is alone on the empty cluster must start in the full run too.
+     */
+    private void everyGangThatCanStartStarts(RandomScenario sc, JsonNode root, long seed) throws Exception {
+        for (JsonNode g : root.get("podGroups")) {
+            String key = g.get("namespace").asText() + "/" + g.get("name").asText();
+            if (!g.get("scheduledAt").isNull() || sc.invalidGangs.contains(key)) {
+                continue;
+            }
+            List<io.fabric8.kubernetes.api.model.HasMetadata> alone = new ArrayList<>(sc.clusterObjects);
+            alone.addAll(sc.gangObjects.get(key));
+            Path f = dir.resolve("alone-" + seed + "-" + g.get("name").asText() + ".yaml");
+            Files.writeString(f, Testing.yaml(alone));
+            JsonNode single = CliRun.of("simulate", "-f", f.toString(), "-o", "json").json();
+            boolean startsAlone = !single.get("podGroups").get(0).get("scheduledAt").isNull();
+            assertThat(startsAlone).as("gang %s never started (%s) though it starts alone on the empty cluster", key,
+                    g.get("reason").asText()).isFalse();
         }
     }
 }
