@@ -24,7 +24,8 @@ import java.util.TreeSet;
  * oversubscribe what is there; what remains is poured by overQuotaWeight, higher {@code priority}
  * first, each queue capped by its limit and its demand, round after round until nothing more can be
  * given. A parent's share is then divided among its children the same way. Demand is what a queue's
- * gangs hold plus what they wait for.
+ * gangs hold plus what they wait for; a parent asks for what its children can take ({@link #canTake}),
+ * so no share is handed down to children who cannot use it.
  */
 public final class FairShareCalculator implements FairSharePolicy {
 
@@ -57,6 +58,26 @@ public final class FairShareCalculator implements FairSharePolicy {
         return shares;
     }
 
+    /**
+     * The most a queue can use of a share: a leaf its demand, a parent what its children can take —
+     * all a child wants if it has a weight, else only up to its quota — each capped by the limit.
+     */
+    static Ratio canTake(String q, String resource, QueueTree tree, QueueUsage usage) {
+        QueueInfo.Share s = tree.get(q).share(resource);
+        Ratio want;
+        if (tree.isLeaf(q)) {
+            want = Ratio.of(usage.requested(q).milli(resource));
+        } else {
+            want = Ratio.ZERO;
+            for (String c : tree.children(q)) {
+                QueueInfo.Share cs = tree.get(c).share(resource);
+                Ratio child = canTake(c, resource, tree, usage);
+                want = want.add(cs.overQuotaWeight() > 0 ? child : child.min(Ratio.of(cs.quotaMilli())));
+            }
+        }
+        return s.limited() ? want.min(Ratio.of(s.limitMilli())) : want;
+    }
+
     private void divide(Ratio available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
                         Map<String, Ratio> shares) {
         if (siblings.isEmpty()) {
@@ -66,10 +87,8 @@ public final class FairShareCalculator implements FairSharePolicy {
         Map<String, Ratio> given = new HashMap<>();
         Ratio quotaSum = Ratio.ZERO;
         for (String q : siblings) {
-            QueueInfo.Share s = tree.get(q).share(resource);
-            Ratio demand = Ratio.of(usage.requested(q).milli(resource));
-            want.put(q, s.limited() ? demand.min(Ratio.of(s.limitMilli())) : demand);
-            quotaSum = quotaSum.add(Ratio.of(s.quotaMilli()).min(want.get(q)));
+            want.put(q, canTake(q, resource, tree, usage));
+            quotaSum = quotaSum.add(Ratio.of(tree.get(q).share(resource).quotaMilli()).min(want.get(q)));
         }
         Ratio scale = quotaSum.compareTo(available) > 0 ? available.divide(quotaSum) : Ratio.of(1);
         Ratio remaining = available;

@@ -1,0 +1,124 @@
+package dev.phalanx.queue;
+
+import dev.phalanx.core.cycle.QueueUsage;
+import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.QueueTree;
+import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.model.SnapshotAssembler;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+
+import static dev.phalanx.testing.Testing.node;
+import static dev.phalanx.testing.Testing.pod;
+import static dev.phalanx.testing.Testing.podInfo;
+import static dev.phalanx.testing.Testing.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Property tests of water-filling on random queue trees (quotas, weights, limits, priorities, demand
+ * in whole and half GPUs), in exact arithmetic: no queue gets more than it asks for or its limit;
+ * children share out exactly what their parent got, and roots exactly what the cluster has, whenever
+ * demand and limits let them; a queue below its quota is never short of min(quota, demand) unless the
+ * quotas themselves oversubscribe what is there.
+ */
+class FairShareInvariantsTest {
+    private static final int SEEDS = Integer.getInteger("phalanx.properties.seeds", 300);
+
+    @TestFactory
+    Stream<DynamicTest> waterFillingKeepsItsPromisesOnRandomTrees() {
+        return LongStream.range(0, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> check(seed)));
+    }
+
+    private static void check(long seed) {
+        Random rnd = new Random(seed);
+        Map<String, QueueInfo> queues = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        int n = 1 + rnd.nextInt(7);
+        for (int i = 0; i < n; i++) {
+            String name = "q" + i;
+            var q = queue(name).priority(rnd.nextInt(3));
+            if (i > 0 && rnd.nextBoolean()) {
+                q.parent(names.get(rnd.nextInt(names.size())));
+            }
+            String limit = rnd.nextInt(3) == 0 ? String.valueOf(rnd.nextInt(20)) : "-1";
+            String quota = String.valueOf(rnd.nextInt(10));
+            if (!limit.equals("-1") && Integer.parseInt(limit) < Integer.parseInt(quota)) {
+                limit = quota;
+            }
+            q.gpu(quota, rnd.nextInt(4), limit);
+            queues.put(name, KubeObjects.queue(q.build(), 0));
+            names.add(name);
+        }
+        QueueTree tree = QueueTree.build(queues);
+        List<PodInfo> pods = new ArrayList<>();
+        for (String q : names) {
+            if (!tree.isLeaf(q)) {
+                continue;
+            }
+            int demand = rnd.nextInt(12);
+            for (int i = 0; i < demand; i++) {
+                var p = pod("ns", q + "-" + i).queue(q);
+                pods.add(podInfo((rnd.nextInt(4) == 0 ? p.gpuFraction("0.5") : p.gpus(1)).build()));
+            }
+        }
+        int nodes = 1 + rnd.nextInt(4);
+        List<dev.phalanx.core.model.NodeInfo> cluster = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            cluster.add(KubeObjects.node(node("n" + i, 8)));
+        }
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, cluster, pods, List.of(), queues, Map.of(), Map.of());
+        Map<String, Ratio> share = FairShareCalculator.exactShares(s, Keys.GPU);
+        QueueUsage usage = new QueueUsage(s);
+        Ratio capacity = Ratio.of(nodes * 8000L);
+
+        Ratio rootSum = Ratio.ZERO;
+        Ratio rootWant = Ratio.ZERO;
+        for (String r : tree.roots()) {
+            rootSum = rootSum.add(share.get(r));
+            rootWant = rootWant.add(takes(r, tree, usage));
+        }
+        assertThat(rootSum.compareTo(capacity)).as("seed %d: roots share at most the cluster", seed).isLessThanOrEqualTo(0);
+        assertThat(rootSum).as("seed %d: roots share the cluster, or all they want", seed).isEqualTo(capacity.min(rootWant));
+        for (String q : tree.queues().keySet()) {
+            if (tree.get(q).invalidReason() != null) {
+                continue;
+            }
+            Ratio mine = share.get(q);
+            assertThat(mine.compareTo(want(q, tree, usage))).as("seed %d: %s gets no more than it wants", seed, q).isLessThanOrEqualTo(0);
+            List<String> children = tree.children(q);
+            if (!children.isEmpty()) {
+                Ratio sum = Ratio.ZERO;
+                Ratio childWant = Ratio.ZERO;
+                for (String c : children) {
+                    sum = sum.add(share.get(c));
+                    childWant = childWant.add(takes(c, tree, usage));
+                }
+                assertThat(sum).as("seed %d: children of %s share exactly what it got, or all they want", seed, q)
+                        .isEqualTo(mine.min(childWant));
+            }
+        }
+    }
+
+    /** What a queue can use, capped by its limit: its demand (a parent's: what its children can take). */
+    private static Ratio want(String q, QueueTree tree, QueueUsage usage) {
+        return FairShareCalculator.canTake(q, Keys.GPU, tree, usage);
+    }
+
+    /** What a queue takes from its parent's share: all it can use with a weight, else up to its quota. */
+    private static Ratio takes(String q, QueueTree tree, QueueUsage usage) {
+        QueueInfo.Share s = tree.get(q).share(Keys.GPU);
+        Ratio w = want(q, tree, usage);
+        return s.overQuotaWeight() > 0 ? w : w.min(Ratio.of(s.quotaMilli()));
+    }
+}
