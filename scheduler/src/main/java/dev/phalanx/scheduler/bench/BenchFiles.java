@@ -19,10 +19,10 @@ public final class BenchFiles {
     /** The shipped file at {@code relative} (e.g. {@code benchmarks/data/philly/philly.csv}). */
     public static Path shipped(String relative) {
         List<Path> tried = new ArrayList<>();
-        Path here = Path.of("").toAbsolutePath().resolve(relative);
-        tried.add(here);
+        Path here = Path.of(relative);
+        tried.add(here.toAbsolutePath());
         if (Files.isRegularFile(here)) {
-            return here;
+            return here; // relative, as the user would type it
         }
         Path root = buildRoot();
         for (Path dir = root; dir != null; dir = dir.getParent()) {

@@ -38,7 +38,7 @@ public final class FragmentationReport {
             m.put("allocatedGpuPctAt130Sd", p.allocatedGpuPctAt130().sd());
             m.put("podsDropped", stat(p.podsDropped()));
             m.put("perSeedUnallocatedGpuPct", p.perSeed().stream().map(FragmentationReplay.Outcome::unallocatedPctAt100).toList());
-            m.put("allocatedGpuPctByArrivedPct", p.meanAllocatedPctByArrivedPct());
+            m.put("allocatedGpuPctByArrivedPct", nullWhereNotReached(p.meanAllocatedPctByArrivedPct()));
             Optional<PublishedFragmentationResults.Figure> f = publishedFigure(published, podsFile, p.policy());
             m.put("published", f.map(x -> (Object) Map.of("name", p.policy().publishedName(),
                     "unallocatedGpuPct", Map.of("mean", x.mean(), "sd", x.sd()))).orElse(null));
@@ -53,6 +53,15 @@ public final class FragmentationReport {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The curve by arrived percent, null at levels some seed's arrivals never reached (130% usually: the next pod would pass it). */
+    private static List<Double> nullWhereNotReached(double[] curve) {
+        List<Double> out = new ArrayList<>(curve.length);
+        for (double v : curve) {
+            out.add(Double.isNaN(v) ? null : v);
+        }
+        return out;
     }
 
     private static Map<String, Double> stat(FragmentationBench.Stat s) {
