@@ -17,9 +17,9 @@ import java.util.concurrent.Callable;
 
 /** {@code phalanx bench locality}: how often gangs land in the fewest NVLink domains, Phalanx against node-by-node best fit. */
 @Command(name = "locality", mixinStandardHelpOptions = true,
-        description = {"Gang locality on NVLink domains: Philly job trace gangs replayed in trace time on racks of",
-                "18 nodes x 4 GPUs (one nvidia.com/gpu.clique each, like GB200 NVL72). Compares Phalanx's gang placement",
-                "(topology preferred: nvidia.com/gpu.clique) with node-by-node best fit, on the same jobs."})
+        description = {"How often gangs land in the fewest NVLink domains, Phalanx against node-by-node best fit.",
+                "Philly job trace gangs replayed in trace time on racks of 18 nodes x 4 GPUs (one nvidia.com/gpu.clique",
+                "each, like GB200 NVL72); Phalanx's gang placement prefers one clique, the baseline places pods one by one."})
 public final class LocalityBenchCommand implements Callable<Integer> {
     static final String DEFAULT_TRACE = "benchmarks/data/philly/philly.csv";
 
