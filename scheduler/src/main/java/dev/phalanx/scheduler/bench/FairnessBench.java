@@ -53,15 +53,15 @@ public final class FairnessBench {
      * 8-GPU nodes; each virtual cluster's quota is its share of the window's GPU time, in whole GPUs.
      */
     public FairnessBench(List<PhillyTrace.Job> all, long start, long window, int nodes) {
-        this.jobs = all.stream().filter(j -> j.submitAt() >= start && j.submitAt() < start + window).toList();
+        this.jobs = all.stream().filter(j -> j.submitSecond() * 1000 >= start && j.submitSecond() * 1000 < start + window).toList();
         if (jobs.isEmpty()) {
             throw new IllegalArgumentException("no job of the trace was submitted in the chosen window");
         }
         Map<String, Double> gpuTime = new TreeMap<>();
         double total = 0;
         for (PhillyTrace.Job j : jobs) {
-            double t = (double) j.gpus() * j.durationMillis();
-            gpuTime.merge(j.virtualCluster(), t, Double::sum);
+            double t = (double) j.gpus() * j.durationSeconds() * 1000;
+            gpuTime.merge(j.cluster(), t, Double::sum);
             total += t;
         }
         Map<String, Double> quotas = new TreeMap<>();
@@ -99,10 +99,10 @@ public final class FairnessBench {
         });
         int n = 0;
         for (PhillyTrace.Job j : jobs) {
-            String ns = queueName(j.virtualCluster());
+            String ns = queueName(j.cluster());
             String name = String.format("job-%05d", n++);
-            String submit = (j.submitAt() - setup.windowStart()) / 1000 + "s";
-            String runFor = Math.max(1, j.durationMillis() / 1000) + "s";
+            String submit = (j.submitSecond() * 1000 - setup.windowStart()) / 1000 + "s";
+            String runFor = j.durationSeconds() + "s";
             PodGroup pg = new PodGroup();
             pg.setMetadata(new ObjectMeta());
             pg.getMetadata().setName(name);

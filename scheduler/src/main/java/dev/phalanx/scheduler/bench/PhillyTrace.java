@@ -1,73 +1,57 @@
 package dev.phalanx.scheduler.bench;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The Microsoft Philly job trace as shipped in benchmarks/data/philly: one row per job, columns read
- * by header name ({@code timestamp, duration, num_gpus, cluster}); the virtual cluster becomes a queue.
+ * Reads the per-job Philly trace ({@code timestamp, duration, num_gpus, gpu_time, cluster}; columns found by
+ * header name): when each job was submitted, how long it ran and how many GPUs it used together.
  */
 public final class PhillyTrace {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
-    /** A job: submitted at {@code submitAt} (epoch ms, UTC), runs {@code durationMillis} on {@code gpus} GPUs. */
-    public record Job(long submitAt, long durationMillis, int gpus, String virtualCluster) {
+    /** One job: a gang of {@code gpus} GPUs submitted at {@code submitSecond} (epoch seconds) that runs {@code durationSeconds}. */
+    public record Job(long submitSecond, long durationSeconds, int gpus, String cluster) {
     }
 
     private PhillyTrace() {
     }
 
-    public static List<Job> read(Path csv) {
-        try (BufferedReader r = Files.newBufferedReader(csv)) {
-            String header = r.readLine();
-            if (header == null) {
-                throw new IllegalArgumentException(csv + ": empty file");
+    /** All jobs, in submission order (ties keep the file's order). */
+    public static List<Job> read(Path file) {
+        CsvTable t = CsvTable.read(file);
+        int timestamp = t.column("timestamp"), duration = t.column("duration"), gpus = t.column("num_gpus"),
+                cluster = t.column("cluster");
+        List<Job> jobs = new ArrayList<>(t.size());
+        for (int r = 0; r < t.size(); r++) {
+            long submit;
+            try {
+                submit = LocalDateTime.parse(t.text(r, timestamp), TIMESTAMP).toEpochSecond(ZoneOffset.UTC);
+            } catch (DateTimeParseException e) {
+                throw t.error(r, "column 'timestamp' must look like 2017-10-09 07:01:55, got '" + t.text(r, timestamp) + "'");
             }
-            Map<String, Integer> col = new HashMap<>();
-            String[] names = header.split(",");
-            for (int i = 0; i < names.length; i++) {
-                col.put(names[i].trim(), i);
+            double seconds = t.decimal(r, duration, "duration");
+            if (seconds < 0) {
+                throw t.error(r, "column 'duration' must not be negative, got " + t.text(r, duration));
             }
-            for (String required : List.of("timestamp", "duration", "num_gpus", "cluster")) {
-                if (!col.containsKey(required)) {
-                    throw new IllegalArgumentException(csv + ": no column '" + required + "' in the header (" + header + ")");
-                }
+            long n = t.integer(r, gpus, "num_gpus");
+            if (n < 1 || n > 100_000) {
+                throw t.error(r, "column 'num_gpus' must be at least 1, got " + n);
             }
-            List<Job> jobs = new ArrayList<>();
-            int line = 1;
-            for (String row; (row = r.readLine()) != null; ) {
-                line++;
-                if (row.isBlank()) {
-                    continue;
-                }
-                String[] f = row.split(",", -1);
-                try {
-                    long submit = LocalDateTime.parse(f[col.get("timestamp")].trim(), TIME).toInstant(ZoneOffset.UTC).toEpochMilli();
-                    long duration = Math.round(Double.parseDouble(f[col.get("duration")].trim()) * 1000);
-                    int gpus = (int) Math.round(Double.parseDouble(f[col.get("num_gpus")].trim()));
-                    String vc = f[col.get("cluster")].trim();
-                    if (gpus < 1 || duration < 0 || vc.isEmpty()) {
-                        throw new IllegalArgumentException("num_gpus must be >= 1, duration >= 0 and cluster set");
-                    }
-                    jobs.add(new Job(submit, duration, gpus, vc));
-                } catch (DateTimeParseException | IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-                    throw new IllegalArgumentException(csv + ": line " + line + ": " + e.getMessage(), e);
-                }
-            }
-            jobs.sort(java.util.Comparator.comparingLong(Job::submitAt));
-            return jobs;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(csv + ": cannot read: " + e.getMessage(), e);
+            // a job that ran for less than a second still held its GPUs for that second
+            jobs.add(new Job(submit, Math.max(1, Math.round(seconds)), (int) n, t.text(r, cluster)));
         }
+        if (jobs.isEmpty()) {
+            throw new TraceFormatException(file + ": no jobs (only a header)");
+        }
+        List<Job> sorted = new ArrayList<>(jobs);
+        sorted.sort(Comparator.comparingLong(Job::submitSecond));
+        return sorted;
     }
 }

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code phalanx bench}: benchmarks that replay real traces through Phalanx's policies and baselines in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Replay real traces through Phalanx and baseline policies, in the same run.",
-        subcommands = {FairnessBenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FragmentationBenchCommand.class, LocalityBenchCommand.class, FairnessBenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -8,6 +8,7 @@ import dev.phalanx.placement.BestFitPlacement;
 import dev.phalanx.queue.FairShareCalculator;
 import dev.phalanx.queue.GangAdmission;
 import dev.phalanx.scheduler.Policies;
+import dev.phalanx.scheduler.bench.BenchFiles;
 import dev.phalanx.scheduler.bench.FairnessBench;
 import dev.phalanx.scheduler.bench.PhillyTrace;
 import picocli.CommandLine;
@@ -54,7 +55,7 @@ public final class FairnessBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path csv = trace != null ? trace : DataFiles.resolve("benchmarks/data/philly/philly.csv");
+        Path csv = trace != null ? trace : BenchFiles.shipped("benchmarks/data/philly/philly.csv");
         long from = LocalDate.parse(start).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long window = days * 24 * FairnessBench.HOUR;
         FairnessBench bench = new FairnessBench(PhillyTrace.read(csv), from, window, nodes);
