@@ -66,14 +66,14 @@ public final class RunCommand implements Callable<Integer> {
                 stop.complete(null);
                 stopped.join();
             }, "phalanx-shutdown"));
-            service.lostLeadership().thenAccept(stop::complete);
+            service.terminated().thenAccept(stop::complete);
             spec.commandLine().getErr().println("phalanx: " + service.identity() + " watching " + client.getMasterUrl()
                     + (http == null ? "" : "; /metrics, /healthz and /readyz on port " + http.port())
                     + (config.leaderElection().enabled() ? "; schedules when it holds the leader lease" : ""));
             service.start();
             String why = stop.join();
             if (why != null) {
-                spec.commandLine().getErr().println("phalanx: " + why + "; exiting so that a restart rejoins the election");
+                spec.commandLine().getErr().println("phalanx: " + why + "; exiting, so that a restart rejoins");
                 return 1;
             }
             return 0;

@@ -45,7 +45,7 @@ import java.util.function.Consumer;
  * runs cycles, binds, records events and writes status (the reconcilers start only on the leader). A new
  * leader first waits until its cache shows every pod the API server has bound as bound, so it never
  * offers a bound pod's room again. A leader that loses the Lease stops scheduling at once and does not
- * rejoin: {@link #lostLeadership()} completes, and the process is expected to exit and restart, as
+ * rejoin: {@link #terminated()} completes, and the process is expected to exit and restart, as
  * kube-scheduler does. On {@link #close()} a leader finishes its cycle, then releases the Lease, so a
  * standby takes over within one retry period.
  */
@@ -70,7 +70,7 @@ public final class SchedulerService implements AutoCloseable {
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final Object signal = new Object();
     private final Object lifecycle = new Object();
-    private final CompletableFuture<String> lostLeadership = new CompletableFuture<>();
+    private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile State state = State.NEW;
     private volatile boolean dirty = true;
     private volatile boolean running;
@@ -150,9 +150,12 @@ public final class SchedulerService implements AutoCloseable {
         return state == State.LEADING;
     }
 
-    /** Completes, with the reason, when this replica has lost the leadership it held; it does not rejoin. */
-    public CompletableFuture<String> lostLeadership() {
-        return lostLeadership;
+    /**
+     * Completes, with the reason, when this replica stops for good while it was meant to go on: it lost
+     * the leader lease, or could not start scheduling once it led. It does not rejoin by itself.
+     */
+    public CompletableFuture<String> terminated() {
+        return terminated;
     }
 
     /**
@@ -226,7 +229,18 @@ public final class SchedulerService implements AutoCloseable {
             if (state != State.LEADING) {
                 return; // lost it while catching up
             }
-            operator.start();
+            try {
+                operator.start();
+            } catch (RuntimeException e) {
+                LOG.error("{} leads but could not start the status reconcilers; stepping down", identity, e);
+                state = State.STOPPED;
+                metrics.leader(false);
+                if (election != null) {
+                    election.cancel(true);
+                }
+                terminated.complete("could not start the status reconcilers: " + e.getMessage());
+                return;
+            }
             operatorStarted = true;
             running = true;
             dirty = true;
@@ -283,7 +297,7 @@ public final class SchedulerService implements AutoCloseable {
         stopOperator();
         if (lost) {
             LOG.error("{} lost the leader lease; it stopped scheduling and will not rejoin", identity);
-            lostLeadership.complete("lost the leader lease");
+            terminated.complete("lost the leader lease");
         }
     }
 
@@ -385,8 +399,8 @@ public final class SchedulerService implements AutoCloseable {
 
     /** Liveness: null when healthy, else what is wrong. A replica that lost the lease is unhealthy (restart to rejoin). */
     public String health() {
-        if (lostLeadership.isDone()) {
-            return "lost the leader lease; restart to rejoin the election";
+        if (terminated.isDone()) {
+            return terminated.join() + "; restart to rejoin";
         }
         if (state == State.STOPPED) {
             return "stopped";
