@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -141,7 +142,7 @@ public final class SchedulerMetrics implements CycleSteps {
         return (gang, mustPlace, capacity) -> {
             long start = System.nanoTime();
             PlacementPolicy.Placement p = policy.place(gang, mustPlace, capacity);
-            placements.get(p.placed() ? "placed" : "unplaced").record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            placements.get(p.placed() ? "placed" : "unplaced").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             return p;
         };
     }
@@ -156,11 +157,11 @@ public final class SchedulerMetrics implements CycleSteps {
         if (t == null) {
             throw new IllegalArgumentException("unknown step " + step + "; known: " + Metrics.STEPS);
         }
-        t.record(Math.max(0, nanos), java.util.concurrent.TimeUnit.NANOSECONDS);
+        t.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     }
 
     public void cycle(long nanos, long endedAtMillis) {
-        cycle.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        cycle.record(nanos, TimeUnit.NANOSECONDS);
         lastCycleMillis.set(endedAtMillis);
     }
 
@@ -168,7 +169,7 @@ public final class SchedulerMetrics implements CycleSteps {
 
     public void bound(long nanos) {
         bindings.increment();
-        binding.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        binding.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A binding that failed for good, after {@code nanos}; {@code httpCode} 0 when no answer came. */
@@ -181,7 +182,7 @@ public final class SchedulerMetrics implements CycleSteps {
             default -> "error";
         };
         bindingErrors.get(reason).increment();
-        binding.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        binding.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void evicted(String reason) {
@@ -210,7 +211,7 @@ public final class SchedulerMetrics implements CycleSteps {
             Gang g = was.get(d.gangKey());
             if (g != null && g.missingToStart() > 0 && g.createdAt() > 0 && g.queue() != null) {
                 gangWaits.computeIfAbsent(g.queue(), q -> timer(Metrics.GANG_WAIT, Tags.of("queue", q), WAIT_BUCKETS))
-                        .record(Math.max(0, result.at() - g.createdAt()), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        .record(Math.max(0, result.at() - g.createdAt()), TimeUnit.MILLISECONDS);
             }
         }
 
