@@ -18,9 +18,11 @@ import java.nio.file.Path;
  * @param debounce        after a change, wait this long for more changes before a cycle
  * @param bindParallelism bindings in flight at once
  * @param statusPeriod    PodGroup and Queue status are written at most this often per object
+ * @param metricsPort     port of the HTTP endpoints /metrics, /healthz and /readyz; 0 turns them off
+ * @param leaderElection  whether and how replicas elect the one that schedules
  */
 public record PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism,
-                            String statusPeriod) {
+                            String statusPeriod, Integer metricsPort, LeaderElection leaderElection) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -30,13 +32,64 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         debounce = debounce == null ? "100ms" : debounce;
         bindParallelism = bindParallelism <= 0 ? 16 : bindParallelism;
         statusPeriod = statusPeriod == null ? "1s" : statusPeriod;
+        metricsPort = metricsPort == null ? 8080 : metricsPort;
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new IllegalArgumentException("metricsPort must be 0 (off) or a port up to 65535, got " + metricsPort);
+        }
+        leaderElection = leaderElection == null ? LeaderElection.OFF : leaderElection;
         for (String d : new String[]{cyclePeriod, debounce, statusPeriod}) {
             Durations.parseMillis(d);
         }
     }
 
     public static PhalanxConfig defaults() {
-        return new PhalanxConfig(null, null, null, 0, null);
+        return new PhalanxConfig(null, null, null, 0, null, null, null);
+    }
+
+    /**
+     * Leader election on a coordination.k8s.io Lease: of all replicas only the holder runs cycles, binds
+     * and writes status; the others keep their informers warm to take over.
+     *
+     * @param enabled        false: this replica schedules at once, alone (one replica only)
+     * @param leaseName      the Lease's name
+     * @param leaseNamespace the Lease's namespace; default: $POD_NAMESPACE, else the client's namespace
+     * @param leaseDuration  how long others wait after the last renewal before taking over
+     * @param renewDeadline  the leader gives up when it could not renew for this long (below leaseDuration)
+     * @param retryPeriod    how often candidates try to acquire, and the leader renews
+     */
+    public record LeaderElection(boolean enabled, String leaseName, String leaseNamespace, String leaseDuration,
+                                 String renewDeadline, String retryPeriod) {
+        public static final LeaderElection OFF = new LeaderElection(false, null, null, null, null, null);
+
+        public LeaderElection {
+            leaseName = leaseName == null ? Keys.SCHEDULER_NAME : leaseName;
+            leaseDuration = leaseDuration == null ? "15s" : leaseDuration;
+            renewDeadline = renewDeadline == null ? "10s" : renewDeadline;
+            retryPeriod = retryPeriod == null ? "2s" : retryPeriod;
+            long lease = Durations.parseMillis(leaseDuration);
+            long renew = Durations.parseMillis(renewDeadline);
+            long retry = Durations.parseMillis(retryPeriod);
+            if (!(retry < renew && renew < lease)) {
+                throw new IllegalArgumentException("leaderElection needs retryPeriod < renewDeadline < leaseDuration, got "
+                        + retryPeriod + ", " + renewDeadline + ", " + leaseDuration);
+            }
+        }
+
+        public static LeaderElection on(String leaseNamespace, String leaseDuration, String renewDeadline, String retryPeriod) {
+            return new LeaderElection(true, null, leaseNamespace, leaseDuration, renewDeadline, retryPeriod);
+        }
+
+        public long leaseDurationMillis() {
+            return Durations.parseMillis(leaseDuration);
+        }
+
+        public long renewDeadlineMillis() {
+            return Durations.parseMillis(renewDeadline);
+        }
+
+        public long retryPeriodMillis() {
+            return Durations.parseMillis(retryPeriod);
+        }
     }
 
     public static PhalanxConfig load(Path file) {
@@ -61,6 +114,14 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
     }
 
     public PhalanxConfig withCyclePeriod(String period) {
-        return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod);
+        return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection);
+    }
+
+    public PhalanxConfig withMetricsPort(int port) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection);
+    }
+
+    public PhalanxConfig withLeaderElection(LeaderElection election) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election);
     }
 }

@@ -4,6 +4,8 @@ import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.scheduler.PhalanxConfig;
 import dev.phalanx.scheduler.Policies;
 import dev.phalanx.scheduler.live.SchedulerService;
+import dev.phalanx.scheduler.metrics.OpsHttpServer;
+import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 
 /** {@code phalanx run}: schedule the pods of a real cluster. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -50,15 +52,33 @@ public final class RunCommand implements Callable<Integer> {
         } else {
             kube = Config.autoConfigure(null);
         }
-        CountDownLatch stop = new CountDownLatch(1);
+        var registry = SchedulerMetrics.prometheusRegistry();
+        SchedulerMetrics metrics = new SchedulerMetrics(registry);
+        CompletableFuture<String> stop = new CompletableFuture<>();
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
-             SchedulerService service = new SchedulerService(client, config, Policies.defaultCycle(), Clock.SYSTEM)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "phalanx-shutdown"));
+             SchedulerService service = new SchedulerService(client, config, Policies.defaultCycle(metrics), Clock.SYSTEM,
+                     metrics);
+             OpsHttpServer http = config.metricsPort() == 0 ? null
+                     : new OpsHttpServer(config.metricsPort(), registry, service::health, service::readiness)) {
+            // on SIGTERM: finish the cycle in flight and release the lease before the JVM goes
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.complete(null);
+                stopped.join();
+            }, "phalanx-shutdown"));
+            service.terminated().thenAccept(stop::complete);
+            spec.commandLine().getErr().println("phalanx: " + service.identity() + " watching " + client.getMasterUrl()
+                    + (http == null ? "" : "; /metrics, /healthz and /readyz on port " + http.port())
+                    + (config.leaderElection().enabled() ? "; schedules when it holds the leader lease" : ""));
             service.start();
-            spec.commandLine().getErr().println("phalanx: scheduling pods with schedulerName " + config.schedulerName()
-                    + " on " + client.getMasterUrl());
-            stop.await();
+            String why = stop.join();
+            if (why != null) {
+                spec.commandLine().getErr().println("phalanx: " + why + "; exiting, so that a restart rejoins");
+                return 1;
+            }
+            return 0;
+        } finally {
+            stopped.complete(null);
         }
-        return 0;
     }
 }

@@ -170,6 +170,16 @@ public final class ClusterCache {
         return assumed.containsKey(podKey);
     }
 
+    /**
+     * True when the cache still sees the pod pending and unassumed: its binding, if one was made, has not
+     * reached the informer yet. A new leader waits for this to be false for every pod the API server
+     * already shows bound, so it never offers a bound pod's room again.
+     */
+    public synchronized boolean seesPending(String podKey) {
+        PodInfo p = pods.get(podKey);
+        return p != null && p.isPending() && !assumed.containsKey(podKey);
+    }
+
     public synchronized boolean isRunning(String podKey) {
         return running.contains(podKey);
     }

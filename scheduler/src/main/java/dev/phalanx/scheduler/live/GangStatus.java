@@ -25,8 +25,8 @@ public final class GangStatus {
     private GangStatus() {
     }
 
-    public static PodGroupStatus of(Gang gang, GangDecision decision, Predicate<String> isRunning,
-                                    Map<String, NodeInfo> nodes, PodGroupStatus previous, String now) {
+    /** The PodGroup phase of {@code gang}: Pending, Scheduled, Running, Succeeded or Failed. */
+    public static String phase(Gang gang, Predicate<String> isRunning) {
         int bound = 0, running = 0, finished = 0;
         boolean failed = false;
         for (PodInfo p : gang.members()) {
@@ -50,6 +50,19 @@ public final class GangStatus {
         } else {
             phase = "Pending";
         }
+        return phase;
+    }
+
+    public static PodGroupStatus of(Gang gang, GangDecision decision, Predicate<String> isRunning,
+                                    Map<String, NodeInfo> nodes, PodGroupStatus previous, String now) {
+        int bound = 0, running = 0;
+        for (PodInfo p : gang.members()) {
+            if (p.phase() == PodPhase.BOUND) {
+                bound++;
+                running += isRunning.test(p.key()) ? 1 : 0;
+            }
+        }
+        String phase = phase(gang, isRunning);
         PodGroupStatus s = new PodGroupStatus();
         s.setPhase(phase);
         s.setScheduled(bound);

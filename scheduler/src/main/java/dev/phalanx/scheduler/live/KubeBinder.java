@@ -5,6 +5,7 @@ import dev.phalanx.core.cycle.Binder;
 import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.model.Keys;
+import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -36,13 +37,16 @@ public final class KubeBinder implements Binder, AutoCloseable {
     private final KubernetesClient client;
     private final ClusterCache cache;
     private final EventRecorder events;
+    private final SchedulerMetrics metrics;
     private final ExecutorService pool;
     private final String base;
 
-    public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int parallelism) {
+    public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int parallelism,
+                      SchedulerMetrics metrics) {
         this.client = client;
         this.cache = cache;
         this.events = events;
+        this.metrics = metrics;
         this.pool = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "phalanx-bind");
             t.setDaemon(true);
@@ -53,7 +57,7 @@ public final class KubeBinder implements Binder, AutoCloseable {
     }
 
     /** What happened to one binding. */
-    public record Outcome(Binding binding, boolean bound, String error) {
+    public record Outcome(Binding binding, boolean bound, String error, int httpCode) {
     }
 
     @Override
@@ -88,15 +92,27 @@ public final class KubeBinder implements Binder, AutoCloseable {
     }
 
     private Outcome bindOne(Binding b) {
+        long start = System.nanoTime();
+        Outcome o = tryBind(b);
+        if (o.bound()) {
+            metrics.bound(System.nanoTime() - start);
+        } else {
+            metrics.bindingFailed(o.httpCode(), System.nanoTime() - start);
+        }
+        return o;
+    }
+
+    private Outcome tryBind(Binding b) {
         String error = null;
+        int code = 0;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
                 if (!b.gpuDevices().isEmpty()) {
                     annotateDevices(b);
                 }
-                int code = postBinding(b);
+                code = postBinding(b);
                 if (code / 100 == 2) {
-                    return new Outcome(b, true, null);
+                    return new Outcome(b, true, null, code);
                 }
                 error = "HTTP " + code;
                 if (code == 409 || code == 404 || code == 422 || code == 403) {
@@ -104,14 +120,15 @@ public final class KubeBinder implements Binder, AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new Outcome(b, false, "interrupted");
+                return new Outcome(b, false, "interrupted", 0);
             } catch (Exception e) {
                 error = e.getMessage();
+                code = e instanceof io.fabric8.kubernetes.client.KubernetesClientException k ? k.getCode() : 0;
             }
             sleep(100L * attempt);
         }
         LOG.warn("binding {} to {} failed: {}", b.podKey(), b.node(), error);
-        return new Outcome(b, false, error);
+        return new Outcome(b, false, error, code);
     }
 
     private void annotateDevices(Binding b) {

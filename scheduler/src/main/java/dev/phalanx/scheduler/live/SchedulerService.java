@@ -6,26 +6,33 @@ import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.SchedulingCycle;
-import dev.phalanx.scheduler.PhalanxConfig;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
+import dev.phalanx.core.model.Planning;
+import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.queue.reconcile.PodGroupReconciler;
 import dev.phalanx.queue.reconcile.QueueReconciler;
 import dev.phalanx.queue.status.StatusBoard;
+import dev.phalanx.scheduler.PhalanxConfig;
+import dev.phalanx.scheduler.metrics.SchedulerMetrics;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import dev.phalanx.core.model.Planning;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -33,42 +40,88 @@ import java.util.function.Consumer;
  * The live scheduler: fabric8 informers feed the {@link ClusterCache}; one thread runs a cycle when
  * something changed (after a short debounce) and at least once per period, commits through the
  * {@link KubeBinder} and reports through the {@link StatusWriter}.
+ *
+ * <p>With leader election on, every replica keeps its informers warm, but only the holder of the Lease
+ * runs cycles, binds, records events and writes status (the reconcilers start only on the leader). A new
+ * leader first waits until its cache shows every pod the API server has bound as bound, so it never
+ * offers a bound pod's room again. A leader that loses the Lease stops scheduling at once and does not
+ * rejoin: {@link #terminated()} completes, and the process is expected to exit and restart, as
+ * kube-scheduler does. On {@link #close()} a leader finishes its cycle, then releases the Lease, so a
+ * standby takes over within one retry period.
  */
 public final class SchedulerService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerService.class);
+    private static final long CATCH_UP_MILLIS = 30_000;
+
+    private enum State { NEW, FOLLOWING, LEADING, STOPPED }
 
     private final KubernetesClient client;
     private final PhalanxConfig config;
     private final SchedulingCycle cycle;
     private final Clock clock;
+    private final SchedulerMetrics metrics;
     private final ClusterCache cache;
     private final EventRecorder events;
     private final KubeBinder binder;
     private final StatusWriter status;
     private final StatusBoard board = new StatusBoard();
     private final Operator operator;
+    private final String identity;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final Object signal = new Object();
+    private final Object lifecycle = new Object();
+    private final CompletableFuture<String> terminated = new CompletableFuture<>();
+    private volatile State state = State.NEW;
     private volatile boolean dirty = true;
     private volatile boolean running;
+    private volatile boolean closing;
     private volatile long cycles;
+    private volatile long lastCycleEndMillis;
+    private volatile String leader;
+    private boolean operatorStarted;
+    private CompletableFuture<?> election;
     private Map<String, List<String>> lastReservations = Map.of();
     private Thread loop;
 
     public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock) {
+        this(client, config, cycle, clock, new SchedulerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    }
+
+    /**
+     * @param cycle   build it with {@code Policies.defaultCycle(metrics)} to have its fair-share and
+     *                placement steps timed
+     * @param metrics where the service reports (see {@link dev.phalanx.scheduler.metrics.Metrics})
+     */
+    public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock,
+                            SchedulerMetrics metrics) {
         this.client = client;
         this.config = config;
         this.cycle = cycle;
         this.clock = clock;
+        this.metrics = metrics;
+        this.identity = newIdentity();
         this.cache = new ClusterCache(config.schedulerName());
         this.events = new EventRecorder(client);
-        this.binder = new KubeBinder(client, cache, events, config.bindParallelism());
+        this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
         this.status = new StatusWriter(board, cache, events, config.statusPeriodMillis());
         this.operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withStopOnInformerErrorDuringStartup(true));
         operator.register(new QueueReconciler(board));
         operator.register(new PodGroupReconciler(board));
         cache.onChange(this::wake);
+    }
+
+    /** $POD_NAME (else the host name) plus a random suffix: two processes never share an identity. */
+    private static String newIdentity() {
+        String name = System.getenv("POD_NAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                name = "phalanx";
+            }
+        }
+        return name + "_" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     public ClusterCache cache() {
@@ -79,7 +132,36 @@ public final class SchedulerService implements AutoCloseable {
         return cycles;
     }
 
-    /** Starts the informers, waits until they have listed everything, and starts the cycle thread. */
+    public SchedulerMetrics metrics() {
+        return metrics;
+    }
+
+    /** This replica's identity in the leader election. */
+    public String identity() {
+        return identity;
+    }
+
+    /** The identity of the leader as last observed (this replica's own when it leads). */
+    public String leader() {
+        return leader;
+    }
+
+    public boolean isLeader() {
+        return state == State.LEADING;
+    }
+
+    /**
+     * Completes, with the reason, when this replica stops for good while it was meant to go on: it lost
+     * the leader lease, or could not start scheduling once it led. It does not rejoin by itself.
+     */
+    public CompletableFuture<String> terminated() {
+        return terminated;
+    }
+
+    /**
+     * Starts the informers and waits until they have listed everything; then leads at once (leader
+     * election off) or joins the election.
+     */
     public SchedulerService start() {
         watch(client.nodes().inform(handler(cache::put, cache::remove), 0));
         watch(client.namespaces().inform(handler(cache::put, cache::remove), 0));
@@ -87,9 +169,6 @@ public final class SchedulerService implements AutoCloseable {
         watch(client.resources(Queue.class).inform(handler(cache::put, cache::remove), 0));
         watch(client.resources(PodGroup.class).inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
         watch(client.pods().inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
-        for (SharedIndexInformer<?> i : informers) {
-            i.hasSynced();
-        }
         informers.forEach(i -> {
             try {
                 i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -97,12 +176,129 @@ public final class SchedulerService implements AutoCloseable {
                 throw new IllegalStateException("informer for " + i.getApiTypeClass().getSimpleName() + " did not sync: " + e.getMessage(), e);
             }
         });
-        operator.start();
-        running = true;
-        loop = new Thread(this::runLoop, "phalanx-cycle");
-        loop.start();
-        LOG.info("scheduling pods of schedulerName {} ", config.schedulerName());
+        state = State.FOLLOWING;
+        PhalanxConfig.LeaderElection le = config.leaderElection();
+        if (!le.enabled()) {
+            leader = identity;
+            startLeading();
+        } else {
+            String ns = leaseNamespace(le);
+            LOG.info("{} joins the leader election on Lease {}/{}", identity, ns, le.leaseName());
+            election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                    .withName(le.leaseName())
+                    .withLock(new LeaseLock(ns, le.leaseName(), identity))
+                    .withLeaseDuration(Duration.ofMillis(le.leaseDurationMillis()))
+                    .withRenewDeadline(Duration.ofMillis(le.renewDeadlineMillis()))
+                    .withRetryPeriod(Duration.ofMillis(le.retryPeriodMillis()))
+                    .withReleaseOnCancel(true)
+                    .withLeaderCallbacks(new LeaderCallbacks(
+                            // not on the elector's thread: catching up may take a while and renewals must go on
+                            () -> Thread.ofPlatform().name("phalanx-start-leading").start(this::startLeading),
+                            this::stopLeading,
+                            id -> {
+                                leader = id;
+                                LOG.info("the leader is now {}", id);
+                            }))
+                    .build()).build().start();
+        }
         return this;
+    }
+
+    private String leaseNamespace(PhalanxConfig.LeaderElection le) {
+        if (le.leaseNamespace() != null && !le.leaseNamespace().isBlank()) {
+            return le.leaseNamespace();
+        }
+        String pod = System.getenv("POD_NAMESPACE");
+        if (pod != null && !pod.isBlank()) {
+            return pod;
+        }
+        return client.getNamespace() != null ? client.getNamespace() : "default";
+    }
+
+    private void startLeading() {
+        synchronized (lifecycle) {
+            if (state != State.FOLLOWING) {
+                return;
+            }
+            state = State.LEADING;
+        }
+        metrics.leader(true);
+        LOG.info("{} leads: catching up, then scheduling pods of schedulerName {}", identity, config.schedulerName());
+        awaitBoundPodsInCache();
+        synchronized (lifecycle) {
+            if (state != State.LEADING) {
+                return; // lost it while catching up
+            }
+            try {
+                operator.start();
+            } catch (RuntimeException e) {
+                LOG.error("{} leads but could not start the status reconcilers; stepping down", identity, e);
+                state = State.STOPPED;
+                metrics.leader(false);
+                if (election != null) {
+                    election.cancel(true);
+                }
+                terminated.complete("could not start the status reconcilers: " + e.getMessage());
+                return;
+            }
+            operatorStarted = true;
+            running = true;
+            dirty = true;
+            loop = new Thread(this::runLoop, "phalanx-cycle");
+            loop.start();
+        }
+    }
+
+    /**
+     * Waits until the cache shows as bound every pod of ours that the API server shows bound: bindings a
+     * previous leader made just before it left may not have reached our informer yet.
+     */
+    private void awaitBoundPodsInCache() {
+        List<String> bound;
+        try {
+            bound = client.pods().inAnyNamespace().withField("spec.schedulerName", config.schedulerName()).list().getItems()
+                    .stream().filter(p -> p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty())
+                    .map(ClusterCache::key).toList();
+        } catch (RuntimeException e) {
+            LOG.warn("could not list bound pods to catch up with ({}); relying on the informers", e.getMessage());
+            return;
+        }
+        long deadline = System.currentTimeMillis() + CATCH_UP_MILLIS;
+        while (state == State.LEADING) {
+            List<String> behind = bound.stream().filter(cache::seesPending).toList();
+            if (behind.isEmpty()) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                LOG.warn("the informer still shows {} bound pods as pending, e.g. {}; scheduling anyway", behind.size(), behind.get(0));
+                return;
+            }
+            sleep(50);
+        }
+    }
+
+    private void stopLeading() {
+        Thread cycleThread;
+        boolean lost;
+        synchronized (lifecycle) {
+            if (state != State.LEADING) {
+                return;
+            }
+            lost = !closing;
+            state = State.STOPPED;
+            running = false;
+            cycleThread = loop;
+        }
+        metrics.leader(false);
+        wake();
+        if (cycleThread != null && cycleThread != Thread.currentThread()) {
+            join(cycleThread);
+        }
+        stopOperator();
+        if (lost) {
+            LOG.error("{} lost the leader lease; it stopped scheduling and will not rejoin", identity);
+            terminated.complete("lost the leader lease");
+        }
     }
 
     private void watch(SharedIndexInformer<?> informer) {
@@ -139,7 +335,7 @@ public final class SchedulerService implements AutoCloseable {
         while (running) {
             try {
                 synchronized (signal) {
-                    if (!dirty) {
+                    if (!dirty && running) {
                         signal.wait(config.cyclePeriodMillis());
                     }
                 }
@@ -147,6 +343,9 @@ public final class SchedulerService implements AutoCloseable {
                     break;
                 }
                 Thread.sleep(config.debounceMillis()); // let a burst of changes land in one cycle
+                if (!running) {
+                    break;
+                }
                 dirty = false;
                 runCycle();
             } catch (InterruptedException e) {
@@ -158,15 +357,37 @@ public final class SchedulerService implements AutoCloseable {
         }
     }
 
-    /** One cycle: decide on a snapshot, commit gang by gang, report. */
+    /** One cycle: decide on a snapshot, commit gang by gang, report. Only the leader may run one. */
     public CycleResult runCycle() {
+        if (state != State.LEADING) {
+            throw new IllegalStateException(identity + " does not lead (the leader is " + leader + "); only the leader schedules");
+        }
+        long t0 = System.nanoTime();
         Planning planning = new Planning(Map.of(), Map.of(), lastReservations);
-        CycleResult result = cycle.decide(cache.snapshot(clock.now()).withPlanning(planning));
+        Snapshot before = cache.snapshot(clock.now()).withPlanning(planning);
+        long t1 = System.nanoTime();
+        metrics.takeFairShareNanos();
+        CycleResult result = cycle.decide(before);
+        long t2 = System.nanoTime();
+        long fairShare = metrics.takeFairShareNanos();
         lastReservations = result.reservations();
         for (GangDecision d : result.placed()) {
             binder.bind(d, d.bindings());
         }
-        status.report(result, cache.snapshot(clock.now()));
+        long t3 = System.nanoTime();
+        Snapshot after = cache.snapshot(clock.now());
+        status.report(result, after);
+        metrics.report(before, result, after, g -> GangStatus.phase(g, cache::isRunning));
+        long t4 = System.nanoTime();
+        metrics.step("snapshot", t1 - t0);
+        if (fairShare > 0) {
+            metrics.step("fair_share", fairShare);
+        }
+        metrics.step("admission_placement", t2 - t1 - fairShare);
+        metrics.step("commit", t3 - t2);
+        metrics.step("report", t4 - t3);
+        lastCycleEndMillis = System.currentTimeMillis();
+        metrics.cycle(t4 - t0, lastCycleEndMillis);
         cycles++;
         if (LOG.isDebugEnabled()) {
             LOG.debug("cycle {}: {} decisions, {} gangs placed: {}", cycles, result.decisions().size(), result.placed().size(),
@@ -176,20 +397,101 @@ public final class SchedulerService implements AutoCloseable {
         return result;
     }
 
-    @Override
-    public void close() {
-        running = false;
-        wake();
-        if (loop != null) {
-            try {
-                loop.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    /** Liveness: null when healthy, else what is wrong. A replica that lost the lease is unhealthy (restart to rejoin). */
+    public String health() {
+        if (terminated.isDone()) {
+            return terminated.join() + "; restart to rejoin";
+        }
+        if (state == State.STOPPED) {
+            return "stopped";
+        }
+        Thread t = loop;
+        if (state == State.LEADING && t != null && !t.isAlive()) {
+            return "leading, but the cycle thread has died";
+        }
+        return null;
+    }
+
+    /**
+     * Readiness: null when every informer has synced and, if this replica leads, its cycles run (one
+     * ended within three cycle periods plus a minute); else what is missing.
+     */
+    public String readiness() {
+        String unhealthy = health();
+        if (unhealthy != null) {
+            return unhealthy;
+        }
+        if (state == State.NEW) {
+            return "informers are still listing the cluster";
+        }
+        for (SharedIndexInformer<?> i : informers) {
+            if (!i.hasSynced()) {
+                return "the " + i.getApiTypeClass().getSimpleName() + " informer has not synced";
             }
         }
+        if (state == State.LEADING) {
+            Thread t = loop;
+            if (t == null) {
+                return "leading; catching up before the first cycle";
+            }
+            long last = lastCycleEndMillis;
+            if (last == 0) {
+                return "leading; the first cycle has not finished yet";
+            }
+            long ago = System.currentTimeMillis() - last;
+            if (ago > 3 * config.cyclePeriodMillis() + 60_000) {
+                return "leading, but the last cycle ended " + ago / 1000 + "s ago";
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        Thread cycleThread;
+        synchronized (lifecycle) {
+            closing = true;
+            state = State.STOPPED;
+            running = false;
+            cycleThread = loop;
+        }
+        wake();
+        if (cycleThread != null) {
+            join(cycleThread); // the cycle in flight finishes its bindings before anyone else may lead
+        }
+        stopOperator();
+        if (election != null) {
+            election.cancel(true); // releases the Lease: a standby takes over at its next retry
+        }
+        metrics.leader(false);
         informers.forEach(SharedIndexInformer::close);
-        operator.stop();
         binder.close();
         events.close();
+    }
+
+    private void stopOperator() {
+        synchronized (lifecycle) {
+            if (!operatorStarted) {
+                return;
+            }
+            operatorStarted = false;
+        }
+        operator.stop();
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,0 +1,55 @@
+package dev.phalanx.scheduler;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PhalanxConfigTest {
+    @TempDir
+    Path dir;
+
+    private PhalanxConfig load(String yaml) throws Exception {
+        Path f = dir.resolve("config.yaml");
+        Files.writeString(f, yaml);
+        return PhalanxConfig.load(f);
+    }
+
+    @Test
+    void metricsAreServedOnPort8080AndLeaderElectionIsOffUnlessConfigured() {
+        PhalanxConfig c = PhalanxConfig.defaults();
+        assertThat(c.metricsPort()).isEqualTo(8080);
+        assertThat(c.leaderElection().enabled()).isFalse();
+    }
+
+    @Test
+    void readsMetricsPortAndLeaderElection() throws Exception {
+        PhalanxConfig c = load("""
+                metricsPort: 0
+                leaderElection:
+                  enabled: true
+                  leaseNamespace: phalanx-system
+                  leaseDuration: 20s
+                """);
+        assertThat(c.metricsPort()).isZero();
+        assertThat(c.leaderElection().enabled()).isTrue();
+        assertThat(c.leaderElection().leaseName()).isEqualTo("phalanx-scheduler");
+        assertThat(c.leaderElection().leaseNamespace()).isEqualTo("phalanx-system");
+        assertThat(c.leaderElection().leaseDurationMillis()).isEqualTo(20_000);
+        assertThat(c.leaderElection().renewDeadlineMillis()).isEqualTo(10_000);
+        assertThat(c.leaderElection().retryPeriodMillis()).isEqualTo(2_000);
+    }
+
+    @Test
+    void refusesTimingsThatWouldLetTwoLeadersOverlapAndPortsThatDoNotExist() {
+        assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseDuration: 5s, renewDeadline: 10s}"))
+                .hasMessageContaining("retryPeriod < renewDeadline < leaseDuration, got 2s, 10s, 5s");
+        assertThatThrownBy(() -> load("metricsPort: 70000")).hasMessageContaining("metricsPort must be 0 (off) or a port");
+        assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseName: x, lease: 1s}"))
+                .hasMessageContaining("lease");
+    }
+}

@@ -1,0 +1,91 @@
+package dev.phalanx.scheduler.kube;
+
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.core.model.Keys;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.phalanx.testing.Testing.namespace;
+import static org.awaitility.Awaitility.await;
+
+/** Helpers the API-server tests share: a clean cluster, a team namespace, and running command-line tools. */
+final class KubeTests {
+    private KubeTests() {
+    }
+
+    /** Removes the nodes, pods, gangs and queues earlier tests left behind. */
+    static void cleanCluster(KubernetesClient client) {
+        client.pods().inAnyNamespace().withGracePeriod(0).delete();
+        client.resources(PodGroup.class).inAnyNamespace().delete();
+        client.resources(Queue.class).delete();
+        client.nodes().delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
+                && client.pods().inAnyNamespace().list().getItems().isEmpty()
+                && client.resources(Queue.class).list().getItems().isEmpty());
+    }
+
+    /** A namespace whose pods go to {@code queue}, with the default service account pods need. */
+    static void teamNamespace(KubernetesClient client, String ns, String queue) {
+        client.resource(namespace(ns, Keys.QUEUE_LABEL, queue)).create();
+        // no controller manager runs: the default service account pods need is made here
+        client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
+                .endMetadata().build()).create();
+    }
+
+    /** What a command printed (stdout and stderr) and how it exited. */
+    record Run(int exit, String out) {
+    }
+
+    static Run run(List<String> command, String stdin, Path dir) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        if (dir != null) {
+            pb.directory(dir.toFile());
+        }
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + command);
+        }
+        return new Run(p.exitValue(), out);
+    }
+
+    static Run kubectl(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", TestControlPlane.get().kubeconfigFile().toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, stdin, null);
+    }
+
+    /**
+     * Runs an idempotent tool script of this repository (tools/...) and returns the last line it
+     * prints, a path; fails with the script's own words when it cannot provide the tool.
+     */
+    static String tool(String script) throws IOException, InterruptedException {
+        Path path = TestControlPlane.repoRoot().resolve(script);
+        Path log = java.nio.file.Files.createTempFile("phalanx-tool", ".log");
+        Process p = new ProcessBuilder("bash", path.toString()).redirectError(log.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        boolean done = p.waitFor(30, TimeUnit.MINUTES);
+        String err = java.nio.file.Files.readString(log);
+        java.nio.file.Files.deleteIfExists(log);
+        if (!done || p.exitValue() != 0 || out.isBlank()) {
+            throw new IllegalStateException(script + " could not provide its tool (exit " + p.exitValue() + "):\n" + err);
+        }
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        return lines.get(lines.size() - 1).trim();
+    }
+}
