@@ -226,6 +226,8 @@ public final class BestFitPlacement implements PlacementPolicy {
             why.forEach((r, n) -> parts.add(n + " " + switch (r) {
                 case "unschedulable" -> "cordoned";
                 case "nodeSelector" -> "do not match its nodeSelector";
+                case "affinity" -> "do not match its required node affinity";
+                case "gpuModel" -> "have another GPU model (" + Keys.GPU_PRODUCT_LABEL + ") than it asks for";
                 case "taint" -> "have taints it does not tolerate";
                 default -> "lack a resource it requests";
             }));

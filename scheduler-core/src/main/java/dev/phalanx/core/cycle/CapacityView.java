@@ -77,21 +77,38 @@ public final class CapacityView {
         return n;
     }
 
-    /** Why {@code pod} may never run on node {@code i} whatever is free, or null when it may. */
+    /**
+     * Why {@code pod} may never run on {@code node} whatever is free, or null when it may: "unschedulable",
+     * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks
+     * for another {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint" or "resource"
+     * (the node has none of a resource it requests).
+     */
     public static String infeasibility(PodInfo pod, NodeInfo node) {
         if (node.unschedulable()) {
             return "unschedulable";
         }
+        boolean otherModel = false;
         for (Map.Entry<String, String> e : pod.nodeSelector().entrySet()) {
             if (!e.getValue().equals(node.label(e.getKey()))) {
-                return "nodeSelector";
+                if (!e.getKey().equals(Keys.GPU_PRODUCT_LABEL)) {
+                    return "nodeSelector";
+                }
+                otherModel = true;
             }
+        }
+        if (!pod.nodeAffinity().matchesIgnoring(node, Keys.GPU_PRODUCT_LABEL)) {
+            return "affinity";
+        }
+        if (otherModel || !pod.nodeAffinity().matches(node)) {
+            return "gpuModel";
         }
         if (!Toleration.toleratesAll(pod.tolerations(), node.taints())) {
             return "taint";
         }
-        if (!pod.requests().names().stream().allMatch(r -> node.allocatable().milli(r) > 0)) {
-            return "resource";
+        for (String r : pod.requests().names()) {
+            if (node.allocatable().milli(r) <= 0) {
+                return "resource";
+            }
         }
         return null;
     }

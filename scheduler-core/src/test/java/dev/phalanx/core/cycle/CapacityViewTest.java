@@ -2,6 +2,7 @@ package dev.phalanx.core.cycle;
 
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
@@ -13,6 +14,8 @@ import java.util.Map;
 import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podInfo;
+import static dev.phalanx.testing.Testing.requirement;
+import static dev.phalanx.testing.Testing.tainted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CapacityViewTest {
@@ -57,5 +60,51 @@ class CapacityViewTest {
     void aNodeWithoutTheResourceCannotRunThePod() {
         assertThat(CapacityView.infeasibility(podInfo(pod("a", "p").gpus(1).build()), KubeObjects.node(node("cpu-only", 0))))
                 .isEqualTo("resource");
+    }
+
+    private static final String H100 = "NVIDIA-H100-80GB-HBM3";
+    private static final String A100 = "NVIDIA-A100-SXM4-80GB";
+
+    private static NodeInfo gpuNode(String name, String product, String zone) {
+        return KubeObjects.node(node(name, 8, Keys.GPU_PRODUCT_LABEL, product, Keys.ZONE_LABEL, zone));
+    }
+
+    @Test
+    void requiredAffinityTermsAreOredAndTheirRequirementsAnded() {
+        PodInfo p = podInfo(pod("a", "p").gpus(1)
+                .affinityTerm(requirement(Keys.ZONE_LABEL, "In", "z1"), requirement(Keys.GPU_PRODUCT_LABEL, "In", H100))
+                .affinityTerm(requirement(Keys.ZONE_LABEL, "In", "z2"))
+                .build());
+        assertThat(CapacityView.infeasibility(p, gpuNode("h-z1", H100, "z1"))).isNull();
+        assertThat(CapacityView.infeasibility(p, gpuNode("a-z2", A100, "z2"))).isNull();
+        assertThat(CapacityView.infeasibility(p, gpuNode("h-z3", H100, "z3"))).isEqualTo("affinity");
+    }
+
+    @Test
+    void aGpuModelAskedForByNodeSelectorOrAffinityIsNamedAsSuch() {
+        NodeInfo a100 = gpuNode("a", A100, "z1");
+        assertThat(CapacityView.infeasibility(podInfo(pod("a", "p").gpus(1).nodeSelector(Keys.GPU_PRODUCT_LABEL, H100).build()), a100))
+                .isEqualTo("gpuModel");
+        PodInfo notA100 = podInfo(pod("a", "p").gpus(1).affinityTerm(requirement(Keys.GPU_PRODUCT_LABEL, "NotIn", A100)).build());
+        assertThat(CapacityView.infeasibility(notA100, a100)).isEqualTo("gpuModel");
+        assertThat(CapacityView.infeasibility(notA100, gpuNode("h", H100, "z1"))).isNull();
+        // when another requirement fails too, the node is ruled out by affinity whatever its model
+        PodInfo both = podInfo(pod("a", "p").gpus(1)
+                .affinityTerm(requirement(Keys.ZONE_LABEL, "In", "z2"), requirement(Keys.GPU_PRODUCT_LABEL, "In", H100)).build());
+        assertThat(CapacityView.infeasibility(both, a100)).isEqualTo("affinity");
+    }
+
+    @Test
+    void anAffinityTermWithoutRequirementsMatchesNoNode() {
+        PodInfo p = podInfo(pod("a", "p").affinityTerm().build());
+        assertThat(CapacityView.infeasibility(p, gpuNode("n", H100, "z1"))).isEqualTo("affinity");
+    }
+
+    @Test
+    void aTaintIsToleratedOnlyByAMatchingToleration() {
+        NodeInfo reserved = KubeObjects.node(tainted(node("r", 8), "gpu", "reserved", "NoSchedule"));
+        assertThat(CapacityView.infeasibility(podInfo(pod("a", "p").build()), reserved)).isEqualTo("taint");
+        assertThat(CapacityView.infeasibility(podInfo(pod("a", "p").tolerate("gpu", "reserved", "NoSchedule").build()), reserved))
+                .isNull();
     }
 }
