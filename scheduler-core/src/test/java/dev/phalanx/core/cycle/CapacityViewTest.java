@@ -107,4 +107,51 @@ class CapacityViewTest {
         assertThat(CapacityView.infeasibility(podInfo(pod("a", "p").tolerate("gpu", "reserved", "NoSchedule").build()), reserved))
                 .isNull();
     }
+
+    private static CapacityView cluster(List<PodInfo> bound, String... nodeAndDomain) {
+        List<NodeInfo> nodes = new java.util.ArrayList<>();
+        for (int k = 0; k < nodeAndDomain.length; k += 2) {
+            nodes.add(KubeObjects.node(node(nodeAndDomain[k], 8, Keys.CLIQUE_LABEL, nodeAndDomain[k + 1])));
+        }
+        return new CapacityView(new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, nodes, bound, List.of(), Map.of(),
+                Map.of(), Map.of()));
+    }
+
+    @Test
+    void bestFitOrderGoesFromTheLeastFreeGpuUpAndFollowsEveryTake() {
+        CapacityView v = cluster(List.of(podInfo(pod("a", "x").gpus(6).onNode("b").build())), "a", "c1", "b", "c1", "c", "c2");
+        List<Integer> order = new java.util.ArrayList<>();
+        v.bestFitOrder(1000).forEach(order::add);
+        assertThat(order).containsExactly(1, 0, 2); // b has 2 free, a and c 8 each: a first by index
+        PodInfo seven = podInfo(pod("a", "seven").gpus(7).build());
+        v.take(2, seven, v.chooseDevices(2, seven));
+        order.clear();
+        v.bestFitOrder(2000).forEach(order::add);
+        assertThat(order).containsExactly(1, 0); // c has 1 free now
+    }
+
+    @Test
+    void aTopologyIndexKeepsEachDomainsFreeGpuCurrent() {
+        CapacityView v = cluster(List.of(podInfo(pod("a", "x").gpus(6).onNode("b").build())), "a", "c1", "b", "c1", "c", "c2");
+        TopologyIndex cliques = v.topology(Keys.CLIQUE_LABEL);
+        assertThat(cliques.size()).isEqualTo(2);
+        int c1 = cliques.domain("c1");
+        assertThat(cliques.freeGpuMilli(c1)).isEqualTo(10_000);
+        assertThat(cliques.totalGpuMilli(c1)).isEqualTo(16_000);
+        assertThat(cliques.wholeGpuPodsAtMost(c1, 4)).isEqualTo(2); // a holds two, b none
+        PodInfo four = podInfo(pod("a", "four").gpus(4).build());
+        v.take(0, four, v.chooseDevices(0, four));
+        assertThat(cliques.freeGpuMilli(c1)).isEqualTo(6_000);
+        assertThat(cliques.wholeGpuPodsAtMost(c1, 4)).isEqualTo(1);
+        List<Integer> leastFree = new java.util.ArrayList<>();
+        cliques.leastFreeFirst(0).forEach(leastFree::add);
+        assertThat(leastFree).containsExactly(c1, cliques.domain("c2"));
+    }
+
+    @Test
+    void copiesThatFitCountsFractionsPerDeviceAndWholePodsPerUntouchedDevice() {
+        CapacityView v = view(List.of(podInfo(pod("a", "x").gpuFraction("0.5").onNode("n").build())), 2);
+        assertThat(v.copiesThatFit(podInfo(pod("a", "q").gpuFraction("0.25").build()), 0)).isEqualTo(6); // 2 + 4
+        assertThat(v.copiesThatFit(podInfo(pod("a", "one").gpus(1).build()), 0)).isEqualTo(1);
+    }
 }
