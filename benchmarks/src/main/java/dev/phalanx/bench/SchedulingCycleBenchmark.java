@@ -5,6 +5,8 @@ import dev.phalanx.core.cycle.PlacementPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.placement.BestFitPlacement;
+import dev.phalanx.placement.PlacementConfig;
+import dev.phalanx.placement.TimefoldPlacement;
 import dev.phalanx.queue.FairShareCalculator;
 import dev.phalanx.queue.GangAdmission;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +39,7 @@ public class SchedulingCycleBenchmark {
     @Param({"1000", "5000"})
     public int nodes;
 
-    @Param({"best-fit"})
+    @Param({"best-fit", "timefold"})
     public String placement;
 
     private Snapshot snapshot;
@@ -52,7 +54,8 @@ public class SchedulingCycleBenchmark {
     static PlacementPolicy policy(String name) {
         return switch (name) {
             case "best-fit" -> new BestFitPlacement();
-            default -> throw new IllegalArgumentException("unknown placement " + name + "; use best-fit");
+            case "timefold" -> new TimefoldPlacement(PlacementConfig.DEFAULT);
+            default -> throw new IllegalArgumentException("unknown placement " + name + "; use best-fit or timefold");
         };
     }
 

@@ -113,7 +113,7 @@ public final class BestFitPlacement implements PlacementPolicy {
         }
         boolean identical = identical(pods);
         for (int d : domains) {
-            if (identical && (wholeGpuPodsAtMost(pods, topology, d) < pods.size()
+            if (identical && (wholeGpuPodsAtMost(pods.get(0), topology, d) < pods.size()
                     || copiesThatFit(pods.get(0), topology.nodes(d), view, pods.size()) < pods.size())) {
                 continue; // cannot hold them all, no need to try
             }
@@ -125,11 +125,9 @@ public final class BestFitPlacement implements PlacementPolicy {
         return null;
     }
 
-    /** For identical whole-GPU pods, how many the domain's untouched devices could hold; else no bound. */
-    private static long wholeGpuPodsAtMost(List<PodInfo> pods, TopologyIndex topology, int domain) {
-        PodInfo first = pods.get(0);
-        return identical(pods) && first.gpuFractionMilli() == 0
-                ? topology.wholeGpuPodsAtMost(domain, first.wholeGpus()) : Long.MAX_VALUE;
+    /** How many pods like {@code pod} the domain's untouched devices could hold; no bound for a fraction. */
+    static long wholeGpuPodsAtMost(PodInfo pod, TopologyIndex topology, int domain) {
+        return pod.gpuFractionMilli() == 0 ? topology.wholeGpuPodsAtMost(domain, pod.wholeGpus()) : Long.MAX_VALUE;
     }
 
     /** True when the pods ask for the same and may run on the same nodes, so one count of copies speaks for all. */
@@ -165,29 +163,39 @@ public final class BestFitPlacement implements PlacementPolicy {
 
     /** Best-fit of every pod onto the candidates; bindings for all, or null. Leaves {@code view} as it found it. */
     static List<Binding> tryPlace(List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        List<Binding> bindings = greedy(pods, candidates, view, true);
+        return bindings.size() == pods.size() ? bindings : null;
+    }
+
+    /** Best-fit of each pod in turn, passing over those that find no room: bindings for the ones placed. */
+    static List<Binding> placeWhatFits(List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        return greedy(pods, candidates, view, false);
+    }
+
+    private static List<Binding> greedy(List<PodInfo> pods, Candidates candidates, CapacityView view, boolean stopAtFirstMiss) {
         List<Binding> bindings = new ArrayList<>(pods.size());
-        List<int[]> taken = new ArrayList<>();
-        boolean ok = true;
-        for (int k = 0; k < pods.size() && ok; k++) {
-            PodInfo pod = pods.get(k);
+        List<PodInfo> placed = new ArrayList<>(pods.size());
+        for (PodInfo pod : pods) {
             int best = candidates.bestFit(pod, view);
             if (best < 0) {
-                ok = false;
-                break;
+                if (stopAtFirstMiss) {
+                    break;
+                }
+                continue;
             }
             List<Integer> devices = view.chooseDevices(best, pod);
             view.take(best, pod, devices);
-            taken.add(new int[]{k, best});
+            placed.add(pod);
             bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
         }
-        for (int t = taken.size() - 1; t >= 0; t--) {
-            int[] kt = taken.get(t);
-            view.give(kt[1], pods.get(kt[0]), bindings.get(t).gpuDevices());
+        for (int t = bindings.size() - 1; t >= 0; t--) {
+            Binding b = bindings.get(t);
+            view.give(view.indexOf(b.node()), placed.get(t), b.gpuDevices());
         }
-        return ok ? bindings : null;
+        return bindings;
     }
 
-    private static Resources total(List<PodInfo> pods) {
+    static Resources total(List<PodInfo> pods) {
         Resources r = Resources.NONE;
         for (PodInfo p : pods) {
             r = r.add(p.requests());
@@ -222,7 +230,7 @@ public final class BestFitPlacement implements PlacementPolicy {
             if (withinGpu < bestFits) {
                 break; // the remaining domains have no more GPU free
             }
-            long atMost = Math.min(withinGpu, wholeGpuPodsAtMost(pods, topology, d));
+            long atMost = identical ? Math.min(withinGpu, wholeGpuPodsAtMost(pods.get(0), topology, d)) : withinGpu;
             if (atMost < bestFits || atMost == bestFits && (domainFree < bestFree || (domainFree == bestFree && d > best))) {
                 continue;
             }
