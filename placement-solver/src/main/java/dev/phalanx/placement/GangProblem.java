@@ -17,12 +17,14 @@ import dev.phalanx.placement.solver.PlacementProblem;
 import dev.phalanx.placement.solver.PodAssignment;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * One gang's placement problem cut out of the cluster, so a search stays small at thousands of nodes.
@@ -46,14 +48,17 @@ final class GangProblem {
     private final List<PodInfo> pods;
     private final CapacityView view;
     private final PlacementProblem solution;
+    private final List<Integer> fewestPreferredDomains; // null unless the warm start spread a preferred topology
     private final List<Binding> fewestDomainsPlacement;
 
     private GangProblem(Gang gang, List<PodInfo> pods, CapacityView view, Set<Integer> nodes, List<Binding> seed,
-                        PreviousPlacements previous, List<Binding> fewestDomainsPlacement) {
+                        PreviousPlacements previous, List<Integer> fewestPreferredDomains,
+                        List<Binding> fewestDomainsPlacement) {
         this.gang = gang;
         this.pods = pods;
         this.view = view;
         this.solution = build(gang, pods, view, nodes, seed, previous);
+        this.fewestPreferredDomains = fewestPreferredDomains;
         this.fewestDomainsPlacement = fewestDomainsPlacement;
     }
 
@@ -62,13 +67,18 @@ final class GangProblem {
                               PreviousPlacements previous) {
         Set<Integer> nodes = new LinkedHashSet<>();
         warm.forEach(b -> nodes.add(view.indexOf(b.node())));
-        List<Binding> fewestDomains = null;
+        List<Integer> fewestDomains = null;
+        List<Binding> inFewestDomains = null;
         String required = gang.topologyRequired();
         String preferred = gang.topologyPreferred();
         if (required == null && preferred != null && domainsUsed(view.topology(preferred), warm, view) > 1) {
-            fewestDomains = fewestDomainsPlacement(view.topology(preferred), pods, view);
-            if (fewestDomains != null) {
-                fewestDomains.forEach(b -> nodes.add(view.indexOf(b.node())));
+            TopologyIndex t = view.topology(preferred);
+            fewestDomains = fewestDomains(t, pods, view);
+            List<Integer> domainNodes = new ArrayList<>();
+            fewestDomains.forEach(d -> domainNodes.addAll(t.nodes(d)));
+            inFewestDomains = BestFitPlacement.tryPlace(pods, BestFitPlacement.Candidates.of(domainNodes), view);
+            if (inFewestDomains != null) {
+                inFewestDomains.forEach(b -> nodes.add(view.indexOf(b.node())));
             }
         }
         for (PodInfo p : pods) {
@@ -94,7 +104,7 @@ final class GangProblem {
         } else {
             addBestFitCandidates(nodes, pods, view);
         }
-        return new GangProblem(gang, pods, view, nodes, warm, previous, fewestDomains);
+        return new GangProblem(gang, pods, view, nodes, warm, previous, fewestDomains, inFewestDomains);
     }
 
     /**
@@ -128,7 +138,7 @@ final class GangProblem {
             }
             if (need.fitsIn(free)) {
                 List<Binding> seed = BestFitPlacement.placeWhatFits(pods, BestFitPlacement.Candidates.of(List.copyOf(nodes)), view);
-                problems.add(new GangProblem(gang, pods, view, nodes, seed, previous, null));
+                problems.add(new GangProblem(gang, pods, view, nodes, seed, previous, null, null));
             }
         }
         return problems;
@@ -145,51 +155,77 @@ final class GangProblem {
 
     /**
      * The fewest domains that could hold the pods, roomiest first. For identical pods room is counted
-     * in pods that fit node by node, exactly (domains whose untouched devices cannot hold one are not
-     * counted); for unlike pods, in free GPU. No fewer domains can hold them.
+     * in pods that fit node by node, exactly; for unlike pods, in free GPU. No fewer domains can hold
+     * them. Exact counts walk nodes, so domains are counted in order of their quick upper bound (pods
+     * on untouched devices) and counting stops once no uncounted domain could change the answer.
      */
     private static List<Integer> fewestDomains(TopologyIndex t, List<PodInfo> pods, CapacityView view) {
         PodInfo first = pods.get(0);
         boolean identical = BestFitPlacement.identical(pods);
         long need = identical ? pods.size() : BestFitPlacement.total(pods).milli(Keys.GPU);
-        long[] room = new long[t.size()];
+        List<Integer> order = new ArrayList<>();
         for (int d = 0; d < t.size(); d++) {
-            if (!identical) {
-                room[d] = t.freeGpuMilli(d);
-            } else if (BestFitPlacement.wholeGpuPodsAtMost(first, t, d) > 0) {
-                for (int i : t.nodes(d)) {
-                    if (view.fits(first, i)) {
-                        room[d] += view.copiesThatFit(first, i);
-                    }
-                }
+            order.add(d);
+        }
+        ToLongFunction<Integer> quick = d -> identical
+                ? Math.min(need, BestFitPlacement.wholeGpuPodsAtMost(first, t, d)) : t.freeGpuMilli(d);
+        order.sort(Comparator.comparingLong(quick).reversed().thenComparingInt(d -> d));
+        List<long[]> counted = new ArrayList<>(); // {room, domain}, roomiest first
+        for (int d : order) {
+            if (enough(counted, need) && quick.applyAsLong(d) <= smallestNeeded(counted, need)) {
+                break;
             }
+            long room = identical ? Math.min(need, podsThatFit(first, t.nodes(d), view)) : t.freeGpuMilli(d);
+            counted.add(new long[]{room, d});
+            counted.sort(Comparator.comparingLong((long[] c) -> c[0]).reversed().thenComparingLong(c -> c[1]));
         }
         List<Integer> domains = new ArrayList<>();
         long held = 0;
-        while (domains.size() < t.size() && (domains.isEmpty() || held < need)) {
-            int roomiest = -1; // a few picks from many domains: a scan each beats sorting them all
-            for (int d = 0; d < t.size(); d++) {
-                if (room[d] >= 0 && (roomiest < 0 || room[d] > room[roomiest])) {
-                    roomiest = d;
-                }
+        for (long[] c : counted) {
+            if (!domains.isEmpty() && held >= need) {
+                break;
             }
-            domains.add(roomiest);
-            held = Math.min(need, held + room[roomiest]);
-            room[roomiest] = -1;
+            domains.add((int) c[1]);
+            held += c[0];
         }
         return domains;
     }
 
-    /** Domains first: the pods best-fit into the nodes of the fewest domains that could hold them, or null. */
-    private static List<Binding> fewestDomainsPlacement(TopologyIndex t, List<PodInfo> pods, CapacityView view) {
-        List<Integer> nodes = new ArrayList<>();
-        for (int d : fewestDomains(t, pods, view)) {
-            nodes.addAll(t.nodes(d));
+    private static boolean enough(List<long[]> counted, long need) {
+        long held = 0;
+        for (long[] c : counted) {
+            held += c[0];
         }
-        return BestFitPlacement.tryPlace(pods, BestFitPlacement.Candidates.of(nodes), view);
+        return !counted.isEmpty() && held >= need;
     }
 
-    /** For a preferred topology the warm start spread over several domains: the fewest-domains placement, or null. */
+    /** The room of the last domain the roomiest-first choice takes from {@code counted}. */
+    private static long smallestNeeded(List<long[]> counted, long need) {
+        long held = 0;
+        for (long[] c : counted) {
+            held += c[0];
+            if (held >= need) {
+                return c[0];
+            }
+        }
+        return 0;
+    }
+
+    private static long podsThatFit(PodInfo pod, List<Integer> nodes, CapacityView view) {
+        long pods = 0;
+        for (int i : nodes) {
+            if (view.fits(pod, i)) {
+                pods += view.copiesThatFit(pod, i);
+            }
+        }
+        return pods;
+    }
+
+    /**
+     * Domains first, for a preferred topology the warm start spread over several domains: the pods
+     * best-fit into the nodes of the fewest domains that could hold them. Null otherwise, or when they
+     * do not fit there.
+     */
     List<Binding> fewestDomainsPlacement() {
         return fewestDomainsPlacement;
     }
@@ -344,13 +380,13 @@ final class GangProblem {
     }
 
     /**
-     * A soft cost no placement in this problem can go below, given the warm start. When a start costs
+     * A soft cost no placement in this problem can go below. When a start costs
      * no more, there is nothing to search for. It counts what is forced: the fewest preferred domains
      * that could hold the gang; for one pod, the cheapest node it fits; the cost of the one NVLink domain
      * all candidates are in; whole nodes that identical pods cannot help breaking.
      */
-    long softLowerBound(List<Binding> warm) {
-        long bound = (fewestPreferredDomains(warm) - 1) * PlacementConstraints.EXTRA_PREFERRED_DOMAIN;
+    long softLowerBound() {
+        long bound = (fewestPreferredDomains() - 1) * PlacementConstraints.EXTRA_PREFERRED_DOMAIN;
         long gpu = BestFitPlacement.total(pods).milli(Keys.GPU);
         List<NodeSlot> slots = solution.getNodes();
         if (pods.size() == 1) {
@@ -363,19 +399,13 @@ final class GangProblem {
         return bound + wholeNodesBrokenAtLeast() * PlacementConstraints.BROKEN_WHOLE_NODE;
     }
 
-    /** 1 without a preferred topology (or with a required one, which holds the gang in one domain). */
-    private long fewestPreferredDomains(List<Binding> warm) {
-        String preferred = gang.topologyPreferred();
-        if (preferred == null || gang.topologyRequired() != null) {
+    /** 1 unless the warm start spread a preferred topology over several domains. */
+    private long fewestPreferredDomains() {
+        if (fewestPreferredDomains == null) {
             return 1;
         }
-        TopologyIndex t = view.topology(preferred);
-        if (domainsUsed(t, warm, view) == 1) {
-            return 1;
-        }
-        int fewest = fewestDomains(t, pods, view).size();
         // best-fit found no one domain that holds these identical pods, and it misses none that does
-        return BestFitPlacement.identical(pods) ? Math.max(2, fewest) : fewest;
+        return BestFitPlacement.identical(pods) ? Math.max(2, fewestPreferredDomains.size()) : fewestPreferredDomains.size();
     }
 
     private long cheapestNodeFor(PodInfo pod, String before) {

@@ -84,7 +84,7 @@ public final class TimefoldPlacement implements PlacementPolicy {
             start = Placement.of(fewestDomains);
             startCost = problem.softCost(fewestDomains, previous);
         }
-        long leastCost = problem.softLowerBound(warm.bindings());
+        long leastCost = problem.softLowerBound();
         if (startCost <= leastCost) {
             return start; // nothing better exists: no search
         }

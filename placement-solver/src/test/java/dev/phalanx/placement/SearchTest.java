@@ -74,7 +74,7 @@ class SearchTest {
     void noSearchGoesBelowTheLowerBoundAndTheSearchCorruptsNoScore() {
         for (PlacementScenario scenario : scenarios()) {
             Problem p = problem(scenario);
-            long bound = p.problem().softLowerBound(p.warm());
+            long bound = p.problem().softLowerBound();
             PlacementProblem solved = CHECKED.buildSolver().solve(p.problem().solution()); // FULL_ASSERT: any corruption throws
             assertThat(GangProblem.placesAll(solved)).isTrue();
             assertThat(-solved.getScore().softScore()).isGreaterThanOrEqualTo(bound);
@@ -85,7 +85,7 @@ class SearchTest {
     void identicalWholeGpuPodsThatCannotFillUntouchedNodesBreakAtLeastOne() {
         // three 4-GPU pods, all nodes untouched: two fill one node, the third must half-use another
         Problem p = problem(new PlacementScenario().nodes(node("a", 8), node("b", 8), node("c", 8)).gang(3, 4, null, null));
-        assertThat(p.problem().softLowerBound(p.warm())).isEqualTo(PlacementConstraints.BROKEN_WHOLE_NODE);
+        assertThat(p.problem().softLowerBound()).isEqualTo(PlacementConstraints.BROKEN_WHOLE_NODE);
         assertThat(p.problem().softCost(p.warm(), PreviousPlacements.NONE)).isEqualTo(PlacementConstraints.BROKEN_WHOLE_NODE);
     }
 }

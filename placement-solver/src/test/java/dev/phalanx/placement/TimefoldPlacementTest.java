@@ -21,6 +21,7 @@ import static dev.phalanx.testing.Testing.podGroup;
 import static dev.phalanx.testing.Testing.requirement;
 import static dev.phalanx.testing.Testing.tainted;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TimefoldPlacementTest {
     private static final String H100 = "NVIDIA-H100-80GB-HBM3";
@@ -147,6 +148,24 @@ class TimefoldPlacementTest {
         var placed = scenario.place(placement);
         assertThat(placed.placement().bindings()).hasSize(6);
         assertNothingOvercommitted(placed);
+    }
+
+    @Test
+    void unlikePodsThatFitNowhereKeepBestFitsReason() {
+        var scenario = new PlacementScenario().nodes(node("a", 8), node("b", 8))
+                .gang(podGroup("ns", "g", 3), pod("ns", "g-0").gpus(8), pod("ns", "g-1").gpus(8), pod("ns", "g-2").gpus(4));
+        PlacementPolicy.Placement refused = scenario.place(placement).placement();
+        assertThat(refused.placed()).isFalse();
+        assertThat(refused).isEqualTo(scenario.place(bestFit).placement());
+        assertThat(refused.reason()).endsWith("only 2 of them fit in the free capacity (the most free nvidia.com/gpu on one node is 8)");
+    }
+
+    @Test
+    void aConfigThatCannotSearchIsRefusedWithWhatToChange() {
+        assertThatThrownBy(() -> new PlacementConfig(Duration.ZERO, 0, 100))
+                .hasMessage("the placement budget must be a positive duration, got PT0S");
+        assertThatThrownBy(() -> new PlacementConfig(Duration.ofMillis(50), 0, 0))
+                .hasMessage("maxStepsWithoutImprovement must be at least 1, got 0");
     }
 
     @Test
