@@ -42,7 +42,7 @@ final class GangProblem {
     /** Candidates beyond a kind of pod's count, so the search has somewhere to move those pods to. */
     static final int SPARE_NODES = 4;
     /** How many domains a gang that fitted no domain is searched in, most free GPU first. */
-    static final int REPAIR_DOMAINS = 3;
+    static final int REPAIR_DOMAINS = 2;
 
     private final Gang gang;
     private final List<PodInfo> pods;
@@ -113,12 +113,12 @@ final class GangProblem {
      * topology gives one problem per domain that could hold the gang, most free GPU first.
      */
     static List<GangProblem> repairs(Gang gang, List<PodInfo> pods, CapacityView view, PreviousPlacements previous) {
-        Resources need = BestFitPlacement.total(pods);
+        long needGpu = BestFitPlacement.total(pods).milli(Keys.GPU);
         List<Set<Integer>> regions = new ArrayList<>();
         if (gang.topologyRequired() != null) {
             TopologyIndex t = view.topology(gang.topologyRequired());
             for (int d : t.mostFreeFirst()) {
-                if (regions.size() == REPAIR_DOMAINS || t.freeGpuMilli(d) < need.milli(Keys.GPU)) {
+                if (regions.size() == REPAIR_DOMAINS || t.freeGpuMilli(d) < needGpu) {
                     break;
                 }
                 Set<Integer> nodes = new LinkedHashSet<>();
@@ -132,16 +132,28 @@ final class GangProblem {
         }
         List<GangProblem> problems = new ArrayList<>();
         for (Set<Integer> nodes : regions) {
-            Resources free = Resources.NONE;
-            for (int i : nodes) {
-                free = free.add(view.free(i));
-            }
-            if (need.fitsIn(free)) {
+            if (couldHold(nodes, pods, view)) {
                 List<Binding> seed = BestFitPlacement.placeWhatFits(pods, BestFitPlacement.Candidates.of(List.copyOf(nodes)), view);
                 problems.add(new GangProblem(gang, pods, view, nodes, seed, previous, null, null));
             }
         }
         return problems;
+    }
+
+    /**
+     * Cheap tests a search would otherwise learn the slow way: together the nodes have every resource
+     * the pods ask for and enough untouched devices for their whole GPUs, and each kind of pod fits one.
+     */
+    private static boolean couldHold(Set<Integer> nodes, List<PodInfo> pods, CapacityView view) {
+        Resources free = Resources.NONE;
+        long untouchedDevices = 0;
+        for (int i : nodes) {
+            free = free.add(view.free(i));
+            untouchedDevices += view.wholeFreeDevices(i);
+        }
+        long wholeGpus = pods.stream().mapToLong(PodInfo::wholeGpus).sum();
+        return BestFitPlacement.total(pods).fitsIn(free) && wholeGpus <= untouchedDevices
+                && kinds(pods).stream().allMatch(k -> nodes.stream().anyMatch(i -> view.fits(k, i)));
     }
 
     private static int domainsUsed(TopologyIndex t, List<Binding> bindings, CapacityView view) {
