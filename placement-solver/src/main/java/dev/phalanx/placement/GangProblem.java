@@ -166,29 +166,31 @@ final class GangProblem {
     }
 
     /**
-     * The fewest domains that could hold the pods, roomiest first. For identical pods room is counted
-     * in pods that fit node by node, exactly; for unlike pods, in free GPU. No fewer domains can hold
-     * them. Exact counts walk nodes, so domains are counted in order of their quick upper bound (pods
-     * on untouched devices) and counting stops once no uncounted domain could change the answer.
+     * The fewest domains that could hold the pods: as many of the roomiest as it takes, the last of
+     * them swapped for the domain with the least room that still covers what is left, so that large
+     * domains stay whole where they can. For identical pods room is counted in pods that fit node by
+     * node, exactly; for unlike pods, in free GPU. No fewer domains can hold them. Exact counts walk
+     * nodes, so domains are counted in order of a quick upper bound (pods on untouched devices), and
+     * counting stops once no uncounted domain could change the answer.
      */
     private static List<Integer> fewestDomains(TopologyIndex t, List<PodInfo> pods, CapacityView view) {
         PodInfo first = pods.get(0);
         boolean identical = BestFitPlacement.identical(pods);
         long need = identical ? pods.size() : BestFitPlacement.total(pods).milli(Keys.GPU);
+        ToLongFunction<Integer> quick = d -> identical
+                ? Math.min(need, BestFitPlacement.wholeGpuPodsAtMost(first, t, d)) : t.freeGpuMilli(d);
+        ToLongFunction<Integer> exact = d -> identical ? Math.min(need, podsThatFit(first, t.nodes(d), view)) : t.freeGpuMilli(d);
         List<Integer> order = new ArrayList<>();
         for (int d = 0; d < t.size(); d++) {
             order.add(d);
         }
-        ToLongFunction<Integer> quick = d -> identical
-                ? Math.min(need, BestFitPlacement.wholeGpuPodsAtMost(first, t, d)) : t.freeGpuMilli(d);
         order.sort(Comparator.comparingLong(quick).reversed().thenComparingInt(d -> d));
         List<long[]> counted = new ArrayList<>(); // {room, domain}, roomiest first
         for (int d : order) {
             if (enough(counted, need) && quick.applyAsLong(d) <= smallestNeeded(counted, need)) {
                 break;
             }
-            long room = identical ? Math.min(need, podsThatFit(first, t.nodes(d), view)) : t.freeGpuMilli(d);
-            counted.add(new long[]{room, d});
+            counted.add(new long[]{exact.applyAsLong(d), d});
             counted.sort(Comparator.comparingLong((long[] c) -> c[0]).reversed().thenComparingLong(c -> c[1]));
         }
         List<Integer> domains = new ArrayList<>();
@@ -200,6 +202,22 @@ final class GangProblem {
             domains.add((int) c[1]);
             held += c[0];
         }
+        if (held < need) {
+            return domains; // even all of them cannot hold the pods
+        }
+        int last = domains.remove(domains.size() - 1);
+        long left = need - (held - exact.applyAsLong(last));
+        List<Integer> tighter = new ArrayList<>(order.reversed()); // least quick room first
+        for (int d : tighter) {
+            if (d == last || domains.contains(d) || quick.applyAsLong(d) < left) {
+                continue;
+            }
+            if (exact.applyAsLong(d) >= left) {
+                last = d;
+                break;
+            }
+        }
+        domains.add(last);
         return domains;
     }
 
