@@ -29,9 +29,9 @@ import java.util.function.ToLongFunction;
 /**
  * One gang's placement problem cut out of the cluster, so a search stays small at thousands of nodes.
  * Domains first: a required topology confines the problem to the warm start's domain; a preferred one
- * to the warm start's domains and the fewest domains that could hold the gang. Then nodes: those of
- * the chosen domains where some pod of the gang fits, or, with no topology, the best-fit candidates of
- * each kind of pod; never more than {@value #MAX_NODES}.
+ * to the warm start's domains and the fewest domains that could hold the gang. Then nodes: the warm
+ * start's, and those of the chosen domains where some pod of the gang fits, or, with no topology, the
+ * best-fit candidates of each kind of pod, until the problem holds {@value #MAX_NODES} nodes.
  *
  * <p>It also prices placements on the soft level without a solver run ({@link #softCost}) and bounds
  * what any placement in the problem can cost ({@link #softLowerBound}), so that a warm start nothing

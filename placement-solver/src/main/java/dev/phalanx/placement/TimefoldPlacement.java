@@ -80,9 +80,10 @@ public final class TimefoldPlacement implements PlacementPolicy {
         Placement start = warm;
         long startCost = warmCost;
         List<Binding> fewestDomains = problem.fewestDomainsPlacement();
-        if (fewestDomains != null && problem.softCost(fewestDomains, previous) < startCost) {
+        long fewestDomainsCost = fewestDomains == null ? Long.MAX_VALUE : problem.softCost(fewestDomains, previous);
+        if (fewestDomainsCost < startCost) {
             start = Placement.of(fewestDomains);
-            startCost = problem.softCost(fewestDomains, previous);
+            startCost = fewestDomainsCost;
         }
         long leastCost = problem.softLowerBound();
         if (startCost <= leastCost) {

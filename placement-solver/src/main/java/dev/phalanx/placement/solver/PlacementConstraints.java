@@ -5,7 +5,6 @@ import ai.timefold.solver.core.api.score.stream.Constraint;
 import ai.timefold.solver.core.api.score.stream.ConstraintCollectors;
 import ai.timefold.solver.core.api.score.stream.ConstraintFactory;
 import ai.timefold.solver.core.api.score.stream.ConstraintProvider;
-import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.placement.solver.PlacementJustification.DevicesShort;
