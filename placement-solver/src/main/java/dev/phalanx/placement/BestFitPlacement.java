@@ -3,6 +3,7 @@ package dev.phalanx.placement;
 import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.core.cycle.CapacityView;
 import dev.phalanx.core.cycle.PlacementPolicy;
+import dev.phalanx.core.cycle.TopologyIndex;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
@@ -22,9 +23,12 @@ import java.util.TreeMap;
  * domain when one holds it, else anywhere. Inside the chosen nodes each pod, largest first, goes to the
  * node it leaves with the fewest free GPUs, then the least free CPU, keeping whole nodes free for
  * large gangs. All members fit or none is placed (invariant 2).
+ *
+ * <p>It walks {@link CapacityView}'s best-fit order and {@link TopologyIndex} rather than every node for
+ * every pod, so a cycle stays fast on clusters of thousands of nodes.
  */
 public final class BestFitPlacement implements PlacementPolicy {
-    private static final Comparator<PodInfo> LARGEST_FIRST = Comparator
+    static final Comparator<PodInfo> LARGEST_FIRST = Comparator
             .comparingLong((PodInfo p) -> p.requests().milli(Keys.GPU)).reversed()
             .thenComparing(Comparator.comparingLong((PodInfo p) -> p.requests().milli(Keys.CPU)).reversed())
             .thenComparing(PodInfo::name);
@@ -36,85 +40,37 @@ public final class BestFitPlacement implements PlacementPolicy {
         String required = gang.topologyRequired();
         String key = required != null ? required : gang.topologyPreferred();
         if (key != null) {
-            Map<String, List<Integer>> domains = domains(view, key, boundDomain(gang, view, key));
-            DomainChoice best = bestFitDomain(domains, pods, view);
-            if (best != null) {
-                return Placement.of(best.bindings);
+            TopologyIndex topology = view.topology(key);
+            List<Binding> inOneDomain = bestFitDomain(topology, boundDomain(gang, view, topology), pods, view);
+            if (inOneDomain != null) {
+                return Placement.of(inOneDomain);
             }
             if (required != null) {
-                return Placement.none("TopologyUnsatisfiable", topologyReason(gang, pods, domains, view, key));
+                return Placement.none("TopologyUnsatisfiable", topologyReason(pods, topology, view));
             }
         }
-        List<Integer> all = new ArrayList<>();
-        for (int i = 0; i < view.size(); i++) {
-            all.add(i);
-        }
-        List<Binding> b = tryPlace(pods, all, view);
-        return b != null ? Placement.of(b) : Placement.none(noRoomCode(pods, all, view), noRoomReason(pods, all, view));
+        List<Binding> b = tryPlace(pods, Candidates.ANYWHERE, view);
+        return b != null ? Placement.of(b) : unplaceableAnywhere(pods, view);
     }
 
-    /** The domain a started gang runs (or ran) in: its later members must join it there. */
-    private static String boundDomain(Gang gang, CapacityView view, String key) {
-        for (PodInfo p : gang.members()) {
-            if (p.nodeName() == null) {
-                continue;
+    /** Where a gang's pods may go: the listed nodes, or any node of the cluster. */
+    record Candidates(List<Integer> nodes) {
+        static final Candidates ANYWHERE = new Candidates(null);
+
+        static Candidates of(List<Integer> nodes) {
+            return new Candidates(List.copyOf(nodes));
+        }
+
+        /** The node {@code pod} fits best now (fewest GPUs left, then least CPU left), or -1. */
+        int bestFit(PodInfo pod, CapacityView view) {
+            if (nodes == null) {
+                for (int i : view.bestFitOrder(pod.requests().milli(Keys.GPU))) {
+                    if (view.fits(pod, i)) {
+                        return i; // the order is the best-fit criterion itself
+                    }
+                }
+                return -1;
             }
-            Integer i = view.indexOf(p.nodeName());
-            if (i != null && view.node(i).label(key) != null) {
-                return view.node(i).label(key);
-            }
-        }
-        return null;
-    }
-
-    private static Map<String, List<Integer>> domains(CapacityView view, String key, String only) {
-        Map<String, List<Integer>> domains = new TreeMap<>();
-        for (int i = 0; i < view.size(); i++) {
-            String v = view.node(i).label(key);
-            if (v != null && (only == null || only.equals(v))) {
-                domains.computeIfAbsent(v, k -> new ArrayList<>()).add(i);
-            }
-        }
-        return domains;
-    }
-
-    private record DomainChoice(String domain, long freeGpuMilli, List<Binding> bindings) {
-    }
-
-    private static long freeGpu(List<Integer> nodes, CapacityView view) {
-        long sum = 0;
-        for (int i : nodes) {
-            sum += view.freeGpuMilli(i);
-        }
-        return sum;
-    }
-
-    private DomainChoice bestFitDomain(Map<String, List<Integer>> domains, List<PodInfo> pods, CapacityView view) {
-        long needGpu = 0;
-        for (PodInfo p : pods) {
-            needGpu += p.requests().milli(Keys.GPU);
-        }
-        DomainChoice best = null;
-        for (Map.Entry<String, List<Integer>> d : domains.entrySet()) {
-            long free = freeGpu(d.getValue(), view);
-            if (free < needGpu || (best != null && free >= best.freeGpuMilli)) {
-                continue; // cannot hold it, or cannot beat the best fit found so far
-            }
-            List<Binding> b = tryPlace(pods, d.getValue(), view);
-            if (b != null) {
-                best = new DomainChoice(d.getKey(), free, b);
-            }
-        }
-        return best;
-    }
-
-    /** Best-fit of every pod onto {@code nodes}; bindings for all, or null. Leaves {@code view} as it found it. */
-    static List<Binding> tryPlace(List<PodInfo> pods, List<Integer> nodes, CapacityView view) {
-        List<Binding> bindings = new ArrayList<>(pods.size());
-        List<int[]> taken = new ArrayList<>();
-        boolean ok = true;
-        for (int k = 0; k < pods.size() && ok; k++) {
-            PodInfo pod = pods.get(k);
             int best = -1;
             long bestGpu = 0, bestCpu = 0;
             for (int i : nodes) {
@@ -129,23 +85,117 @@ public final class BestFitPlacement implements PlacementPolicy {
                     bestCpu = cpuAfter;
                 }
             }
+            return best;
+        }
+    }
+
+    /** The domain a started gang runs (or ran) in, or -1: its later members must join it there. */
+    private static int boundDomain(Gang gang, CapacityView view, TopologyIndex topology) {
+        for (PodInfo p : gang.members()) {
+            if (p.nodeName() == null) {
+                continue;
+            }
+            Integer i = view.indexOf(p.nodeName());
+            if (i != null && topology.domainOf(i) >= 0) {
+                return topology.domainOf(i);
+            }
+        }
+        return -1;
+    }
+
+    /** Bindings into the domain with the least free GPU that holds every pod, or null when none does. */
+    private static List<Binding> bestFitDomain(TopologyIndex topology, int only, List<PodInfo> pods, CapacityView view) {
+        List<Integer> domains = new ArrayList<>(); // a copy: trying a domain takes and gives back capacity
+        for (int d : topology.leastFreeFirst(total(pods).milli(Keys.GPU))) {
+            if (only < 0 || only == d) {
+                domains.add(d);
+            }
+        }
+        boolean identical = identical(pods);
+        for (int d : domains) {
+            if (identical && (wholeGpuPodsAtMost(pods.get(0), topology, d) < pods.size()
+                    || copiesThatFit(pods.get(0), topology.nodes(d), view, pods.size()) < pods.size())) {
+                continue; // cannot hold them all, no need to try
+            }
+            List<Binding> b = tryPlace(pods, Candidates.of(topology.nodes(d)), view);
+            if (b != null) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** How many pods like {@code pod} the domain's untouched devices could hold; no bound for a fraction. */
+    static long wholeGpuPodsAtMost(PodInfo pod, TopologyIndex topology, int domain) {
+        return pod.gpuFractionMilli() == 0 ? topology.wholeGpuPodsAtMost(domain, pod.wholeGpus()) : Long.MAX_VALUE;
+    }
+
+    /** True when the pods ask for the same and may run on the same nodes, so one count of copies speaks for all. */
+    static boolean identical(List<PodInfo> pods) {
+        PodInfo first = pods.get(0);
+        for (PodInfo p : pods) {
+            if (!p.requests().equals(first.requests()) || p.gpuFractionMilli() != first.gpuFractionMilli()
+                    || !p.nodeSelector().equals(first.nodeSelector()) || !p.tolerations().equals(first.tolerations())
+                    || !p.nodeAffinity().equals(first.nodeAffinity())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * How many copies of {@code pod} the nodes hold together now, counting no further than {@code enough}.
+     * For identical pods this is exactly how many a greedy placement fits: each node's room is its own.
+     */
+    private static int copiesThatFit(PodInfo pod, Iterable<Integer> nodes, CapacityView view, int enough) {
+        long copies = 0;
+        for (int i : nodes) {
+            long here = view.copiesThatFit(pod, i);
+            if (here > 0 && CapacityView.infeasibility(pod, view.node(i)) == null) {
+                copies += here;
+                if (copies >= enough) {
+                    return enough;
+                }
+            }
+        }
+        return (int) copies;
+    }
+
+    /** Best-fit of every pod onto the candidates; bindings for all, or null. Leaves {@code view} as it found it. */
+    static List<Binding> tryPlace(List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        List<Binding> bindings = greedy(pods, candidates, view, true);
+        return bindings.size() == pods.size() ? bindings : null;
+    }
+
+    /** Best-fit of each pod in turn, passing over those that find no room: bindings for the ones placed. */
+    static List<Binding> placeWhatFits(List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        return greedy(pods, candidates, view, false);
+    }
+
+    private static List<Binding> greedy(List<PodInfo> pods, Candidates candidates, CapacityView view, boolean stopAtFirstMiss) {
+        List<Binding> bindings = new ArrayList<>(pods.size());
+        List<PodInfo> placed = new ArrayList<>(pods.size());
+        for (PodInfo pod : pods) {
+            int best = candidates.bestFit(pod, view);
             if (best < 0) {
-                ok = false;
-                break;
+                if (stopAtFirstMiss) {
+                    break;
+                }
+                continue;
             }
             List<Integer> devices = view.chooseDevices(best, pod);
             view.take(best, pod, devices);
-            taken.add(new int[]{k, best});
+            placed.add(pod);
             bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
         }
-        for (int t = taken.size() - 1; t >= 0; t--) {
-            int[] kt = taken.get(t);
-            view.give(kt[1], pods.get(kt[0]), bindings.get(t).gpuDevices());
+        for (int t = bindings.size() - 1; t >= 0; t--) {
+            Binding b = bindings.get(t);
+            view.give(view.indexOf(b.node()), placed.get(t), b.gpuDevices());
         }
-        return ok ? bindings : null;
+        return bindings;
     }
 
-    private static Resources total(List<PodInfo> pods) {
+    static Resources total(List<PodInfo> pods) {
         Resources r = Resources.NONE;
         for (PodInfo p : pods) {
             r = r.add(p.requests());
@@ -158,24 +208,42 @@ public final class BestFitPlacement implements PlacementPolicy {
         return gpu > 0 ? Resources.formatMilli(gpu) + " " + Keys.GPU : total(pods).toString();
     }
 
-    private static String topologyReason(Gang gang, List<PodInfo> pods, Map<String, List<Integer>> domains,
-                                         CapacityView view, String key) {
-        if (domains.isEmpty()) {
+    /**
+     * Names the domain that came closest: the most pods fitted, then the most GPU free on nodes the
+     * first pod may use, then the first name. Domains are visited most free GPU first, so those that
+     * cannot hold more pods than the best so far are never counted.
+     */
+    private static String topologyReason(List<PodInfo> pods, TopologyIndex topology, CapacityView view) {
+        String key = topology.key();
+        if (topology.size() == 0) {
             return "needs " + describeGpuNeed(pods) + " in one " + key + "; no node has the label " + key;
         }
-        String bestName = null;
+        List<Integer> mostFreeFirst = new ArrayList<>(); // a copy: counting takes and gives back capacity
+        topology.mostFreeFirst().forEach(mostFreeFirst::add);
+        boolean identical = identical(pods);
+        int best = -1;
         long bestFree = -1;
         int bestFits = -1;
-        for (Map.Entry<String, List<Integer>> d : domains.entrySet()) {
+        for (int d : mostFreeFirst) {
+            long domainFree = topology.freeGpuMilli(d);
+            int withinGpu = podsWithinGpu(pods, domainFree);
+            if (withinGpu < bestFits) {
+                break; // the remaining domains have no more GPU free
+            }
+            long atMost = identical ? Math.min(withinGpu, wholeGpuPodsAtMost(pods.get(0), topology, d)) : withinGpu;
+            if (atMost < bestFits || atMost == bestFits && (domainFree < bestFree || (domainFree == bestFree && d > best))) {
+                continue;
+            }
             long free = 0;
-            for (int i : d.getValue()) {
+            for (int i : topology.nodes(d)) {
                 if (CapacityView.infeasibility(pods.get(0), view.node(i)) == null) {
                     free += view.freeGpuMilli(i);
                 }
             }
-            int fits = countFitting(pods, d.getValue(), view);
-            if (fits > bestFits || (fits == bestFits && free > bestFree)) {
-                bestName = d.getKey();
+            int fits = identical ? copiesThatFit(pods.get(0), topology.nodes(d), view, pods.size())
+                    : countFitting(pods, Candidates.of(topology.nodes(d)), view);
+            if (fits > bestFits || (fits == bestFits && (free > bestFree || (free == bestFree && d < best)))) {
+                best = d;
                 bestFree = free;
                 bestFits = fits;
             }
@@ -184,15 +252,27 @@ public final class BestFitPlacement implements PlacementPolicy {
                 ? "has " + Resources.formatMilli(bestFree) + " " + Keys.GPU + " free"
                 : "fits " + bestFits + " of " + pods.size() + " pods";
         return "needs " + describeGpuNeed(pods) + " for " + pods.size() + " pods in one " + key + "; the best, "
-                + bestName + ", " + what;
+                + topology.name(best) + ", " + what;
     }
 
-    /** How many of {@code pods} a greedy best fit gets onto {@code nodes}. */
-    private static int countFitting(List<PodInfo> pods, List<Integer> nodes, CapacityView view) {
+    /** The longest prefix of {@code pods} (largest first) whose GPU fits in {@code freeGpuMilli}. */
+    private static int podsWithinGpu(List<PodInfo> pods, long freeGpuMilli) {
+        long sum = 0;
+        for (int k = 0; k < pods.size(); k++) {
+            sum += pods.get(k).requests().milli(Keys.GPU);
+            if (sum > freeGpuMilli) {
+                return k;
+            }
+        }
+        return pods.size();
+    }
+
+    /** How many of {@code pods} a greedy best fit gets onto the candidates. */
+    private static int countFitting(List<PodInfo> pods, Candidates candidates, CapacityView view) {
         int lo = 0, hi = pods.size();
         while (lo < hi) { // largest prefix that fits; prefixes of a largest-first list nest
             int mid = (lo + hi + 1) / 2;
-            if (tryPlace(pods.subList(0, mid), nodes, view) != null) {
+            if (tryPlace(pods.subList(0, mid), candidates, view) != null) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -201,39 +281,45 @@ public final class BestFitPlacement implements PlacementPolicy {
         return lo;
     }
 
-    private static String noRoomCode(List<PodInfo> pods, List<Integer> nodes, CapacityView view) {
-        for (int i : nodes) {
-            if (CapacityView.infeasibility(pods.get(0), view.node(i)) == null) {
-                return "InsufficientResources";
+    private static Placement unplaceableAnywhere(List<PodInfo> pods, CapacityView view) {
+        PodInfo first = pods.get(0);
+        boolean anyFeasible = false;
+        for (int i = 0; i < view.size() && !anyFeasible; i++) {
+            anyFeasible = CapacityView.infeasibility(first, view.node(i)) == null;
+        }
+        if (!anyFeasible) {
+            return Placement.none("NoFeasibleNode", noFeasibleNodeReason(first, view));
+        }
+        long largestFreeGpu = 0;
+        for (int i : view.mostFreeGpuFirst()) {
+            if (CapacityView.infeasibility(first, view.node(i)) == null) {
+                largestFreeGpu = view.freeGpuMilli(i);
+                break;
             }
         }
-        return "NoFeasibleNode";
+        int fits = identical(pods)
+                ? copiesThatFit(first, view.bestFitOrder(first.requests().milli(Keys.GPU)), view, pods.size())
+                : countFitting(pods, Candidates.ANYWHERE, view);
+        return Placement.none("InsufficientResources", "needs " + total(pods) + " for " + pods.size()
+                + " pods; only " + fits + " of them fit in the free capacity"
+                + (total(pods).milli(Keys.GPU) > 0
+                ? " (the most free " + Keys.GPU + " on one node is " + Resources.formatMilli(largestFreeGpu) + ")" : ""));
     }
 
-    private static String noRoomReason(List<PodInfo> pods, List<Integer> nodes, CapacityView view) {
+    private static String noFeasibleNodeReason(PodInfo pod, CapacityView view) {
         Map<String, Integer> why = new TreeMap<>();
-        long largestFreeGpu = 0;
-        for (int i : nodes) {
-            String r = CapacityView.infeasibility(pods.get(0), view.node(i));
-            if (r != null) {
-                why.merge(r, 1, Integer::sum);
-            } else {
-                largestFreeGpu = Math.max(largestFreeGpu, view.freeGpuMilli(i));
-            }
+        for (int i = 0; i < view.size(); i++) {
+            why.merge(CapacityView.infeasibility(pod, view.node(i)), 1, Integer::sum);
         }
-        if (why.values().stream().mapToInt(Integer::intValue).sum() == nodes.size()) {
-            List<String> parts = new ArrayList<>();
-            why.forEach((r, n) -> parts.add(n + " " + switch (r) {
-                case "unschedulable" -> "cordoned";
-                case "nodeSelector" -> "do not match its nodeSelector";
-                case "taint" -> "have taints it does not tolerate";
-                default -> "lack a resource it requests";
-            }));
-            return "no node can run pod " + pods.get(0).key() + ": of " + nodes.size() + " nodes, " + String.join(", ", parts);
-        }
-        int fits = countFitting(pods, nodes, view);
-        return "needs " + total(pods) + " for " + pods.size() + " pods; only " + fits + " of them fit in the free capacity"
-                + (total(pods).milli(Keys.GPU) > 0
-                ? " (the most free " + Keys.GPU + " on one node is " + Resources.formatMilli(largestFreeGpu) + ")" : "");
+        List<String> parts = new ArrayList<>();
+        why.forEach((r, n) -> parts.add(n + " " + switch (r) {
+            case "unschedulable" -> "cordoned";
+            case "nodeSelector" -> "do not match its nodeSelector";
+            case "affinity" -> "do not match its required node affinity";
+            case "gpuModel" -> "have another GPU model (" + Keys.GPU_PRODUCT_LABEL + ") than it asks for";
+            case "taint" -> "have taints it does not tolerate";
+            default -> "lack a resource it requests";
+        }));
+        return "no node can run pod " + pod.key() + ": of " + view.size() + " nodes, " + String.join(", ", parts);
     }
 }

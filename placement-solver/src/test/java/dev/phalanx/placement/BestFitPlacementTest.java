@@ -23,6 +23,7 @@ import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podGroup;
 import static dev.phalanx.testing.Testing.queue;
+import static dev.phalanx.testing.Testing.tainted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class BestFitPlacementTest {
@@ -132,5 +133,21 @@ class BestFitPlacementTest {
         assertThat(nodes).hasSize(3);
         assertThat(nodes.stream().filter("a"::equals).count()).isLessThanOrEqualTo(2);
         assertThat(nodes.stream().filter("b"::equals).count()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void aPodAskingForAnotherGpuModelSaysSo() {
+        List<Node> nodes = List.of(node("a100", 8, Keys.GPU_PRODUCT_LABEL, "NVIDIA-A100-SXM4-80GB"),
+                tainted(node("h100", 8, Keys.GPU_PRODUCT_LABEL, "NVIDIA-H100-80GB-HBM3"), "team", "b", "NoSchedule"));
+        List<PodInfo> pods = List.of(KubeObjects.pod(pod("ns", "g-0").group("g").gpus(1)
+                .nodeSelector(Keys.GPU_PRODUCT_LABEL, "NVIDIA-H100-80GB-HBM3").build(), x -> 0, 0));
+        PodGroupInfo g = KubeObjects.podGroup(podGroup("ns", "g", 1).queue("q").build(), 0);
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, nodes.stream().map(KubeObjects::node).toList(),
+                pods, List.of(g), Map.of("q", KubeObjects.queue(queue("q").build(), 0)), Map.of(), Map.of());
+        Gang gang = s.gangs().get(0);
+        PlacementPolicy.Placement p = placement.place(gang, gang.pending(), new CapacityView(s));
+        assertThat(p.reasonCode()).isEqualTo("NoFeasibleNode");
+        assertThat(p.reason()).isEqualTo("no node can run pod ns/g-0: of 2 nodes, "
+                + "1 have another GPU model (nvidia.com/gpu.product) than it asks for, 1 have taints it does not tolerate");
     }
 }

@@ -11,19 +11,30 @@ import dev.phalanx.api.v1alpha1.QueueSpec;
 import dev.phalanx.api.v1alpha1.TopologySpec;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.Keys;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.NodeSelectorTermBuilder;
+import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +59,22 @@ public final class Testing {
         }
         return new NodeBuilder().withNewMetadata().withName(name).withLabels(l).endMetadata()
                 .withNewStatus().withAllocatable(alloc).endStatus().build();
+    }
+
+    /** A node-affinity requirement, e.g. {@code requirement("nvidia.com/gpu.product", "In", "NVIDIA-H100")}. */
+    public static NodeSelectorRequirement requirement(String key, String operator, String... values) {
+        return new NodeSelectorRequirementBuilder().withKey(key).withOperator(operator).withValues(values).build();
+    }
+
+    /** {@code node} with one more taint. */
+    public static Node tainted(Node node, String key, String value, String effect) {
+        if (node.getSpec() == null) {
+            node.setSpec(new NodeSpec());
+        }
+        List<Taint> taints = new ArrayList<>(node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints());
+        taints.add(new TaintBuilder().withKey(key).withValue(value).withEffect(effect).build());
+        node.getSpec().setTaints(taints);
+        return node;
     }
 
     public static Namespace namespace(String name, String... labels) {
@@ -173,6 +200,8 @@ public final class Testing {
         private String nodeName;
         private String priorityClass;
         private Map<String, String> nodeSelector;
+        private final List<NodeSelectorTerm> affinityTerms = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.Toleration> tolerations = new ArrayList<>();
 
         PodFixture(String namespace, String name) {
             b = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata();
@@ -234,10 +263,24 @@ public final class Testing {
             return this;
         }
 
+        /** One more required node-affinity term (terms are ORed); its requirements are ANDed. */
+        public PodFixture affinityTerm(NodeSelectorRequirement... requirements) {
+            affinityTerms.add(new NodeSelectorTermBuilder().withMatchExpressions(requirements).build());
+            return this;
+        }
+
+        public PodFixture tolerate(String key, String value, String effect) {
+            tolerations.add(new TolerationBuilder().withKey(key).withOperator("Equal").withValue(value).withEffect(effect).build());
+            return this;
+        }
+
         public Pod build() {
+            Affinity affinity = affinityTerms.isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
+                    .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(affinityTerms)
+                    .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
             return b.editMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
                     .withNewSpec().withSchedulerName(scheduler).withNodeName(nodeName).withPriorityClassName(priorityClass)
-                    .withNodeSelector(nodeSelector)
+                    .withNodeSelector(nodeSelector).withAffinity(affinity).withTolerations(tolerations)
                     .addNewContainer().withName("main").withImage("busybox").withNewResources()
                     .withRequests(requests).withLimits(limits).endResources().endContainer()
                     .endSpec().build();

@@ -1,7 +1,6 @@
 package dev.phalanx.core.cycle;
 
 import dev.phalanx.core.model.Keys;
-import dev.phalanx.core.model.LabelSelectors;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
@@ -12,17 +11,36 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Free capacity of every node during one cycle, per resource and per GPU device (invariant 1: no
  * node and no device is ever over-committed). Built from a snapshot's bound pods; the cycle assumes
  * each placement into it at once, so later gangs of the same cycle see the room already taken.
+ *
+ * <p>It also keeps the nodes in best-fit order and the free GPU of every topology domain current, so
+ * a placement finds room without walking every node of a large cluster for every pod.
  */
 public final class CapacityView {
     private final List<NodeInfo> nodes;
     private final Map<String, Integer> index = new HashMap<>();
     private final Resources[] free;
     private final int[][] deviceFree; // thousandths of a device still free, per node and device
+    private final FreeRoom[] roomOf;
+    private final TreeSet<FreeRoom> bestFitOrder = new TreeSet<>();
+    private final Map<String, TopologyIndex> topologies = new HashMap<>();
+
+    /** A node's place in best-fit order: least free GPU, then least free CPU, then node index. */
+    private record FreeRoom(long gpuMilli, long cpuMilli, int node) implements Comparable<FreeRoom> {
+        @Override
+        public int compareTo(FreeRoom o) {
+            int c = Long.compare(gpuMilli, o.gpuMilli);
+            if (c == 0) {
+                c = Long.compare(cpuMilli, o.cpuMilli);
+            }
+            return c != 0 ? c : Integer.compare(node, o.node);
+        }
+    }
 
     private CapacityView(CapacityView other) {
         this.nodes = other.nodes;
@@ -70,10 +88,39 @@ public final class CapacityView {
                 Integer i = index.get(p.nodeName());
                 if (i != null) {
                     List<Integer> devices = p.gpuDevices().isEmpty() ? chooseDevices(i, p) : p.gpuDevices();
-                    take(i, p, devices == null ? List.of() : devices);
+                    adjust(i, p, devices == null ? List.of() : devices, -1);
                 }
             }
         }
+        roomOf = new FreeRoom[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            roomOf[i] = roomOf(i);
+            bestFitOrder.add(roomOf[i]);
+        }
+    }
+
+    private FreeRoom roomOf(int i) {
+        return new FreeRoom(free[i].milli(Keys.GPU), free[i].milli(Keys.CPU), i);
+    }
+
+    /**
+     * Indexes of the nodes with at least {@code minFreeGpuMilli} GPU free, in best-fit order: least free
+     * GPU first, then least free CPU, then lowest index. Do not take or give while walking it.
+     */
+    public Iterable<Integer> bestFitOrder(long minFreeGpuMilli) {
+        var tail = bestFitOrder.tailSet(new FreeRoom(minFreeGpuMilli, Long.MIN_VALUE, -1), true);
+        return () -> tail.stream().map(FreeRoom::node).iterator();
+    }
+
+    /** Indexes of all nodes, most free GPU first (the reverse of {@link #bestFitOrder}). */
+    public Iterable<Integer> mostFreeGpuFirst() {
+        var all = bestFitOrder.descendingSet();
+        return () -> all.stream().map(FreeRoom::node).iterator();
+    }
+
+    /** The domains of topology key {@code key} (a node label), with their free GPU kept current. */
+    public TopologyIndex topology(String key) {
+        return topologies.computeIfAbsent(key, k -> new TopologyIndex(k, nodes, this));
     }
 
     public int size() {
@@ -107,33 +154,81 @@ public final class CapacityView {
         return n;
     }
 
-    /** Why {@code pod} may never run on node {@code i} whatever is free, or null when it may. */
+    /**
+     * Why {@code pod} may never run on {@code node} whatever is free, or null when it may: "unschedulable",
+     * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks
+     * for another {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint" or "resource"
+     * (the node has none of a resource it requests).
+     */
     public static String infeasibility(PodInfo pod, NodeInfo node) {
         if (node.unschedulable()) {
             return "unschedulable";
         }
+        boolean otherModel = false;
         for (Map.Entry<String, String> e : pod.nodeSelector().entrySet()) {
             if (!e.getValue().equals(node.label(e.getKey()))) {
-                return "nodeSelector";
+                if (!e.getKey().equals(Keys.GPU_PRODUCT_LABEL)) {
+                    return "nodeSelector";
+                }
+                otherModel = true;
             }
+        }
+        if (!pod.nodeAffinity().matchesIgnoring(node, Keys.GPU_PRODUCT_LABEL)) {
+            return "affinity";
+        }
+        if (otherModel || !pod.nodeAffinity().matches(node)) {
+            return "gpuModel";
         }
         if (!Toleration.toleratesAll(pod.tolerations(), node.taints())) {
             return "taint";
         }
-        if (!pod.requests().names().stream().allMatch(r -> node.allocatable().milli(r) > 0)) {
-            return "resource";
-        }
-        return null;
+        return pod.requests().offeredBy(node.allocatable()) ? null : "resource";
     }
 
     /** True when {@code pod} can run on node {@code i} with what is free now. */
     public boolean fits(PodInfo pod, int i) {
-        return infeasibility(pod, nodes.get(i)) == null && pod.requests().fitsIn(free[i]) && chooseDevices(i, pod) != null;
+        return copiesThatFit(pod, i) > 0 && infeasibility(pod, nodes.get(i)) == null;
+    }
+
+    /**
+     * How many copies of {@code pod} node {@code i} has room for now, by resources and GPU devices alone
+     * (whether the pod may run there at all is {@link #infeasibility}'s question).
+     */
+    public long copiesThatFit(PodInfo pod, int i) {
+        long copies = pod.requests().copiesWithin(free[i]);
+        if (copies == 0) {
+            return 0;
+        }
+        int[] dev = deviceFree[i];
+        long onDevices = 0;
+        if (pod.gpuFractionMilli() > 0) {
+            for (int f : dev) {
+                onDevices += f / pod.gpuFractionMilli();
+            }
+        } else if (pod.wholeGpus() > 0) {
+            onDevices = wholeFreeDevices(i) / pod.wholeGpus();
+        } else {
+            return copies;
+        }
+        return Math.min(copies, onDevices);
     }
 
     /** Device indexes {@code pod} would get on node {@code i}, or null when its GPUs do not fit the devices. */
     public List<Integer> chooseDevices(int i, PodInfo pod) {
-        int[] dev = deviceFree[i];
+        return chooseDevices(deviceFree[i], pod);
+    }
+
+    /** Thousandths of a device still free, per device of node {@code i} (a copy). */
+    public int[] deviceFreeMilli(int i) {
+        return deviceFree[i].clone();
+    }
+
+    /**
+     * The devices {@code pod} gets given what is free on each device ({@code dev}, thousandths),
+     * or null when they cannot hold it: a fraction goes to the fullest device that still holds it, a
+     * whole-GPU pod takes the lowest-numbered devices nobody uses any part of. The one rule for devices.
+     */
+    public static List<Integer> chooseDevices(int[] dev, PodInfo pod) {
         if (pod.gpuFractionMilli() > 0) {
             // best fit: the device with the least room that still holds the fraction
             int best = -1;
@@ -154,22 +249,49 @@ public final class CapacityView {
         return out.size() == want ? out : null;
     }
 
-    /** Assumes {@code pod} on node {@code i} with the given devices. */
-    public void take(int i, PodInfo pod, List<Integer> devices) {
-        free[i] = free[i].subtract(pod.requests());
+    /** Takes {@code pod}'s share of the given devices out of {@code deviceFree}. */
+    public static void takeDevices(int[] deviceFree, PodInfo pod, List<Integer> devices) {
         for (int d : devices) {
-            if (d < deviceFree[i].length) {
-                deviceFree[i][d] -= pod.gpuFractionMilli() > 0 ? pod.gpuFractionMilli() : 1000;
+            if (d < deviceFree.length) {
+                deviceFree[d] -= pod.gpuFractionMilli() > 0 ? pod.gpuFractionMilli() : 1000;
             }
         }
     }
 
+    /** Assumes {@code pod} on node {@code i} with the given devices. */
+    public void take(int i, PodInfo pod, List<Integer> devices) {
+        move(i, pod, devices, -1);
+    }
+
     /** Undoes {@link #take}. */
     public void give(int i, PodInfo pod, List<Integer> devices) {
-        free[i] = free[i].add(pod.requests());
-        for (int d : devices) {
-            if (d < deviceFree[i].length) {
-                deviceFree[i][d] += pod.gpuFractionMilli() > 0 ? pod.gpuFractionMilli() : 1000;
+        move(i, pod, devices, 1);
+    }
+
+    private void move(int i, PodInfo pod, List<Integer> devices, int sign) {
+        bestFitOrder.remove(roomOf[i]);
+        int wholeBefore = topologies.isEmpty() ? 0 : wholeFreeDevices(i);
+        adjust(i, pod, devices, sign);
+        roomOf[i] = roomOf(i);
+        bestFitOrder.add(roomOf[i]);
+        if (!topologies.isEmpty()) {
+            int wholeAfter = wholeFreeDevices(i);
+            for (TopologyIndex t : topologies.values()) {
+                t.gpuTaken(i, -sign * pod.requests().milli(Keys.GPU));
+                t.wholeFreeDevicesChanged(i, wholeBefore, wholeAfter);
+            }
+        }
+    }
+
+    private void adjust(int i, PodInfo pod, List<Integer> devices, int sign) {
+        free[i] = sign > 0 ? free[i].add(pod.requests()) : free[i].subtract(pod.requests());
+        if (sign < 0) {
+            takeDevices(deviceFree[i], pod, devices);
+        } else {
+            for (int d : devices) {
+                if (d < deviceFree[i].length) {
+                    deviceFree[i][d] += pod.gpuFractionMilli() > 0 ? pod.gpuFractionMilli() : 1000;
+                }
             }
         }
     }

@@ -12,14 +12,19 @@ import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.RequiredNodeAffinity;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Taint;
 import dev.phalanx.core.model.Toleration;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 import java.util.ArrayList;
@@ -119,9 +124,31 @@ public final class KubeObjects {
         String scheduler = spec.getSchedulerName() == null ? "default-scheduler" : spec.getSchedulerName();
         return new PodInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
                 labels.get(Keys.POD_GROUP_LABEL), labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
-                spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations,
+                spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations, requiredNodeAffinity(spec),
                 spec.getPriorityClassName(), priority, createdAt, phase, phase == PodPhase.PENDING ? null : spec.getNodeName(),
                 devices, invalid);
+    }
+
+    /** The node affinity a pod requires; preferred terms do not constrain placement and are not read. */
+    static RequiredNodeAffinity requiredNodeAffinity(PodSpec spec) {
+        if (spec.getAffinity() == null || spec.getAffinity().getNodeAffinity() == null
+                || spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
+            return RequiredNodeAffinity.NONE;
+        }
+        NodeSelector selector = spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        List<RequiredNodeAffinity.Term> terms = new ArrayList<>();
+        for (NodeSelectorTerm t : selector.getNodeSelectorTerms() == null ? List.<NodeSelectorTerm>of() : selector.getNodeSelectorTerms()) {
+            terms.add(new RequiredNodeAffinity.Term(requirements(t.getMatchExpressions()), requirements(t.getMatchFields())));
+        }
+        return new RequiredNodeAffinity(terms);
+    }
+
+    private static List<RequiredNodeAffinity.Requirement> requirements(List<NodeSelectorRequirement> in) {
+        List<RequiredNodeAffinity.Requirement> out = new ArrayList<>();
+        for (NodeSelectorRequirement r : in == null ? List.<NodeSelectorRequirement>of() : in) {
+            out.add(new RequiredNodeAffinity.Requirement(r.getKey(), r.getOperator(), r.getValues()));
+        }
+        return out;
     }
 
     /** What a pod asks for: its containers' requests (limits where a request is missing), at least any init container's. */

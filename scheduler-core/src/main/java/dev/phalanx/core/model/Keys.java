@@ -17,6 +17,8 @@ public final class Keys {
     public static final String PODS = "pods";
 
     public static final String CLIQUE_LABEL = "nvidia.com/gpu.clique";
+    /** The GPU model of a node (NVIDIA GPU feature discovery), e.g. NVIDIA-H100-80GB-HBM3; pods pick a model by it. */
+    public static final String GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
     public static final String RACK_LABEL = "topology.kubernetes.io/rack";
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";

@@ -6,15 +6,18 @@ import java.util.Map;
 /**
  * One pod. {@code requests} already counts a fractional GPU as thousandths of {@code nvidia.com/gpu};
  * {@code gpuFractionMilli} is non-zero only for such a pod, which shares one device with others.
- * {@code gpuDevices} holds the device indexes given to a bound pod.
+ * {@code gpuDevices} holds the device indexes given to a bound pod. {@code nodeAffinity} is its required
+ * node affinity, {@link RequiredNodeAffinity#NONE} when it has none.
  */
 public record PodInfo(String namespace, String name, String podGroup, String queueLabel, String schedulerName,
                       Resources requests, int gpuFractionMilli, Map<String, String> nodeSelector,
-                      List<Toleration> tolerations, String priorityClassName, int priority, long createdAt,
+                      List<Toleration> tolerations, RequiredNodeAffinity nodeAffinity, String priorityClassName,
+                      int priority, long createdAt,
                       PodPhase phase, String nodeName, List<Integer> gpuDevices, String invalidReason) {
     public PodInfo {
         nodeSelector = Map.copyOf(nodeSelector);
         tolerations = List.copyOf(tolerations);
+        nodeAffinity = nodeAffinity == null ? RequiredNodeAffinity.NONE : nodeAffinity;
         gpuDevices = List.copyOf(gpuDevices);
     }
 
@@ -33,14 +36,14 @@ public record PodInfo(String namespace, String name, String podGroup, String que
 
     public PodInfo bound(String node, List<Integer> devices) {
         return new PodInfo(namespace, name, podGroup, queueLabel, schedulerName, requests, gpuFractionMilli,
-                nodeSelector, tolerations, priorityClassName, priority, createdAt, PodPhase.BOUND, node, devices,
+                nodeSelector, tolerations, nodeAffinity, priorityClassName, priority, createdAt, PodPhase.BOUND, node, devices,
                 invalidReason);
     }
 
     public PodInfo withPhase(PodPhase newPhase) {
         boolean keepNode = newPhase != PodPhase.PENDING;
         return new PodInfo(namespace, name, podGroup, queueLabel, schedulerName, requests, gpuFractionMilli,
-                nodeSelector, tolerations, priorityClassName, priority, createdAt, newPhase,
+                nodeSelector, tolerations, nodeAffinity, priorityClassName, priority, createdAt, newPhase,
                 keepNode ? nodeName : null, keepNode ? gpuDevices : List.of(), invalidReason);
     }
 }

@@ -156,6 +156,32 @@ public final class Resources {
         return true;
     }
 
+    /** How many times this fits in {@code capacity}, resource by resource; Long.MAX_VALUE when this is empty. */
+    public long copiesWithin(Resources capacity) {
+        long copies = Long.MAX_VALUE;
+        int j = 0;
+        for (int i = 0; i < names.length; i++) { // both name arrays are sorted: one merge walk
+            while (j < capacity.names.length && capacity.names[j].compareTo(names[i]) < 0) {
+                j++;
+            }
+            long have = j < capacity.names.length && capacity.names[j].equals(names[i]) ? capacity.milli[j] : 0;
+            if (milli[i] > 0) {
+                copies = Math.min(copies, Math.max(0, have) / milli[i]);
+            }
+        }
+        return copies;
+    }
+
+    /** True when {@code capacity} has some of every resource named here, however little. */
+    public boolean offeredBy(Resources capacity) {
+        for (String name : names) {
+            if (capacity.milli(name) <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Names of the resources where this exceeds {@code capacity}, in order. */
     public List<String> exceeding(Resources capacity) {
         List<String> out = new java.util.ArrayList<>();

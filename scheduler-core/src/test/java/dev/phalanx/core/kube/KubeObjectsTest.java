@@ -4,12 +4,16 @@ import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.RequiredNodeAffinity;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podGroup;
 import static dev.phalanx.testing.Testing.podInfo;
 import static dev.phalanx.testing.Testing.queue;
+import static dev.phalanx.testing.Testing.requirement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class KubeObjectsTest {
@@ -58,5 +62,19 @@ class KubeObjectsTest {
         assertThat(open.share(Keys.GPU).overQuotaWeight()).isEqualTo(2);
         QueueInfo bad = KubeObjects.queue(queue("q").gpu("16", 1, "8").build(), 0);
         assertThat(bad.invalidReason()).contains("limit 8 is below its quota 16");
+    }
+
+    @Test
+    void requiredNodeAffinityIsReadTermByTerm() {
+        PodInfo p = podInfo(pod("a", "p")
+                .affinityTerm(requirement("zone", "In", "z1", "z2"), requirement("pool", "Exists"))
+                .affinityTerm(requirement("zone", "NotIn", "z3"))
+                .build());
+        assertThat(p.nodeAffinity().isRequired()).isTrue();
+        assertThat(p.nodeAffinity().terms()).hasSize(2);
+        assertThat(p.nodeAffinity().terms().get(0).matchExpressions())
+                .containsExactly(new RequiredNodeAffinity.Requirement("zone", "In", List.of("z1", "z2")),
+                        new RequiredNodeAffinity.Requirement("pool", "Exists", List.of()));
+        assertThat(podInfo(pod("a", "q").build()).nodeAffinity()).isEqualTo(RequiredNodeAffinity.NONE);
     }
 }

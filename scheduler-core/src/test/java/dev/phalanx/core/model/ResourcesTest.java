@@ -57,4 +57,13 @@ class ResourcesTest {
         assertThat(Resources.formatMilli(16000)).isEqualTo("16");
         assertThat(Resources.formatMilli(2500)).isEqualTo("2.5");
     }
+
+    @Test
+    void copiesWithinCountsTheScarcestResourceAndAMissingOneAsNone() {
+        Resources node = Resources.of(Keys.GPU, 8, Keys.CPU, 20);
+        assertThat(Resources.of(Keys.GPU, 2, Keys.CPU, 6).copiesWithin(node)).isEqualTo(3); // CPU: 20 / 6
+        assertThat(Resources.of(Keys.GPU, 3).copiesWithin(node)).isEqualTo(2);
+        assertThat(Resources.of("nvidia.com/mig-1g.10gb", 1).copiesWithin(node)).isZero();
+        assertThat(Resources.NONE.copiesWithin(node)).isEqualTo(Long.MAX_VALUE);
+    }
 }

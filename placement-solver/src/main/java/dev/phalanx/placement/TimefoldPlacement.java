@@ -1,0 +1,115 @@
+package dev.phalanx.placement;
+
+import ai.timefold.solver.core.api.score.HardMediumSoftScore;
+import ai.timefold.solver.core.api.solver.SolverConfigOverride;
+import ai.timefold.solver.core.api.solver.SolverFactory;
+import ai.timefold.solver.core.config.localsearch.LocalSearchPhaseConfig;
+import ai.timefold.solver.core.config.solver.EnvironmentMode;
+import ai.timefold.solver.core.config.solver.SolverConfig;
+import ai.timefold.solver.core.config.solver.termination.TerminationConfig;
+import dev.phalanx.core.cycle.Binding;
+import dev.phalanx.core.cycle.CapacityView;
+import dev.phalanx.core.cycle.PlacementPolicy;
+import dev.phalanx.core.model.Gang;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.placement.solver.PlacementConstraints;
+import dev.phalanx.placement.solver.PlacementProblem;
+import dev.phalanx.placement.solver.PodAssignment;
+
+import java.util.List;
+
+/**
+ * Step 3 on Timefold Solver: {@link BestFitPlacement}'s placement is the warm start, and a local
+ * search over the nodes that matter to the gang ({@link GangProblem}) looks for one that spans fewer
+ * preferred domains, leaves free GPUs in more useful shapes and keeps pods where they were
+ * ({@link PlacementConstraints}). When the warm start already scores the best the problem allows, no
+ * search runs. A gang of unlike pods that best-fit could not place is searched for too, since placing
+ * pods one at a time can miss a packing that exists.
+ *
+ * <p>It returns bindings for every pod or for none (invariant 2), and only placements that break no
+ * hard constraint: no node or device over-committed (1), the required topology held (4). It reads
+ * {@code capacity} and leaves it as it was. The same input and config give the same bindings (5).
+ * A gang that cannot be placed gets best-fit's reason, which names the binding constraint and the
+ * candidate that came closest.
+ */
+public final class TimefoldPlacement implements PlacementPolicy {
+    /** Any score that places everything and breaks nothing hard. */
+    private static final HardMediumSoftScore PLACED = HardMediumSoftScore.of(0, 0, Long.MIN_VALUE);
+
+    private final PlacementConfig config;
+    private final PreviousPlacements previous;
+    private final BestFitPlacement warmStart = new BestFitPlacement();
+    private final SolverFactory<PlacementProblem> solvers;
+
+    public TimefoldPlacement(PlacementConfig config) {
+        this(config, PreviousPlacements.NONE);
+    }
+
+    public TimefoldPlacement(PlacementConfig config, PreviousPlacements previous) {
+        this.config = config;
+        this.previous = previous;
+        this.solvers = SolverFactory.create(new SolverConfig()
+                .withSolutionClass(PlacementProblem.class)
+                .withEntityClasses(PodAssignment.class)
+                .withConstraintProviderClass(PlacementConstraints.class)
+                .withEnvironmentMode(EnvironmentMode.NO_ASSERT) // reproducible: one seeded random, no asserts
+                .withRandomSeed(config.seed())
+                // the warm start is the construction: local search only
+                .withPhases(new LocalSearchPhaseConfig())
+                .withTerminationConfig(termination(PLACED)));
+    }
+
+    private TerminationConfig termination(HardMediumSoftScore goal) {
+        return new TerminationConfig()
+                .withUnimprovedStepCountLimit(config.maxStepsWithoutImprovement())
+                .withSpentLimit(config.budget())
+                .withBestScoreLimit(goal.toString());
+    }
+
+    @Override
+    public Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
+        Placement warm = warmStart.place(gang, mustPlace, capacity);
+        if (!warm.placed()) {
+            return repair(gang, mustPlace, capacity, warm);
+        }
+        long warmCost = GangProblem.softCost(gang, mustPlace, warm.bindings(), capacity, previous);
+        if (warmCost == 0) {
+            return warm; // nothing costs less than nothing
+        }
+        GangProblem problem = GangProblem.around(gang, mustPlace, capacity, warm.bindings(), previous);
+        Placement start = warm;
+        long startCost = warmCost;
+        List<Binding> fewestDomains = problem.fewestDomainsPlacement();
+        long fewestDomainsCost = fewestDomains == null ? Long.MAX_VALUE : problem.softCost(fewestDomains, previous);
+        if (fewestDomainsCost < startCost) {
+            start = Placement.of(fewestDomains);
+            startCost = fewestDomainsCost;
+        }
+        long leastCost = problem.softLowerBound();
+        if (startCost <= leastCost) {
+            return start; // nothing better exists: no search
+        }
+        problem.startFrom(start.bindings());
+        PlacementProblem solved = solve(problem.solution(), HardMediumSoftScore.of(0, 0, -leastCost));
+        return GangProblem.placesAll(solved) && -solved.getScore().softScore() < startCost
+                ? Placement.of(problem.bindings(solved)) : start;
+    }
+
+    private Placement repair(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Placement refused) {
+        if (BestFitPlacement.identical(mustPlace)) {
+            return refused; // best-fit places identical pods wherever any placement could: nothing to search
+        }
+        for (GangProblem problem : GangProblem.repairs(gang, mustPlace, capacity, previous)) {
+            PlacementProblem solved = solve(problem.solution(), PLACED);
+            if (GangProblem.placesAll(solved)) {
+                return Placement.of(problem.bindings(solved));
+            }
+        }
+        return refused;
+    }
+
+    private PlacementProblem solve(PlacementProblem problem, HardMediumSoftScore goal) {
+        return solvers.buildSolver(new SolverConfigOverride().withTerminationConfig(termination(goal)))
+                .solve(problem);
+    }
+}
