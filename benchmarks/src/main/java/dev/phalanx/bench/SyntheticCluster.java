@@ -133,7 +133,7 @@ public final class SyntheticCluster {
 
     private void gang(String name, String team, int members, int gpus, String required, String preferred,
                       Map<String, String> nodeSelector) {
-        groups.add(new PodGroupInfo("bench", name, team, members, null, required, preferred, created, null));
+        groups.add(new PodGroupInfo("bench", name, team, members, null, required, preferred, true, created, null));
         for (int m = 0; m < members; m++) {
             pods.add(pod(name + "-" + m, name, team, 0, gpus, nodeSelector));
         }

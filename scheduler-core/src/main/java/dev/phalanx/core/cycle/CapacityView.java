@@ -50,6 +50,9 @@ public final class CapacityView {
         for (int i = 0; i < deviceFree.length; i++) {
             deviceFree[i] = other.deviceFree[i].clone();
         }
+        this.roomOf = other.roomOf.clone();
+        this.bestFitOrder.addAll(other.bestFitOrder);
+        // topology indexes are rebuilt from this copy's free capacity when first asked for
     }
 
     /** An independent copy, for trying placements that must not touch this view. */
@@ -57,10 +60,14 @@ public final class CapacityView {
         return new CapacityView(this);
     }
 
-    /** A copy in which node {@code i} is as if nothing ran on it. */
+    /** Makes node {@code i} as if nothing ran on it (on a {@link #copy}, to see what room could be freed). */
     public void release(int i) {
+        bestFitOrder.remove(roomOf[i]);
         free[i] = nodes.get(i).allocatable();
         java.util.Arrays.fill(deviceFree[i], 1000);
+        roomOf[i] = roomOf(i);
+        bestFitOrder.add(roomOf[i]);
+        topologies.clear(); // rebuilt from the new free capacity when next asked for
     }
 
     /** A copy of this view with every node empty. */

@@ -7,6 +7,7 @@ import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.RequiredNodeAffinity;
 import dev.phalanx.core.model.Resources;
 
 import java.util.ArrayDeque;
@@ -71,7 +72,7 @@ public final class LocalityReplay {
             left -= gpus;
             Resources requests = Resources.of(Keys.GPU, gpus, Keys.CPU, (double) gpus * NvlinkCluster.CORES_PER_GPU);
             pods.add(new PodInfo("philly", name + "-" + k, name, job.cluster(), Keys.SCHEDULER_NAME, requests, 0, Map.of(),
-                    List.of(), null, 0, createdAt, PodPhase.PENDING, null, List.of(), null));
+                    List.of(), RequiredNodeAffinity.NONE, null, 0, createdAt, PodPhase.PENDING, null, List.of(), null));
         }
         return new Gang("philly", name, false, job.cluster(), pods.size(), 0, null, Keys.CLIQUE_LABEL, true, createdAt, pods,
                 null);
