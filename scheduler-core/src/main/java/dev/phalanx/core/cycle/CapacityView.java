@@ -70,6 +70,16 @@ public final class CapacityView {
         topologies.clear(); // rebuilt from the new free capacity when next asked for
     }
 
+    /** Makes node {@code i} as if it were full (on a {@link #copy}, to consider only chosen nodes). */
+    public void occupy(int i) {
+        bestFitOrder.remove(roomOf[i]);
+        free[i] = Resources.NONE;
+        java.util.Arrays.fill(deviceFree[i], 0);
+        roomOf[i] = roomOf(i);
+        bestFitOrder.add(roomOf[i]);
+        topologies.clear();
+    }
+
     /** A copy of this view with every node empty. */
     public CapacityView empty() {
         CapacityView v = copy();

@@ -181,7 +181,8 @@ public final class SchedulingCycle {
 
     /**
      * Finds the room {@code gang} will start in: release nodes, the ones it held before first, then
-     * the ones with the most free GPU, until its members fit; hold that room in {@code capacity}.
+     * the ones with the most free GPU, until its members fit on the released nodes alone; hold that
+     * room in {@code capacity}.
      */
     private Reservation reserve(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Snapshot snapshot,
                                 List<String> heldBefore) {
@@ -193,7 +194,12 @@ public final class SchedulingCycle {
                 .thenComparing(Comparator.comparingLong(capacity::freeGpuMilli).reversed())
                 .thenComparing(i -> capacity.node(i).name()));
         long need = sum(mustPlace).milli(dev.phalanx.core.model.Keys.GPU);
+        // the room is whole nodes to drain: nothing else starts there until the gang does, so it waits at
+        // most until what runs on them now has ended
         CapacityView future = capacity.copy();
+        for (int i = 0; i < future.size(); i++) {
+            future.occupy(i);
+        }
         long released = 0;
         PlacementPolicy.Placement p = null;
         for (int i : order) {
