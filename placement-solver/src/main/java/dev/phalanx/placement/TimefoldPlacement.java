@@ -62,6 +62,7 @@ public final class TimefoldPlacement implements PlacementPolicy {
     private TerminationConfig termination(HardMediumSoftScore goal) {
         return new TerminationConfig()
                 .withUnimprovedStepCountLimit(config.maxStepsWithoutImprovement())
+                .withMoveCountLimit(config.maxMoves())
                 .withSpentLimit(config.budget())
                 .withBestScoreLimit(goal.toString());
     }
