@@ -130,6 +130,12 @@ public final class Testing {
             return this;
         }
 
+        public QueueFixture minRuntimes(String preempt, String reclaim) {
+            q.getSpec().setPreemptMinRuntime(preempt);
+            q.getSpec().setReclaimMinRuntime(reclaim);
+            return this;
+        }
+
         public QueueFixture namespaceSelector(String key, String value) {
             LabelSelector s = new LabelSelector();
             s.setMatchLabels(Map.of(key, value));
@@ -170,6 +176,11 @@ public final class Testing {
 
         public PodGroupFixture priorityClass(String name) {
             g.getSpec().setPriorityClassName(name);
+            return this;
+        }
+
+        public PodGroupFixture preemptible(boolean p) {
+            g.getSpec().setPreemptible(p);
             return this;
         }
 

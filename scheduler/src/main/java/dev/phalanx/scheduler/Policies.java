@@ -1,8 +1,10 @@
 package dev.phalanx.scheduler;
 
 import dev.phalanx.core.cycle.SchedulingCycle;
+import dev.phalanx.placement.BestFitPlacement;
 import dev.phalanx.placement.PlacementConfig;
 import dev.phalanx.placement.TimefoldPlacement;
+import dev.phalanx.placement.VictimSelection;
 import dev.phalanx.queue.FairShareCalculator;
 import dev.phalanx.queue.GangAdmission;
 import dev.phalanx.scheduler.metrics.CycleSteps;
@@ -36,6 +38,6 @@ public final class Policies {
 
     private static SchedulingCycle defaultCycle(CycleSteps steps, PlacementConfig placement) {
         return new SchedulingCycle(steps.fairShare(new FairShareCalculator()), new GangAdmission(),
-                steps.placement(new TimefoldPlacement(placement)));
+                steps.placement(new TimefoldPlacement(placement)), true, new VictimSelection(new BestFitPlacement()));
     }
 }

@@ -5,12 +5,15 @@ import java.util.Map;
 
 /**
  * The decisions of one cycle, in the order they were taken, and the fair shares they were taken
- * under, and the room held for a waiting gang (gang key to nodes). Same snapshot, config and seed, same result (invariant 5).
+ * under, the room held for a waiting gang (gang key to nodes), and the pods to evict to make room
+ * for it (committed before any binding). Same snapshot, config and seed, same result (invariant 5).
  */
 public record CycleResult(long at, FairShares fairShares, List<GangDecision> decisions,
-                          Map<String, Map<String, Double>> allocatedAfter, Map<String, List<String>> reservations) {
+                          Map<String, Map<String, Double>> allocatedAfter, Map<String, List<String>> reservations,
+                          List<Eviction> evictions) {
     public CycleResult {
         decisions = List.copyOf(decisions);
+        evictions = List.copyOf(evictions);
         allocatedAfter = Map.copyOf(allocatedAfter);
         reservations = Map.copyOf(reservations);
     }

@@ -27,6 +27,15 @@ import java.util.TreeMap;
  * when their known run time ends before the room is expected to free up. A reservation stays on the
  * same nodes from cycle to cycle, and its gang goes first while it holds one, so a stream of small
  * gangs cannot starve a large one.
+ *
+ * <p>Preemption (step 4): that same gang, before it waits for room to drain, may make room by evicting
+ * what the {@link PreemptionPolicy} allows. Its room is then nominated: held for it, whole nodes, until
+ * the victims are gone, so nobody else takes what they free.
+ *
+ * <p>Stale gangs (invariant 2): a gang that holds some members bound but fewer than minMember (a commit
+ * cut short: a failed binding, a restart, a member deleted) first gets the members it lacks, like any
+ * gang. When it still has not started {@link #staleGangGraceMillis} after its first member was bound,
+ * its bound members are evicted, so no half gang holds GPUs for good; it then starts over, whole.
  */
 public final class SchedulingCycle {
     private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable");
@@ -35,6 +44,11 @@ public final class SchedulingCycle {
     private final AdmissionPolicy admission;
     private final PlacementPolicy placement;
     private final boolean reservations;
+    private final PreemptionPolicy preemption;
+    private final long staleGangGraceMillis;
+
+    /** How long a gang may hold fewer than minMember bound members before they are evicted, unless told. */
+    public static final long DEFAULT_STALE_GANG_GRACE_MILLIS = 60_000;
 
     public SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement) {
         this(fairShare, admission, placement, true);
@@ -43,10 +57,30 @@ public final class SchedulingCycle {
     /** {@code reservations} false: no room is held for a blocked gang (the plain first-fit baseline). */
     public SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement,
                            boolean reservations) {
+        this(fairShare, admission, placement, reservations, PreemptionPolicy.NONE);
+    }
+
+    public SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement,
+                           boolean reservations, PreemptionPolicy preemption) {
+        this(fairShare, admission, placement, reservations, preemption, DEFAULT_STALE_GANG_GRACE_MILLIS);
+    }
+
+    private SchedulingCycle(FairSharePolicy fairShare, AdmissionPolicy admission, PlacementPolicy placement,
+                            boolean reservations, PreemptionPolicy preemption, long staleGangGraceMillis) {
         this.fairShare = fairShare;
         this.admission = admission;
         this.placement = placement;
         this.reservations = reservations;
+        this.preemption = preemption;
+        this.staleGangGraceMillis = staleGangGraceMillis;
+    }
+
+    /** The same cycle with another grace period for stale gangs. */
+    public SchedulingCycle withStaleGangGrace(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("the stale gang grace period must not be negative, got " + millis);
+        }
+        return new SchedulingCycle(fairShare, admission, placement, reservations, preemption, millis);
     }
 
     /** Room held for one waiting gang: pseudo-members taken out of the capacity view until it can start. */
@@ -66,16 +100,27 @@ public final class SchedulingCycle {
         decisions.sort(Comparator.comparing(GangDecision::gangKey));
         Map<String, List<String>> held = snapshot.planning().reservations();
         List<Gang> ready = new ArrayList<>(ranking.ready());
-        // a gang that held room last cycle goes first, so its room is not given away meanwhile
-        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) ? 0 : 1));
+        // a gang that held room last cycle goes first, so its room is not given away meanwhile, unless a
+        // gang of its queue with a higher priority is ready too: that one keeps its place ahead of it
+        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) && !outranked(g, ready) ? 0 : 1));
 
         Reservation reservation = null;
+        List<Eviction> evictions = new ArrayList<>();
         for (Gang gang : ready) {
             GangDecision d = decideOne(gang, usage, capacity, reservation, snapshot);
             if (reservations && reservation == null && d.outcome() == GangDecision.Outcome.WAITING
                     && ROOM_CODES.contains(d.reasonCode())) {
                 List<PodInfo> mustPlace = mustPlace(gang);
                 if (placement.place(gang, mustPlace, capacity.empty()).placed()) {
+                    PreemptionPolicy.Preemption room = preemption.find(gang, mustPlace, capacity, snapshot, shares, usage);
+                    if (room != null) {
+                        reservation = nominate(gang, mustPlace, room, capacity);
+                        evictions.addAll(room.evictions());
+                        d = GangDecision.waiting(d.gangKey(), d.queue(), "Preempting", room.summary()
+                                + "; the room on " + String.join(", ", reservation.nodes()) + " is held for it");
+                        decisions.add(d);
+                        continue;
+                    }
                     reservation = reserve(gang, mustPlace, capacity, snapshot, held.getOrDefault(gang.key(), List.of()));
                     if (reservation != null) {
                         d = GangDecision.waiting(d.gangKey(), d.queue(), d.reasonCode(), d.reason()
@@ -88,12 +133,76 @@ public final class SchedulingCycle {
             }
             decisions.add(d);
         }
+        evictions.addAll(staleGangs(snapshot, decisions, evictions));
         Map<String, Map<String, Double>> allocated = new TreeMap<>();
         for (String q : usage.queueNames()) {
             allocated.put(q, usage.allocated(q).asUnitMap());
         }
         Map<String, List<String>> reserved = reservation == null ? Map.of() : Map.of(reservation.gangKey(), reservation.nodes());
-        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved);
+        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions);
+    }
+
+    /**
+     * Evictions of the bound members of gangs that have held fewer than minMember of them, without being
+     * completed this cycle, for longer than the grace period.
+     */
+    private List<Eviction> staleGangs(Snapshot snapshot, List<GangDecision> decisions, List<Eviction> already) {
+        Set<String> placed = new java.util.HashSet<>();
+        decisions.stream().filter(d -> d.outcome() == GangDecision.Outcome.PLACED).forEach(d -> placed.add(d.gangKey()));
+        Set<String> evicting = new java.util.HashSet<>();
+        already.forEach(e -> evicting.add(e.podKey()));
+        List<Eviction> out = new ArrayList<>();
+        for (Gang g : snapshot.gangs()) {
+            List<PodInfo> bound = g.bound();
+            if (g.implicit() || bound.isEmpty() || g.phase() != dev.phalanx.core.model.GangPhase.PENDING
+                    || placed.contains(g.key())) {
+                continue;
+            }
+            long first = Long.MAX_VALUE;
+            for (PodInfo p : bound) {
+                first = Math.min(first, snapshot.planning().startedAt().getOrDefault(p.key(), snapshot.now()));
+            }
+            if (snapshot.now() - first < staleGangGraceMillis) {
+                continue;
+            }
+            for (PodInfo p : bound) {
+                if (!snapshot.planning().terminating().contains(p.key()) && evicting.add(p.key())) {
+                    out.add(new Eviction(p.namespace(), p.name(), p.nodeName(), g.key(), Eviction.STALE_GANG, g.key(),
+                            "gang " + g.key() + " has held " + bound.size() + " of its minMember " + g.minMember()
+                                    + " members for " + ((snapshot.now() - first) / 1000) + "s without starting; its bound "
+                                    + "members are evicted so it can start over whole"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Holds the nodes a preemption freed for {@code gang}: nothing else is placed on them this cycle,
+     * and next cycle the gang goes first.
+     */
+    private static Reservation nominate(Gang gang, List<PodInfo> mustPlace, PreemptionPolicy.Preemption room,
+                                        CapacityView capacity) {
+        Map<String, PodInfo> byName = new HashMap<>();
+        mustPlace.forEach(m -> byName.put(m.name(), m));
+        List<PodInfo> members = new ArrayList<>();
+        for (Binding b : room.placement()) {
+            members.add(byName.get(b.pod()));
+        }
+        Reservation r = new Reservation(gang.key(), room.placement(), members, Long.MAX_VALUE);
+        for (String node : r.nodes()) {
+            capacity.occupy(capacity.indexOf(node));
+        }
+        return r;
+    }
+
+    private static boolean outranked(Gang gang, List<Gang> ready) {
+        for (Gang other : ready) {
+            if (other.priority() > gang.priority() && java.util.Objects.equals(other.queue(), gang.queue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<PodInfo> mustPlace(Gang gang) {

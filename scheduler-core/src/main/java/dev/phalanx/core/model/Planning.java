@@ -2,19 +2,29 @@ package dev.phalanx.core.model;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a cycle may know beyond the cluster objects. {@code expectedEnds}: when bound pods are expected
  * to finish (epoch or simulated milliseconds); {@code runtimes}: how long pending pods will run once
  * started; both known in simulation (sim.phalanx.dev/run-for), empty live. {@code reservations}: the
  * nodes each waiting gang reserved in the previous cycle, so a reservation stays where it was.
+ * {@code startedAt}: when each bound pod was bound (a gang's age guards it against preemption);
+ * {@code terminating}: bound pods being deleted, whose room is about to free up.
  */
-public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {
+public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations,
+                       Map<String, Long> startedAt, Set<String> terminating) {
     public static final Planning NONE = new Planning(Map.of(), Map.of(), Map.of());
 
     public Planning {
         expectedEnds = Map.copyOf(expectedEnds);
         runtimes = Map.copyOf(runtimes);
         reservations = Map.copyOf(reservations);
+        startedAt = Map.copyOf(startedAt);
+        terminating = Set.copyOf(terminating);
+    }
+
+    public Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {
+        this(expectedEnds, runtimes, reservations, Map.of(), Set.of());
     }
 }

@@ -4,6 +4,7 @@ import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.core.cycle.CycleResult;
+import dev.phalanx.core.cycle.Eviction;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.cycle.SchedulingCycle;
@@ -99,6 +100,7 @@ public final class Simulation {
         String node;
         List<Integer> devices = List.of();
         final List<Long> evictedAt = new ArrayList<>();
+        final List<SimulationResult.Run> runs = new ArrayList<>(); // earlier runs, ended by an eviction
         long runForMillis = -1; // -1: runs until the end
     }
 
@@ -222,7 +224,9 @@ public final class Simulation {
         }
         schedule(boundAt + runFor, () -> {
             PodInfo p = pods.get(podKey);
-            if (p != null && p.phase() == PodPhase.BOUND) {
+            PodTrack track = podTracks.get(podKey);
+            // the run this event ends may have been cut short by an eviction, and the pod bound again since
+            if (p != null && p.phase() == PodPhase.BOUND && track.boundAt != null && track.boundAt == boundAt) {
                 pods.put(podKey, p.withPhase(PodPhase.SUCCEEDED));
                 PodTrack t = podTracks.get(podKey);
                 t.finishedAt = now;
@@ -303,8 +307,12 @@ public final class Simulation {
     private Snapshot snapshot() {
         Map<String, Long> expectedEnds = new HashMap<>();
         Map<String, Long> runtimes = new HashMap<>();
+        Map<String, Long> startedAt = new HashMap<>();
         pods.keySet().forEach(key -> {
             PodTrack t = podTracks.get(key);
+            if (t.boundAt != null && t.finishedAt == null) {
+                startedAt.put(key, t.boundAt);
+            }
             if (t.runForMillis >= 0) {
                 runtimes.put(key, t.runForMillis);
                 if (t.boundAt != null && t.finishedAt == null) {
@@ -314,7 +322,7 @@ public final class Simulation {
         });
         return assembler.assemble(now, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
                 namespaces, priorityClasses).withPlanning(new Planning(expectedEnds, runtimes,
-                lastCycle == null ? Map.of() : lastCycle.reservations()));
+                lastCycle == null ? Map.of() : lastCycle.reservations(), startedAt, java.util.Set.of()));
     }
 
     private void runCycle() {
@@ -322,6 +330,14 @@ public final class Simulation {
         CycleResult result = cycle.decide(snapshot);
         cycles++;
         lastCycle = result;
+        // evictions first: the victims' pods end at once (no grace period in simulation) and come back
+        // pending in their gang; the gang they made room for starts in the cycle that follows
+        for (Eviction e : result.evictions()) {
+            evict(e);
+        }
+        if (!result.evictions().isEmpty()) {
+            schedule(now, () -> { });
+        }
         for (GangDecision d : result.decisions()) {
             GangTrack g = gangTrack(d.gangKey());
             g.queue = d.queue();
@@ -367,6 +383,20 @@ public final class Simulation {
         progress.accept(new Progress(now, podsBound, waiting, cycles));
     }
 
+    private void evict(Eviction e) {
+        PodInfo p = pods.get(e.podKey());
+        if (p == null || !p.phase().holdsResources()) {
+            throw new IllegalStateException("cycle evicted " + e.podKey() + " which holds nothing");
+        }
+        pods.put(e.podKey(), p.withPhase(PodPhase.PENDING));
+        PodTrack t = podTracks.get(e.podKey());
+        t.runs.add(new SimulationResult.Run(t.node, t.devices, sec(t.boundAt), sec(now), e.reason(), e.forGang()));
+        t.evictedAt.add(now);
+        t.boundAt = null;
+        t.node = null;
+        t.devices = List.of();
+    }
+
     private void bind(Binding b) {
         PodInfo p = pods.get(b.podKey());
         if (p == null || p.phase() != PodPhase.PENDING) {
@@ -389,7 +419,7 @@ public final class Simulation {
             PodTrack t = e.getValue();
             podRecords.add(new SimulationResult.PodRecord(p.namespace(), p.name(), p.podGroup(), t.queue, t.node, t.devices,
                     sec(t.submittedAt), sec(t.boundAt), t.evictedAt.stream().map(Simulation::sec).toList(),
-                    sec(t.finishedAt)));
+                    sec(t.finishedAt), List.copyOf(t.runs)));
         }
         Map<String, SimulationResult.PodGroupRecord> groupRecords = new TreeMap<>(finishedGroups);
         int scheduled = finishedGroups.size(), pending = 0;

@@ -16,9 +16,18 @@ public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGr
                           int podGroupsPending, int evictions, int cycles, double totalGpus) {
     }
 
+    /**
+     * One pod; {@code node}, {@code gpuDevices} and {@code boundAt} are its last binding, {@code evictedRuns}
+     * the earlier ones that an eviction ended.
+     */
     public record PodRecord(String namespace, String name, String podGroup, String queue, String node,
                             List<Integer> gpuDevices, Double submittedAt, Double boundAt, List<Double> evictedAt,
-                            Double finishedAt) {
+                            Double finishedAt, List<Run> evictedRuns) {
+    }
+
+    /** A binding an eviction ended: where, from when to when, why and for which gang. */
+    public record Run(String node, List<Integer> gpuDevices, Double boundAt, Double evictedAt, String reason,
+                      String forGang) {
     }
 
     public record PodGroupRecord(String namespace, String name, String queue, int minMember, String topologyRequired,

@@ -68,10 +68,16 @@ class SimulationInvariantsTest {
     private static void noNodeOrDeviceIsOvercommitted(RandomScenario sc, JsonNode root) {
         List<Change> changes = new ArrayList<>();
         for (JsonNode p : root.get("pods")) {
+            PodInfo info = sc.pods.get(p.get("namespace").asText() + "/" + p.get("name").asText());
+            for (JsonNode run : p.get("evictedRuns")) { // bindings an eviction ended
+                List<Integer> devices = new ArrayList<>();
+                run.get("gpuDevices").forEach(d -> devices.add(d.asInt()));
+                changes.add(new Change(run.get("boundAt").asDouble(), +1, info, run.get("node").asText(), devices));
+                changes.add(new Change(run.get("evictedAt").asDouble(), -1, info, run.get("node").asText(), devices));
+            }
             if (p.get("boundAt").isNull()) {
                 continue;
             }
-            PodInfo info = sc.pods.get(p.get("namespace").asText() + "/" + p.get("name").asText());
             List<Integer> devices = new ArrayList<>();
             p.get("gpuDevices").forEach(d -> devices.add(d.asInt()));
             String node = p.get("node").asText();
@@ -109,8 +115,11 @@ class SimulationInvariantsTest {
             String ns = g.get("namespace").asText(), name = g.get("name").asText();
             List<Double> bound = new ArrayList<>();
             for (JsonNode p : root.get("pods")) {
-                if (ns.equals(p.get("namespace").asText()) && name.equals(p.get("podGroup").asText()) && !p.get("boundAt").isNull()) {
-                    bound.add(p.get("boundAt").asDouble());
+                if (ns.equals(p.get("namespace").asText()) && name.equals(p.get("podGroup").asText())) {
+                    if (!p.get("boundAt").isNull()) {
+                        bound.add(p.get("boundAt").asDouble());
+                    }
+                    p.get("evictedRuns").forEach(run -> bound.add(run.get("boundAt").asDouble()));
                 }
             }
             if (g.get("scheduledAt").isNull()) {
@@ -168,18 +177,25 @@ class SimulationInvariantsTest {
         List<double[]> changes = new ArrayList<>(); // time, +-gpu milli, queue index
         List<String> queues = List.copyOf(sc.gpuLimits.keySet());
         for (JsonNode p : root.get("pods")) {
-            if (p.get("boundAt").isNull() || p.get("queue").isNull()) {
+            if (p.get("queue").isNull()) {
                 continue;
             }
             PodInfo info = sc.pods.get(p.get("namespace").asText() + "/" + p.get("name").asText());
+            List<double[]> held = new ArrayList<>(); // from, to (NaN: still held)
+            p.get("evictedRuns").forEach(run -> held.add(new double[]{run.get("boundAt").asDouble(), run.get("evictedAt").asDouble()}));
+            if (!p.get("boundAt").isNull()) {
+                held.add(new double[]{p.get("boundAt").asDouble(), p.get("finishedAt").isNull() ? Double.NaN : p.get("finishedAt").asDouble()});
+            }
             for (String q = p.get("queue").asText(); q != null; q = sc.parents.get(q)) {
                 int qi = queues.indexOf(q);
                 if (qi < 0) {
                     continue;
                 }
-                changes.add(new double[]{p.get("boundAt").asDouble(), info.requests().milli(Keys.GPU), qi});
-                if (!p.get("finishedAt").isNull()) {
-                    changes.add(new double[]{p.get("finishedAt").asDouble(), -info.requests().milli(Keys.GPU), qi});
+                for (double[] h : held) {
+                    changes.add(new double[]{h[0], info.requests().milli(Keys.GPU), qi});
+                    if (!Double.isNaN(h[1])) {
+                        changes.add(new double[]{h[1], -info.requests().milli(Keys.GPU), qi});
+                    }
                 }
             }
         }

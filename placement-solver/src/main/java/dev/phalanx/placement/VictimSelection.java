@@ -1,0 +1,270 @@
+package dev.phalanx.placement;
+
+import dev.phalanx.core.cycle.Binding;
+import dev.phalanx.core.cycle.CapacityView;
+import dev.phalanx.core.cycle.Eviction;
+import dev.phalanx.core.cycle.FairShares;
+import dev.phalanx.core.cycle.PlacementPolicy;
+import dev.phalanx.core.cycle.PreemptionPolicy;
+import dev.phalanx.core.cycle.QueueUsage;
+import dev.phalanx.core.model.Gang;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.Resources;
+import dev.phalanx.core.model.Snapshot;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Step 4: the least costly set of victims whose eviction lets a waiting gang start.
+ *
+ * <p>Who may be evicted:
+ * <ul>
+ *   <li><b>preemption</b>, inside the gang's queue: preemptible gangs of strictly lower priority;</li>
+ *   <li><b>reclaim</b>, across queues, only while the gang's queue stays within its fair share once the
+ *   gang runs: preemptible gangs of queues holding more than their fair share, and never so much that a
+ *   queue drops below its quota (in-quota usage is never reclaimed, invariant 3).</li>
+ * </ul>
+ * A running gang younger than its queue's {@code preemptMinRuntime} (preemption) or
+ * {@code reclaimMinRuntime} (reclaim) is left alone. Members above a gang's minMember (elastic ones) are
+ * taken one by one before any whole gang; whole gangs go in order of priority, then of work lost
+ * (GPU-seconds run so far). Victims are added in that order until the gang fits, then each is dropped
+ * again, costliest first, if the gang still fits without it: what is evicted is needed.
+ *
+ * <p>No ping-pong: priority preemption only runs downhill, and a reclaim leaves the reclaiming queue at
+ * or below its fair share while its victims' queue was above its own, so the victims cannot reclaim back
+ * while nothing else changes.
+ *
+ * <p>A gang whose room frees up once pods already terminating are gone evicts nothing more: it is told to
+ * wait for them, with its room held.
+ */
+public final class VictimSelection implements PreemptionPolicy {
+    private static final double EPSILON = 1e-9;
+
+    private final PlacementPolicy placement;
+
+    /** {@code placement} judges whether the gang fits once victims are gone; it must keep the hard constraints. */
+    public VictimSelection(PlacementPolicy placement) {
+        this.placement = placement;
+    }
+
+    /** Evicting this frees room: one elastic member, or every bound member of a gang. */
+    private record Unit(Gang gang, List<PodInfo> pods, boolean elastic, String reason, double workLost) {
+        Resources requests() {
+            Resources r = Resources.NONE;
+            for (PodInfo p : pods) {
+                r = r.add(p.requests());
+            }
+            return r;
+        }
+    }
+
+    @Override
+    public Preemption find(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Snapshot snapshot,
+                           FairShares shares, QueueUsage usage) {
+        Set<String> terminating = snapshot.planning().terminating();
+        if (!terminating.isEmpty()) {
+            List<PodInfo> leaving = snapshot.pods().stream()
+                    .filter(p -> p.phase().holdsResources() && terminating.contains(p.key())).toList();
+            PlacementPolicy.Placement p = placement.place(gang, mustPlace, without(capacity, leaving));
+            if (p.placed()) {
+                return new Preemption(List.of(), p.bindings(), "waiting for " + leaving.size()
+                        + " terminating pods to be gone");
+            }
+        }
+        List<Unit> units = candidates(gang, mustPlace, snapshot, shares, usage);
+        if (units.isEmpty()) {
+            return null;
+        }
+        long needGpu = total(mustPlace).milli(Keys.GPU);
+        long freeGpu = 0;
+        for (int i = 0; i < capacity.size(); i++) {
+            freeGpu += capacity.freeGpuMilli(i);
+        }
+        // add victims, cheapest first, until the gang fits
+        List<Unit> chosen = new ArrayList<>();
+        Map<String, Resources> taken = new HashMap<>();
+        PlacementPolicy.Placement fit = null;
+        for (Unit u : units) {
+            if (!allowed(u, gang.queue(), usage, shares, taken)) {
+                continue;
+            }
+            chosen.add(u);
+            taken.merge(u.gang().queue(), u.requests(), Resources::add);
+            freeGpu += u.requests().milli(Keys.GPU);
+            if (freeGpu < needGpu) {
+                continue;
+            }
+            PlacementPolicy.Placement p = placement.place(gang, mustPlace, without(capacity, pods(chosen)));
+            if (p.placed()) {
+                fit = p;
+                break;
+            }
+        }
+        if (fit == null) {
+            return null;
+        }
+        // then drop each victim, costliest first, that the gang does not need
+        for (int k = chosen.size() - 1; k >= 0 && chosen.size() > 1; k--) {
+            List<Unit> rest = new ArrayList<>(chosen);
+            rest.remove(k);
+            PlacementPolicy.Placement p = placement.place(gang, mustPlace, without(capacity, pods(rest)));
+            if (p.placed()) {
+                chosen = rest;
+                fit = p;
+            }
+        }
+        List<Eviction> evictions = new ArrayList<>();
+        Set<String> victims = new LinkedHashSet<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (Unit u : chosen) {
+            victims.add(u.gang().key());
+            for (PodInfo p : u.pods()) {
+                if (seen.add(p.key())) {
+                    evictions.add(new Eviction(p.namespace(), p.name(), p.nodeName(), u.gang().key(), u.reason(),
+                            gang.key(), message(u, gang)));
+                }
+            }
+        }
+        return new Preemption(evictions, fit.bindings(), "evicting " + evictions.size() + " pods of "
+                + String.join(", ", victims) + " to make room");
+    }
+
+    private static String message(Unit u, Gang forGang) {
+        String what = u.elastic() ? "an elastic member (above minMember " + u.gang().minMember() + ") of " + u.gang().key()
+                : "gang " + u.gang().key();
+        return Eviction.PREEMPTED.equals(u.reason())
+                ? what + " is preempted by " + forGang.key() + " (priority " + forGang.priority() + " over "
+                  + u.gang().priority() + " in queue " + forGang.queue() + ")"
+                : what + " is reclaimed for " + forGang.key() + ": queue " + forGang.queue()
+                  + " is below its fair share and queue " + u.gang().queue() + " above its own";
+    }
+
+    /** Running gangs, cut into victim units, cheapest first; only those the rules allow. */
+    private static List<Unit> candidates(Gang gang, List<PodInfo> mustPlace, Snapshot snapshot, FairShares shares,
+                                         QueueUsage usage) {
+        boolean mayReclaim = withinFairShareAfter(gang.queue(), total(mustPlace), usage, shares);
+        Set<String> terminating = snapshot.planning().terminating();
+        List<Unit> units = new ArrayList<>();
+        for (Gang v : snapshot.gangs()) {
+            if (v.key().equals(gang.key()) || !v.isValid() || !v.preemptible() || v.queue() == null) {
+                continue;
+            }
+            String reason;
+            if (v.queue().equals(gang.queue())) {
+                if (v.priority() >= gang.priority()) {
+                    continue;
+                }
+                reason = Eviction.PREEMPTED;
+            } else if (mayReclaim) {
+                reason = Eviction.RECLAIMED;
+            } else {
+                continue;
+            }
+            QueueInfo q = usage.tree().get(v.queue());
+            if (q == null) {
+                continue;
+            }
+            List<PodInfo> bound = v.bound().stream().filter(p -> !terminating.contains(p.key()))
+                    .sorted(Comparator.comparing(PodInfo::name)).toList();
+            if (bound.isEmpty()) {
+                continue;
+            }
+            long started = Long.MAX_VALUE;
+            for (PodInfo p : bound) {
+                started = Math.min(started, snapshot.planning().startedAt().getOrDefault(p.key(), p.createdAt()));
+            }
+            long age = snapshot.now() - started;
+            long minRuntime = Eviction.PREEMPTED.equals(reason) ? q.preemptMinRuntimeMillis() : q.reclaimMinRuntimeMillis();
+            if (age < minRuntime) {
+                continue;
+            }
+            double gpuSeconds = 0;
+            for (PodInfo p : bound) {
+                gpuSeconds += p.requests().units(Keys.GPU) * age / 1000.0;
+            }
+            // elastic members: the last ones by name, beyond what keeps the gang started
+            int elastic = bound.size() + (int) v.finishedCount() - v.minMember();
+            for (int k = 0; k < elastic && k < bound.size(); k++) {
+                PodInfo p = bound.get(bound.size() - 1 - k);
+                units.add(new Unit(v, List.of(p), true, reason, p.requests().units(Keys.GPU) * age / 1000.0));
+            }
+            units.add(new Unit(v, bound, false, reason, gpuSeconds));
+        }
+        units.sort(Comparator.comparing((Unit u) -> !u.elastic())
+                .thenComparingInt(u -> u.gang().priority())
+                .thenComparingDouble(Unit::workLost)
+                .thenComparing(u -> u.gang().key())
+                .thenComparing(u -> u.pods().get(0).name()));
+        return units;
+    }
+
+    /** The reclaim rules, given what is already taken from each queue; preemption needs no more than the candidates' rules. */
+    private static boolean allowed(Unit u, String forQueue, QueueUsage usage, FairShares shares, Map<String, Resources> taken) {
+        if (Eviction.PREEMPTED.equals(u.reason())) {
+            return true;
+        }
+        String q = u.gang().queue();
+        QueueInfo info = usage.tree().get(q);
+        Resources before = usage.allocated(q).subtract(taken.getOrDefault(q, Resources.NONE));
+        Resources after = before.subtract(u.requests());
+        boolean aboveFairShare = false;
+        for (String r : u.requests().names()) {
+            if (u.requests().milli(r) == 0) {
+                continue;
+            }
+            if (before.units(r) > shares.of(q, r) + EPSILON) {
+                aboveFairShare = true;
+            }
+            if (info.resources().containsKey(r) && after.milli(r) < info.share(r).quotaMilli()) {
+                return false; // in-quota usage is never reclaimed
+            }
+        }
+        return aboveFairShare && !q.equals(forQueue);
+    }
+
+    /** True when {@code queue} holding {@code request} more stays within its fair share on every resource asked for. */
+    private static boolean withinFairShareAfter(String queue, Resources request, QueueUsage usage, FairShares shares) {
+        Resources after = usage.allocated(queue).add(request);
+        for (String r : request.names()) {
+            if (request.milli(r) > 0 && after.units(r) > shares.of(queue, r) + EPSILON) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static CapacityView without(CapacityView capacity, List<PodInfo> leaving) {
+        CapacityView v = capacity.copy();
+        for (PodInfo p : leaving) {
+            Integer i = v.indexOf(p.nodeName());
+            if (i != null) {
+                v.give(i, p, p.gpuDevices());
+            }
+        }
+        return v;
+    }
+
+    private static List<PodInfo> pods(List<Unit> units) {
+        Map<String, PodInfo> all = new java.util.LinkedHashMap<>();
+        for (Unit u : units) {
+            u.pods().forEach(p -> all.putIfAbsent(p.key(), p));
+        }
+        return List.copyOf(all.values());
+    }
+
+    private static Resources total(List<PodInfo> pods) {
+        Resources r = Resources.NONE;
+        for (PodInfo p : pods) {
+            r = r.add(p.requests());
+        }
+        return r;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.phalanx.scheduler;
+
+import dev.phalanx.core.kube.ManifestReader;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.sim.Simulation;
+import dev.phalanx.core.sim.SimulationOptions;
+import dev.phalanx.core.sim.SimulationResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.phalanx.testing.Testing.namespace;
+import static dev.phalanx.testing.Testing.node;
+import static dev.phalanx.testing.Testing.pod;
+import static dev.phalanx.testing.Testing.podGroup;
+import static dev.phalanx.testing.Testing.priorityClass;
+import static dev.phalanx.testing.Testing.queue;
+import static dev.phalanx.testing.Testing.yaml;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Preemption and reclaim in simulation, on scenarios whose right answer is known: who is evicted, who
+ * is not, when the worthier gang starts, and that nothing is evicted back and forth.
+ */
+class PreemptionScenariosTest {
+    private final List<HasMetadata> objects = new ArrayList<>();
+
+    private PreemptionScenariosTest cluster(int nodes, int gpusEach) {
+        for (int i = 0; i < nodes; i++) {
+            objects.add(node("n" + i, gpusEach));
+        }
+        objects.add(priorityClass("low", 10));
+        objects.add(priorityClass("high", 100));
+        return this;
+    }
+
+    /** A gang of {@code pods} pods of {@code gpus} GPUs each, in namespace = queue {@code q}. */
+    private PreemptionScenariosTest gang(String q, String name, int minMember, int pods, int gpus, String priority,
+                                         boolean preemptible, String at, String runFor) {
+        var g = podGroup(q, name, minMember).queue(q).submitAt(at).preemptible(preemptible);
+        if (priority != null) {
+            g.priorityClass(priority);
+        }
+        objects.add(g.build());
+        for (int i = 0; i < pods; i++) {
+            var p = pod(q, name + "-" + i).group(name).gpus(gpus).submitAt(at).runFor(runFor);
+            if (priority != null) {
+                p.priorityClass(priority);
+            }
+            objects.add(p.build());
+        }
+        return this;
+    }
+
+    private SimulationResult run() {
+        var manifests = new ManifestReader().read(yaml(objects), "preemption.yaml").manifests();
+        return new Simulation(manifests, Policies.defaultCycle(), new SimulationOptions(24 * 3_600_000L, 1,
+                Keys.SCHEDULER_NAME)).run();
+    }
+
+    private static SimulationResult.PodGroupRecord group(SimulationResult r, String name) {
+        return r.podGroups().stream().filter(g -> g.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static List<String> evicted(SimulationResult r) {
+        return r.pods().stream().filter(p -> !p.evictedAt().isEmpty()).map(SimulationResult.PodRecord::name).sorted().toList();
+    }
+
+    private void queues(String... defs) {
+        for (String d : defs) {
+            String[] f = d.split(":"); // name:quota
+            objects.add(namespace(f[0]));
+            objects.add(queue(f[0]).gpu(f[1], 1, "-1").build());
+        }
+    }
+
+    @Test
+    void aHigherPriorityGangPreemptsAWholeLowerPriorityGangOfItsQueue() {
+        cluster(1, 8);
+        queues("q:0");
+        gang("q", "low", 2, 2, 4, "low", true, "0s", "10h");
+        gang("q", "high", 2, 2, 4, "high", true, "10m", "1h");
+        SimulationResult r = run();
+        assertThat(group(r, "high").scheduledAt()).isEqualTo(600.0);
+        assertThat(evicted(r)).containsExactly("low-0", "low-1");
+        SimulationResult.PodRecord low0 = r.pods().stream().filter(p -> p.name().equals("low-0")).findFirst().orElseThrow();
+        assertThat(low0.evictedRuns()).singleElement().satisfies(run -> {
+            assertThat(run.reason()).isEqualTo("Preempted");
+            assertThat(run.forGang()).isEqualTo("q/high");
+            assertThat(run.evictedAt()).isEqualTo(600.0);
+        });
+        // the victims come back pending in their gang and start again once the room is free
+        assertThat(low0.boundAt()).isEqualTo(600.0 + 3600.0);
+        assertThat(r.summary().evictions()).isEqualTo(2);
+    }
+
+    @Test
+    void equalPriorityAndNonPreemptibleGangsAreNotPreempted() {
+        cluster(1, 8);
+        queues("q:0");
+        gang("q", "same", 1, 1, 4, "high", true, "0s", "2h");
+        gang("q", "guarded", 1, 1, 4, "low", false, "0s", "2h");
+        gang("q", "high", 1, 1, 8, "high", true, "10m", "1h");
+        SimulationResult r = run();
+        assertThat(evicted(r)).isEmpty();
+        assertThat(group(r, "high").scheduledAt()).isEqualTo(2 * 3600.0);
+    }
+
+    @Test
+    void elasticMembersAreEvictedBeforeAnyWholeGang() {
+        cluster(1, 16);
+        queues("q:0");
+        gang("q", "elastic", 2, 4, 4, "low", true, "0s", "10h"); // minMember 2 of 4: two are elastic
+        gang("q", "high", 1, 1, 8, "high", true, "10m", "1h");
+        SimulationResult r = run();
+        assertThat(group(r, "high").scheduledAt()).isEqualTo(600.0);
+        assertThat(evicted(r)).containsExactly("elastic-2", "elastic-3");
+        // the gang kept running on its first two members the whole time
+        assertThat(r.pods().stream().filter(p -> p.name().equals("elastic-0")).findFirst().orElseThrow().boundAt())
+                .isEqualTo(0.0);
+    }
+
+    @Test
+    void aGangYoungerThanPreemptMinRuntimeIsLeftAloneUntilItIsOlder() {
+        cluster(1, 8);
+        objects.add(namespace("q"));
+        objects.add(queue("q").gpu("0", 1, "-1").minRuntimes("1h", "1h").build());
+        gang("q", "low", 1, 1, 8, "low", true, "0s", "10h");
+        gang("q", "high", 1, 1, 8, "high", true, "10m", "1h");
+        // something must happen at 1h for a cycle to run then: a job that does not fit
+        gang("q", "tick", 1, 1, 16, "low", true, "1h", "1m");
+        SimulationResult r = run();
+        assertThat(group(r, "high").scheduledAt()).isEqualTo(3600.0);
+        assertThat(evicted(r)).containsExactly("low-0");
+    }
+
+    @Test
+    void aQueueBelowItsFairShareReclaimsFromOneAboveAndNothingIsEvictedBack() {
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        // b borrows a's idle quota with two 8-GPU gangs; a then asks for its own 8
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "30m", "5h");
+        SimulationResult r = run();
+        assertThat(group(r, "a1").scheduledAt()).isEqualTo(1800.0);
+        // the least work lost: b2 started later
+        assertThat(evicted(r)).containsExactly("b2-0");
+        var b2 = r.pods().stream().filter(p -> p.name().equals("b2-0")).findFirst().orElseThrow();
+        assertThat(b2.evictedRuns()).singleElement().satisfies(run -> assertThat(run.reason()).isEqualTo("Reclaimed"));
+        // b at its fair share cannot take back from a, which is at its own: b2 waits for a1 to end
+        assertThat(r.summary().evictions()).isEqualTo(1);
+        assertThat(b2.boundAt()).isEqualTo(1800.0 + 5 * 3600.0);
+    }
+
+    @Test
+    void inQuotaUsageIsNeverReclaimed() {
+        cluster(2, 8);
+        queues("a:0", "b:16");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "3h");
+        gang("b", "b2", 1, 1, 8, null, true, "0s", "3h");
+        gang("a", "a1", 1, 1, 8, null, true, "30m", "1h");
+        SimulationResult r = run();
+        assertThat(evicted(r)).isEmpty();
+        assertThat(group(r, "a1").scheduledAt()).isEqualTo(3 * 3600.0);
+    }
+
+    @Test
+    void lowerPriorityNeverPreemptsBackAfterBeingPreempted() {
+        cluster(1, 8);
+        queues("q:0");
+        gang("q", "low", 1, 1, 8, "low", true, "0s", "1h");
+        gang("q", "high", 1, 1, 8, "high", true, "10m", "30m");
+        gang("q", "high2", 1, 1, 8, "high", true, "20m", "30m");
+        SimulationResult r = run();
+        // low is evicted once; high2 waits for high (equal priority), then low runs last
+        assertThat(r.summary().evictions()).isEqualTo(1);
+        assertThat(group(r, "high2").scheduledAt()).isEqualTo(600.0 + 1800.0);
+        assertThat(r.pods().stream().filter(p -> p.name().equals("low-0")).findFirst().orElseThrow().boundAt())
+                .isEqualTo(600.0 + 3600.0);
+    }
+}
