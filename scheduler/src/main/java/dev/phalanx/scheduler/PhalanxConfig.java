@@ -20,9 +20,15 @@ import java.nio.file.Path;
  * @param statusPeriod    PodGroup and Queue status are written at most this often per object
  * @param metricsPort     port of the HTTP endpoints /metrics, /healthz and /readyz; 0 turns them off
  * @param leaderElection  whether and how replicas elect the one that schedules
+ * @param evictionFallbackToDelete when a PodDisruptionBudget refuses an eviction that preemption or reclaim
+ *                        needs, delete the pod instead (still with its termination grace period), and say so
+ *                        in an Event; off by default: the budget wins and the gang waits
+ * @param staleGangGrace  a gang holding fewer than minMember bound members this long (a commit cut short)
+ *                        has them evicted, so no half gang holds GPUs
  */
 public record PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism,
-                            String statusPeriod, Integer metricsPort, LeaderElection leaderElection) {
+                            String statusPeriod, Integer metricsPort, LeaderElection leaderElection,
+                            boolean evictionFallbackToDelete, String staleGangGrace) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -37,13 +43,14 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
             throw new IllegalArgumentException("metricsPort must be 0 (off) or a port up to 65535, got " + metricsPort);
         }
         leaderElection = leaderElection == null ? LeaderElection.OFF : leaderElection;
-        for (String d : new String[]{cyclePeriod, debounce, statusPeriod}) {
+        staleGangGrace = staleGangGrace == null ? "60s" : staleGangGrace;
+        for (String d : new String[]{cyclePeriod, debounce, statusPeriod, staleGangGrace}) {
             Durations.parseMillis(d);
         }
     }
 
     public static PhalanxConfig defaults() {
-        return new PhalanxConfig(null, null, null, 0, null, null, null);
+        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null);
     }
 
     /**
@@ -114,14 +121,31 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
     }
 
     public PhalanxConfig withCyclePeriod(String period) {
-        return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection);
+        return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection,
+                evictionFallbackToDelete, staleGangGrace);
     }
 
     public PhalanxConfig withMetricsPort(int port) {
-        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection);
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection,
+                evictionFallbackToDelete, staleGangGrace);
+    }
+
+    public PhalanxConfig withEvictionFallbackToDelete(boolean fallback) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
+                leaderElection, fallback, staleGangGrace);
+    }
+
+    public PhalanxConfig withStaleGangGrace(String grace) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
+                leaderElection, evictionFallbackToDelete, grace);
+    }
+
+    public long staleGangGraceMillis() {
+        return Durations.parseMillis(staleGangGrace);
     }
 
     public PhalanxConfig withLeaderElection(LeaderElection election) {
-        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election);
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election,
+                evictionFallbackToDelete, staleGangGrace);
     }
 }

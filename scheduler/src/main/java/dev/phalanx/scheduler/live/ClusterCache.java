@@ -8,6 +8,7 @@ import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
@@ -41,6 +42,8 @@ public final class ClusterCache {
     private final Map<String, PodInfo> pods = new TreeMap<>();
     private final Map<String, PodInfo> assumed = new HashMap<>();
     private final Set<String> running = new HashSet<>();
+    private final Map<String, Long> startedAt = new HashMap<>();
+    private final Set<String> terminating = new HashSet<>();
     private final Map<String, Integer> priorityClasses = new HashMap<>();
     private final Map<String, String> uids = new HashMap<>();
     private final List<Runnable> listeners = new ArrayList<>();
@@ -139,7 +142,40 @@ public final class ClusterCache {
         } else {
             running.remove(info.key());
         }
+        if (info.phase().holdsResources()) {
+            Long started = startedAt(p);
+            if (started != null) {
+                startedAt.put(info.key(), started);
+            } else {
+                startedAt.putIfAbsent(info.key(), System.currentTimeMillis()); // bound when first seen, at the latest
+            }
+        } else {
+            startedAt.remove(info.key());
+        }
+        if (p.getMetadata().getDeletionTimestamp() != null && info.phase().holdsResources()) {
+            terminating.add(info.key());
+        } else {
+            terminating.remove(info.key());
+        }
         changed();
+    }
+
+    /** When a bound pod started: its kubelet's start time, else when it was bound; null when neither is known. */
+    private static Long startedAt(Pod p) {
+        if (p.getStatus() == null) {
+            return null;
+        }
+        String ts = p.getStatus().getStartTime();
+        if (ts == null && p.getStatus().getConditions() != null) {
+            ts = p.getStatus().getConditions().stream().filter(c -> "PodScheduled".equals(c.getType()) && "True".equals(c.getStatus()))
+                    .map(io.fabric8.kubernetes.api.model.PodCondition::getLastTransitionTime).filter(java.util.Objects::nonNull)
+                    .findFirst().orElse(null);
+        }
+        try {
+            return ts == null ? null : Instant.parse(ts).toEpochMilli();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     public synchronized void remove(Pod p) {
@@ -147,6 +183,8 @@ public final class ClusterCache {
         pods.remove(k);
         assumed.remove(k);
         running.remove(k);
+        startedAt.remove(k);
+        terminating.remove(k);
         changed();
     }
 
@@ -155,6 +193,7 @@ public final class ClusterCache {
         PodInfo p = pods.get(podKey);
         if (p != null && p.isPending()) {
             assumed.put(podKey, p.bound(node, devices));
+            startedAt.put(podKey, System.currentTimeMillis());
             changed();
         }
     }
@@ -190,6 +229,14 @@ public final class ClusterCache {
 
     public synchronized long changes() {
         return changes;
+    }
+
+    /**
+     * What the cycle knows beyond the objects: the {@code reservations} of the last cycle, when each bound
+     * pod started, and which bound pods are being deleted.
+     */
+    public synchronized Planning planning(Map<String, List<String>> reservations) {
+        return new Planning(Map.of(), Map.of(), reservations, startedAt, terminating);
     }
 
     public synchronized Snapshot snapshot(long now) {

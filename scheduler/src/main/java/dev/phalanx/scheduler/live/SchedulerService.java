@@ -63,6 +63,7 @@ public final class SchedulerService implements AutoCloseable {
     private final ClusterCache cache;
     private final EventRecorder events;
     private final KubeBinder binder;
+    private final KubeEvictor evictor;
     private final StatusWriter status;
     private final StatusBoard board = new StatusBoard();
     private final Operator operator;
@@ -96,13 +97,14 @@ public final class SchedulerService implements AutoCloseable {
                             SchedulerMetrics metrics) {
         this.client = client;
         this.config = config;
-        this.cycle = cycle;
+        this.cycle = cycle.withStaleGangGrace(config.staleGangGraceMillis());
         this.clock = clock;
         this.metrics = metrics;
         this.identity = newIdentity();
         this.cache = new ClusterCache(config.schedulerName());
         this.events = new EventRecorder(client);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
+        this.evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
         this.status = new StatusWriter(board, cache, events, config.statusPeriodMillis());
         this.operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withStopOnInformerErrorDuringStartup(true));
@@ -363,14 +365,17 @@ public final class SchedulerService implements AutoCloseable {
             throw new IllegalStateException(identity + " does not lead (the leader is " + leader + "); only the leader schedules");
         }
         long t0 = System.nanoTime();
-        Planning planning = new Planning(Map.of(), Map.of(), lastReservations);
-        Snapshot before = cache.snapshot(clock.now()).withPlanning(planning);
+        Snapshot before = cache.snapshot(clock.now()).withPlanning(cache.planning(lastReservations));
         long t1 = System.nanoTime();
         metrics.takeFairShareNanos();
         CycleResult result = cycle.decide(before);
         long t2 = System.nanoTime();
         long fairShare = metrics.takeFairShareNanos();
         lastReservations = result.reservations();
+        // evictions first: their room is held for the gang that needs it until the victims are gone
+        if (!result.evictions().isEmpty()) {
+            evictor.evict(result.evictions());
+        }
         for (GangDecision d : result.placed()) {
             binder.bind(d, d.bindings());
         }

@@ -212,6 +212,18 @@ class HelmChartIT {
     }
 
     @Test
+    void deletingPodsIsGrantedOnlyWhenABudgetMayBeOverridden() throws Exception {
+        java.util.function.Function<String, Boolean> grantsDelete = yaml -> objects(yaml).stream()
+                .filter(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole)
+                .flatMap(o -> ((io.fabric8.kubernetes.api.model.rbac.ClusterRole) o).getRules().stream())
+                .anyMatch(r -> r.getResources().contains("pods") && r.getVerbs().contains("delete"));
+        assertThat(grantsDelete.apply(render())).isFalse();
+        String overriding = render("scheduler.evictionFallbackToDelete=true");
+        assertThat(grantsDelete.apply(overriding)).isTrue();
+        assertThat(overriding).contains("evictionFallbackToDelete: true");
+    }
+
+    @Test
     void valuesThatWouldLetTwoReplicasScheduleAtOnceAreRefused() throws Exception {
         KubeTests.Run r = helm("template", RELEASE, CHART.toString(), "--set", "leaderElection.enabled=false");
         assertThat(r.exit()).isNotZero();
@@ -300,7 +312,8 @@ class HelmChartIT {
                 {"list", "nodes"}, {"watch", "pods", "-A"}, {"patch", "queues.scheduling.phalanx.dev", "--subresource=status"},
                 {"patch", "podgroups.scheduling.phalanx.dev", "--subresource=status", "-n", ns},
                 {"create", "events", "-n", ns}, {"create", "leases", "-n", NS},
-                {"update", "leases/" + config.leaderElection().leaseName(), "-n", NS}}) {
+                {"update", "leases/" + config.leaderElection().leaseName(), "-n", NS},
+                {"create", "pods", "--subresource=eviction", "-n", ns}}) {
             assertThat(canI(allowed)).as(String.join(" ", allowed)).isEqualTo("yes");
         }
         // ... and nothing more
@@ -310,7 +323,7 @@ class HelmChartIT {
                 {"delete", "queues.scheduling.phalanx.dev"}, {"update", "queues.scheduling.phalanx.dev"},
                 {"create", "podgroups.scheduling.phalanx.dev", "-n", ns}, {"get", "configmaps", "-n", NS},
                 {"update", "leases", "-n", "kube-system"}, {"get", "leases/someone-else", "-n", NS},
-                {"create", "clusterroles"}, {"impersonate", "users"}, {"create", "pods", "--subresource=eviction", "-n", ns}}) {
+                {"create", "clusterroles"}, {"impersonate", "users"}}) {
             assertThat(canI(denied)).as(String.join(" ", denied)).isEqualTo("no");
         }
     }

@@ -50,4 +50,19 @@ public final class TestingKubelet {
         }
         return n;
     }
+
+    /**
+     * Ends the graceful deletions in {@code namespace} as a kubelet does once the containers stopped:
+     * every pod with a deletion timestamp is removed; returns how many.
+     */
+    public static int finishDeletions(KubernetesClient client, String namespace) {
+        int n = 0;
+        for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+            if (p.getMetadata().getDeletionTimestamp() != null) {
+                client.pods().inNamespace(namespace).withName(p.getMetadata().getName()).withGracePeriod(0).delete();
+                n++;
+            }
+        }
+        return n;
+    }
 }
