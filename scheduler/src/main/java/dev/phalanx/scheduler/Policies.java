@@ -36,6 +36,11 @@ public final class Policies {
         return defaultCycle(steps, PlacementConfig.DEFAULT);
     }
 
+    /** The default cycle without preemption or reclaim: a blocked gang only waits for room to drain (a baseline). */
+    public static SchedulingCycle withoutPreemption() {
+        return new SchedulingCycle(new FairShareCalculator(), new GangAdmission(), new TimefoldPlacement(REPRODUCIBLE));
+    }
+
     private static SchedulingCycle defaultCycle(CycleSteps steps, PlacementConfig placement) {
         return new SchedulingCycle(steps.fairShare(new FairShareCalculator()), new GangAdmission(),
                 steps.placement(new TimefoldPlacement(placement)), true, new VictimSelection(new BestFitPlacement()));

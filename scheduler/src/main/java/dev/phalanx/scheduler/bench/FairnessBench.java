@@ -34,7 +34,8 @@ public final class FairnessBench {
 
     /** What one policy did: per queue, and over the whole run. */
     public record PolicyResult(String name, double gpuAllocationRatio, double jainIndex, double meanWaitSeconds,
-                               double p95WaitSeconds, int jobsStarted, int jobsWaiting, List<QueueWait> queues) {
+                               double p95WaitSeconds, int jobsStarted, int jobsWaiting, int evictions,
+                               List<QueueWait> queues) {
     }
 
     public record QueueWait(String queue, int jobs, int started, double quotaGpus, double meanWaitSeconds,
@@ -153,7 +154,7 @@ public final class FairnessBench {
         all.sort(Double::compare);
         int started = (int) r.podGroups().stream().filter(g -> g.scheduledAt() != null).count();
         return new PolicyResult(name, r.summary().gpuAllocationRatio(), jain(r.timeline()), mean(all),
-                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, queues);
+                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues);
     }
 
     private static double mean(List<Double> v) {

@@ -62,6 +62,7 @@ public final class FairnessBenchCommand implements Callable<Integer> {
         long until = window + Durations.parseMillis(drain);
         List<FairnessBench.PolicyResult> results = List.of(
                 bench.run("phalanx", Policies.defaultCycle(), until),
+                bench.run("no-evict", Policies.withoutPreemption(), until),
                 bench.run("fifo", new SchedulingCycle(new FairShareCalculator(), new GangAdmission(false),
                         new BestFitPlacement(), false), until));
         if (output.equals("json")) {
@@ -78,11 +79,12 @@ public final class FairnessBenchCommand implements Callable<Integer> {
 
     static String text(FairnessBench bench, List<FairnessBench.PolicyResult> results) {
         StringBuilder sb = new StringBuilder("Queue fairness on the Philly trace: ").append(Describe.of(bench.setup())).append("\n\n");
-        sb.append(String.format(Locale.ROOT, "  %-8s %12s %12s %12s %12s %10s %8s%n", "policy", "GPU alloc", "Jain index",
-                "mean wait", "p95 wait", "started", "waiting"));
+        sb.append(String.format(Locale.ROOT, "  %-8s %12s %12s %12s %12s %10s %8s %10s%n", "policy", "GPU alloc", "Jain index",
+                "mean wait", "p95 wait", "started", "waiting", "evictions"));
         for (FairnessBench.PolicyResult r : results) {
-            sb.append(String.format(Locale.ROOT, "  %-8s %11.1f%% %12.3f %12s %12s %10d %8d%n", r.name(), 100 * r.gpuAllocationRatio(),
-                    r.jainIndex(), TextDur.of(r.meanWaitSeconds()), TextDur.of(r.p95WaitSeconds()), r.jobsStarted(), r.jobsWaiting()));
+            sb.append(String.format(Locale.ROOT, "  %-8s %11.1f%% %12.3f %12s %12s %10d %8d %10d%n", r.name(), 100 * r.gpuAllocationRatio(),
+                    r.jainIndex(), TextDur.of(r.meanWaitSeconds()), TextDur.of(r.p95WaitSeconds()), r.jobsStarted(), r.jobsWaiting(),
+                    r.evictions()));
         }
         sb.append("\n  per queue (quota in GPUs): mean / p95 wait\n");
         sb.append(String.format(Locale.ROOT, "  %-12s %6s %6s", "queue", "jobs", "quota"));
