@@ -223,4 +223,36 @@ class PreemptionIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> terminating("half-0"));
         await().atMost(Duration.ofSeconds(15)).until(() -> reasonsOn("Pod", "half-0").contains("StaleGang"));
     }
+
+    @Test
+    void elasticMembersAreEvictedBeforeTheGangItself() {
+        client.resource(node("n-0", 16)).create();
+        client.resource(queue("team").gpu("16", 1, "-1").build()).create();
+        start(PhalanxConfig.defaults());
+        client.resource(podGroup(ns, "low", 2).queue("team").priorityClass("phalanx-low").build()).create();
+        for (int i = 0; i < 4; i++) {
+            client.resource(pod(ns, "low-" + i).group("low").gpus(4).priorityClass("phalanx-low").build()).create();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> bound("low-0") && bound("low-1") && bound("low-2") && bound("low-3"));
+        TestingKubelet.startBoundPods(client, ns);
+
+        gang("team", "high", 1, 8, "phalanx-high");
+        await().atMost(Duration.ofSeconds(30)).until(() -> terminating("low-2") && terminating("low-3"));
+        assertThat(terminating("low-0") || terminating("low-1")).as("the gang keeps its minMember").isFalse();
+        TestingKubelet.finishDeletions(client, ns);
+        await().atMost(Duration.ofSeconds(30)).until(() -> bound("high-0"));
+    }
+
+    @Test
+    void aGangYoungerThanPreemptMinRuntimeIsNotEvictedUntilItIsOlder() {
+        client.resource(node("n-0", 8)).create();
+        client.resource(queue("team").gpu("8", 1, "-1").minRuntimes("8s", "8s").build()).create();
+        start(PhalanxConfig.defaults());
+        lowGangRunning("team");
+        long started = System.currentTimeMillis();
+
+        gang("team", "high", 2, 4, "phalanx-high");
+        await().atMost(Duration.ofSeconds(30)).until(() -> terminating("low-0"));
+        assertThat(System.currentTimeMillis() - started).as("evicted only once 8s old").isGreaterThanOrEqualTo(7_000);
+    }
 }
