@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,18 +49,9 @@ class LiveSchedulingIT {
     @BeforeEach
     void setUp() {
         client = TestControlPlane.get().newClient();
-        // a clean cluster for each test: nodes, pods, gangs and queues of earlier tests are gone
-        client.pods().inAnyNamespace().withGracePeriod(0).delete();
-        client.resources(PodGroup.class).inAnyNamespace().delete();
-        client.resources(Queue.class).delete();
-        client.nodes().delete();
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
-                && client.pods().inAnyNamespace().list().getItems().isEmpty());
+        KubeTests.cleanCluster(client);
         ns = "live-" + RUN.incrementAndGet();
-        client.resource(namespace(ns, Keys.QUEUE_LABEL, "team")).create();
-        // no controller manager runs: the default service account pods need is made here
-        client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
-                .endMetadata().build()).create();
+        KubeTests.teamNamespace(client, ns, "team");
         client.resource(queue("team").gpu("16", 1, "-1").build()).create();
     }
 

@@ -1,7 +1,6 @@
 package dev.phalanx.scheduler.kube;
 
 import dev.phalanx.api.v1alpha1.PodGroup;
-import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.scheduler.PhalanxConfig;
@@ -11,7 +10,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -25,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.phalanx.testing.Testing.namespace;
 import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podGroup;
@@ -49,16 +46,9 @@ class PreemptionIT {
     @BeforeEach
     void setUp() {
         client = TestControlPlane.get().newClient();
-        client.pods().inAnyNamespace().withGracePeriod(0).delete();
-        client.resources(PodGroup.class).inAnyNamespace().delete();
-        client.resources(Queue.class).delete();
-        client.nodes().delete();
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
-                && client.pods().inAnyNamespace().list().getItems().isEmpty());
+        KubeTests.cleanCluster(client);
         ns = "preempt-" + RUN.incrementAndGet();
-        client.resource(namespace(ns)).create();
-        client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
-                .endMetadata().build()).create();
+        KubeTests.teamNamespace(client, ns, "team");
         for (HasMetadata pc : List.of(priorityClass("phalanx-low", 10), priorityClass("phalanx-high", 100))) {
             try {
                 client.resource(pc).create();
