@@ -9,6 +9,7 @@ import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.NodeInfo;
+import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Snapshot;
@@ -64,8 +65,15 @@ public final class StatusWriter {
                 continue;
             }
             String uid = cache.uid("PodGroup", g.key());
-            if (uid == null) {
-                continue; // pods naming a PodGroup that does not exist: reported on the pods
+            if (uid == null) { // pods naming a PodGroup that does not exist: reported on the pods
+                String why = g.invalidReason() != null ? g.invalidReason() : d != null ? d.reason() : null;
+                if (why != null) {
+                    for (PodInfo m : g.members()) {
+                        events.record(EventRecorder.ref("v1", "Pod", m.namespace(), m.name(), cache.uid("Pod", m.key())),
+                                true, "Invalid", why);
+                    }
+                }
+                continue;
             }
             PodGroupStatus s = GangStatus.of(g, d, cache::isRunning, nodes, lastGroupStatus.get(g.key()), now);
             if (g.queue() != null) {
