@@ -52,4 +52,17 @@ class PhalanxConfigTest {
         assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseName: x, lease: 1s}"))
                 .hasMessageContaining("lease");
     }
+
+    @Test
+    void readsTheEvictionOptionsAndNamesTheFileAndFieldOfABadOne() throws Exception {
+        PhalanxConfig c = load("evictionFallbackToDelete: true\nstaleGangGrace: 2m\n");
+        assertThat(c.evictionFallbackToDelete()).isTrue();
+        assertThat(c.staleGangGraceMillis()).isEqualTo(120_000);
+        assertThat(PhalanxConfig.defaults().evictionFallbackToDelete()).isFalse();
+        assertThat(PhalanxConfig.defaults().staleGangGraceMillis()).isEqualTo(60_000);
+        assertThatThrownBy(() -> load("staleGangGrace: soon\n")).hasMessageContaining("config.yaml")
+                .hasMessageContaining("soon");
+        assertThatThrownBy(() -> load("evictionFallback: true\n")).hasMessageContaining("config.yaml")
+                .hasMessageContaining("Unrecognized field \"evictionFallback\"");
+    }
 }

@@ -26,7 +26,9 @@ public final class EventRecorder implements AutoCloseable {
     private static final int REMEMBERED = 50_000;
 
     private final KubernetesClient client;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    // a few writers: a burst of waiting pods means thousands of Events, and the one that says an object is
+    // invalid should not queue behind them for minutes
+    private final ExecutorService writer = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "phalanx-events");
         t.setDaemon(true);
         return t;

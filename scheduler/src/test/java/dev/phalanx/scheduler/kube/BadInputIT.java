@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("kube")
 class BadInputIT {
-    private static final int BURST = 2_000;
+    private static final int BURST = 10_000;
     private KubernetesClient client;
     private SchedulerService scheduler;
     private final String ns = "bad-input";
@@ -68,13 +68,24 @@ class BadInputIT {
     }
 
     @Test
-    void everyBadObjectIsToldWhyOnItselfWhileABurstOfPendingPodsIsScheduled() {
+    void everyBadObjectIsToldWhyOnItselfWhileABurstOfPendingPodsIsScheduled() throws Exception {
         for (int i = 0; i < 8; i++) {
             client.resource(node("n-" + i, 8)).create();
         }
         // a burst of pending pods, more than fit: single 1-GPU pods
-        for (int i = 0; i < BURST; i++) {
-            client.resource(pod(ns, String.format("burst-%05d", i)).gpus(1).build()).create();
+        var creators = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.stream.IntStream.range(0, BURST).mapToObj(i -> creators.submit(
+                            () -> client.resource(pod(ns, String.format("burst-%05d", i)).gpus(1).build()).create()))
+                    .toList().forEach(f -> {
+                        try {
+                            f.get();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+        } finally {
+            creators.shutdown();
         }
         client.resource(pod(ns, "bad-fraction").gpuFraction("lots").build()).create();
         client.resource(podGroup(ns, "lost", 1).queue("nowhere").build()).create();
@@ -87,9 +98,9 @@ class BadInputIT {
                 Clock.SYSTEM).start();
 
         // the burst fills every GPU, bad objects or not
-        await().atMost(Duration.ofSeconds(120)).until(() -> client.pods().inNamespace(ns).list().getItems().stream()
+        await().atMost(Duration.ofSeconds(240)).until(() -> client.pods().inNamespace(ns).list().getItems().stream()
                 .filter(p -> p.getSpec().getNodeName() != null).count() == 64);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(240)).ignoreExceptions().untilAsserted(() -> {
             saysInvalid("Pod", "bad-fraction", Keys.GPU_FRACTION_ANNOTATION);
             saysInvalid("PodGroup", "lost", "nowhere");
             saysInvalid("PodGroup", "unranked", "PriorityClass no-such-class does not exist");
