@@ -152,4 +152,36 @@ class FaultsIT {
                 .allMatch(p -> p.getSpec().getNodeName() == null || p.getMetadata().getDeletionTimestamp() != null));
         invariantsHold();
     }
+
+    @Test
+    void aSchedulerCutOffInTheMiddleOfACommitIsReplacedAndTheGangEndsWhole() {
+        nodes(2);
+        proxy.delay(300); // bindings one at a time, each a few slow round trips
+        scheduler = new SchedulerService(viaProxy, new PhalanxConfig(null, "1s", null, 1, null, null, null, false, "30s"),
+                Policies.defaultCycle(), Clock.SYSTEM);
+        TestingKubelet.readyNodes(admin);
+        scheduler.start();
+        gang("cut", 4, 4);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> pods().stream().anyMatch(p -> p.getSpec().getNodeName() != null));
+        proxy.refuse(true); // the scheduler is cut off in the middle of the commit, as if killed: it never gets through again
+        long boundWhenCut = pods().stream().filter(p -> p.getSpec().getNodeName() != null).count();
+        assertThat(boundWhenCut).as("the commit was cut short").isBetween(1L, 3L);
+        SchedulerService cutOff = scheduler;
+        scheduler = null;
+        // it stops in the background: its client keeps retrying for a while a server it cannot reach
+        Thread.ofPlatform().daemon().start(cutOff::close);
+
+        // a new scheduler (a restarted process) finds half a gang bound and completes it
+        KubernetesClient direct = TestControlPlane.get().newClient();
+        SchedulerService next = new SchedulerService(direct, PhalanxConfig.defaults().withCyclePeriod("1s"),
+                Policies.defaultCycle(), Clock.SYSTEM).start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(this::allBound);
+            invariantsHold();
+        } finally {
+            next.close();
+            direct.close();
+        }
+    }
 }

@@ -21,6 +21,7 @@ final class FaultyProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile long delayMillis;
+    private volatile boolean refusing;
 
     FaultyProxy(URI target) throws IOException {
         this.targetHost = target.getHost();
@@ -38,6 +39,14 @@ final class FaultyProxy implements AutoCloseable {
     /** Each chunk, either way, waits this long before it is passed on. */
     void delay(long millis) {
         this.delayMillis = millis;
+    }
+
+    /** While on, every connection is cut at once and new ones are closed as they come: the peer is gone. */
+    void refuse(boolean on) {
+        this.refusing = on;
+        if (on) {
+            dropAll();
+        }
     }
 
     /** Cuts every connection open now; new ones are accepted as before. Returns how many were cut. */
@@ -59,6 +68,10 @@ final class FaultyProxy implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
+                if (refusing) {
+                    client.close();
+                    continue;
+                }
                 Socket upstream = new Socket(targetHost, targetPort);
                 open.add(client);
                 open.add(upstream);
