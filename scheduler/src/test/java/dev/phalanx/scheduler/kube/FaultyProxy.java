@@ -17,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class FaultyProxy implements AutoCloseable {
     private final ServerSocket server;
-    private final String targetHost;
-    private final int targetPort;
+    private volatile String targetHost;
+    private volatile int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile long delayMillis;
     private volatile boolean refusing;
@@ -34,6 +34,12 @@ final class FaultyProxy implements AutoCloseable {
 
     String url() {
         return "https://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** New connections go to {@code target} from now on (a server that came back elsewhere). */
+    void retarget(URI target) {
+        this.targetHost = target.getHost();
+        this.targetPort = target.getPort();
     }
 
     /** Each chunk, either way, waits this long before it is passed on. */

@@ -29,7 +29,7 @@ public final class TestControlPlane {
     private static TestControlPlane instance;
 
     private final KubeAPIServer server;
-    private final String kubeconfigYaml;
+    private volatile String kubeconfigYaml;
     private final Path kubeconfigFile;
 
     private TestControlPlane() throws Exception {
@@ -58,8 +58,52 @@ public final class TestControlPlane {
         return instance;
     }
 
+    /** A control plane of its own, for a test that must restart it; {@link #stop} it when done. */
+    public static TestControlPlane separate() throws Exception {
+        return new TestControlPlane();
+    }
+
+    public void stop() {
+        server.stop();
+    }
+
+    /**
+     * Stops the kube-apiserver and starts it again on the same etcd, as after a crash or an upgrade: the
+     * data stays, the address changes (kube-api-test picks a free port). kube-api-test has no call for
+     * this, so its process objects are reached by reflection.
+     */
+    public void restartApiServer() throws Exception {
+        Object process = field(server, "kubeApiServerProcess");
+        Process running = (Process) field(process, "apiServerProcess");
+        int oldPort = (int) process.getClass().getMethod("getApiServerPort").invoke(process);
+        // its command line names the etcd it uses
+        String cmdline = Files.readString(Path.of("/proc/" + running.pid() + "/cmdline"));
+        List<String> args = List.of(cmdline.split("\0"));
+        int at = args.indexOf("--etcd-servers");
+        if (at < 0 || at + 1 >= args.size()) {
+            throw new IllegalStateException("no --etcd-servers in " + args);
+        }
+        String etcd = args.get(at + 1);
+        int etcdPort = Integer.parseInt(etcd.substring(etcd.lastIndexOf(':') + 1));
+        process.getClass().getMethod("stopApiServer").invoke(process);
+        process.getClass().getMethod("startApiServer", int.class).invoke(process, etcdPort);
+        process.getClass().getMethod("waitUntilReady").invoke(process);
+        int newPort = (int) process.getClass().getMethod("getApiServerPort").invoke(process);
+        kubeconfigYaml = kubeconfigYaml.replace(":" + oldPort, ":" + newPort);
+    }
+
+    private static Object field(Object o, String name) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = o.getClass().getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(o);
+    }
+
     public KubernetesClient newClient() {
         return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfigYaml)).build();
+    }
+
+    public String kubeconfigYaml() {
+        return kubeconfigYaml;
     }
 
     public Path kubeconfigFile() {
