@@ -96,6 +96,13 @@ public final class TimefoldPlacement implements PlacementPolicy {
                 ? Placement.of(problem.bindings(solved)) : start;
     }
 
+    /** Best fit, and the search only when best fit finds nothing: no search for a better placement. */
+    @Override
+    public Placement placeQuickly(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
+        Placement warm = warmStart.place(gang, mustPlace, capacity);
+        return warm.placed() ? warm : repair(gang, mustPlace, capacity, warm);
+    }
+
     private Placement repair(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Placement refused) {
         if (BestFitPlacement.identical(mustPlace)) {
             return refused; // best-fit places identical pods wherever any placement could: nothing to search

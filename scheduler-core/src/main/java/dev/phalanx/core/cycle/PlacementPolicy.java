@@ -12,6 +12,15 @@ import java.util.List;
 public interface PlacementPolicy {
     Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView capacity);
 
+    /**
+     * Any placement that keeps every hard rule, found as cheaply as the policy can: for questions that
+     * only need a yes and a room to hold (would the gang fit the empty cluster, which nodes to reserve),
+     * not for the bindings a gang gets. It finds a placement whenever {@link #place} would.
+     */
+    default Placement placeQuickly(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
+        return place(gang, mustPlace, capacity);
+    }
+
     record Placement(List<Binding> bindings, String reasonCode, String reason) {
         public Placement {
             bindings = List.copyOf(bindings);

@@ -101,8 +101,8 @@ public final class SchedulingCycle {
         Map<String, List<String>> held = snapshot.planning().reservations();
         List<Gang> ready = new ArrayList<>(ranking.ready());
         // a gang that held room last cycle goes first, so its room is not given away meanwhile, unless a
-        // gang of its queue with a higher priority is ready too: that one keeps its place ahead of it
-        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) && !outranked(g, ready) ? 0 : 1));
+        // gang of its queue with a higher priority may start too: that one keeps its place ahead of it
+        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) && !outranked(g, ready, usage) ? 0 : 1));
 
         Reservation reservation = null;
         List<Eviction> evictions = new ArrayList<>();
@@ -111,7 +111,7 @@ public final class SchedulingCycle {
             if (reservations && reservation == null && d.outcome() == GangDecision.Outcome.WAITING
                     && ROOM_CODES.contains(d.reasonCode())) {
                 List<PodInfo> mustPlace = mustPlace(gang);
-                if (placement.place(gang, mustPlace, capacity.empty()).placed()) {
+                if (placement.placeQuickly(gang, mustPlace, capacity.empty()).placed()) {
                     PreemptionPolicy.Preemption room = preemption.find(gang, mustPlace, capacity, snapshot, shares, usage);
                     if (room != null) {
                         reservation = nominate(gang, mustPlace, room, capacity);
@@ -196,9 +196,10 @@ public final class SchedulingCycle {
         return r;
     }
 
-    private static boolean outranked(Gang gang, List<Gang> ready) {
+    private boolean outranked(Gang gang, List<Gang> ready, QueueUsage usage) {
         for (Gang other : ready) {
-            if (other.priority() > gang.priority() && java.util.Objects.equals(other.queue(), gang.queue())) {
+            if (other.priority() > gang.priority() && java.util.Objects.equals(other.queue(), gang.queue())
+                    && admission.check(other.withMembers(mustPlace(other)), usage) == null) {
                 return true;
             }
         }
@@ -315,7 +316,7 @@ public final class SchedulingCycle {
             future.release(i);
             released += capacity.node(i).allocatable().milli(dev.phalanx.core.model.Keys.GPU);
             if (released >= need) {
-                p = placement.place(gang, mustPlace, future);
+                p = placement.placeQuickly(gang, mustPlace, future);
                 if (p.placed()) {
                     break;
                 }

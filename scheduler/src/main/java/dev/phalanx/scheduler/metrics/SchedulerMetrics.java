@@ -139,11 +139,22 @@ public final class SchedulerMetrics implements CycleSteps {
 
     @Override
     public PlacementPolicy placement(PlacementPolicy policy) {
-        return (gang, mustPlace, capacity) -> {
-            long start = System.nanoTime();
-            PlacementPolicy.Placement p = policy.place(gang, mustPlace, capacity);
-            placements.get(p.placed() ? "placed" : "unplaced").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            return p;
+        return new PlacementPolicy() {
+            @Override
+            public Placement place(dev.phalanx.core.model.Gang gang, java.util.List<dev.phalanx.core.model.PodInfo> mustPlace,
+                                   dev.phalanx.core.cycle.CapacityView capacity) {
+                long start = System.nanoTime();
+                Placement p = policy.place(gang, mustPlace, capacity);
+                placements.get(p.placed() ? "placed" : "unplaced").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                return p;
+            }
+
+            @Override
+            public Placement placeQuickly(dev.phalanx.core.model.Gang gang,
+                                          java.util.List<dev.phalanx.core.model.PodInfo> mustPlace,
+                                          dev.phalanx.core.cycle.CapacityView capacity) {
+                return policy.placeQuickly(gang, mustPlace, capacity);
+            }
         };
     }
 

@@ -62,6 +62,7 @@ final class RandomScenario {
             }
         }
         add(priorityClass("hi", 1000));
+        add(priorityClass("lo", 10));
         add(queue("org").gpu(String.valueOf(rnd.nextInt(9)), 1 + rnd.nextInt(3), "-1").build());
         String limitA = limit(rnd);
         String limitB = limit(rnd);
@@ -101,6 +102,18 @@ final class RandomScenario {
             if (invalid > 0) {
                 invalidGangs.add(ns + "/" + name);
             }
+            // priorities and preemptibility: gangs preempt, reclaim and are evicted
+            String priority = switch (rnd.nextInt(3)) {
+                case 0 -> "hi";
+                case 1 -> "lo";
+                default -> null;
+            };
+            if (priority != null) {
+                pg.priorityClass(priority);
+            }
+            if (rnd.nextInt(4) == 0) {
+                pg.preemptible(false);
+            }
             add(pg.build());
             List<HasMetadata> parts = new ArrayList<>(List.of(objects.get(objects.size() - 1)));
             gangObjects.put(ns + "/" + name, parts);
@@ -109,6 +122,9 @@ final class RandomScenario {
             gpus = Math.min(gpus, maxGpus);
             for (int m = 0; m < members; m++) {
                 var p = pod(ns, name + "-" + m).group(name).submitAt(submit).cpu(String.valueOf(1 + rnd.nextInt(8)));
+                if (priority != null) {
+                    p.priorityClass(priority);
+                }
                 if (allFinite || rnd.nextInt(5) > 0) {
                     p.runFor((10 + rnd.nextInt(170)) + "m");
                 }
