@@ -6,14 +6,16 @@ import java.util.Map;
 /**
  * The decisions of one cycle, in the order they were taken, and the fair shares they were taken
  * under, the room held for a waiting gang (gang key to nodes), and the pods to evict to make room
- * for it (committed before any binding). Same snapshot, config and seed, same result (invariant 5).
+ * for it (committed before any binding); {@code nominated}: the reservations made by those evictions.
+ * Same snapshot, config and seed, same result (invariant 5).
  */
 public record CycleResult(long at, FairShares fairShares, List<GangDecision> decisions,
                           Map<String, Map<String, Double>> allocatedAfter, Map<String, List<String>> reservations,
-                          List<Eviction> evictions) {
+                          List<Eviction> evictions, java.util.Set<String> nominated) {
     public CycleResult {
         decisions = List.copyOf(decisions);
         evictions = List.copyOf(evictions);
+        nominated = java.util.Set.copyOf(nominated);
         allocatedAfter = Map.copyOf(allocatedAfter);
         reservations = Map.copyOf(reservations);
     }

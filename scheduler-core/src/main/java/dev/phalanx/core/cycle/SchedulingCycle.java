@@ -101,10 +101,14 @@ public final class SchedulingCycle {
         Map<String, List<String>> held = snapshot.planning().reservations();
         List<Gang> ready = new ArrayList<>(ranking.ready());
         // a gang that held room last cycle goes first, so its room is not given away meanwhile, unless a
-        // gang of its queue with a higher priority may start too: that one keeps its place ahead of it
-        ready.sort(Comparator.comparingInt(g -> held.containsKey(g.key()) && !outranked(g, ready, usage) ? 0 : 1));
+        // gang of its queue with a higher priority may start too: that one keeps its place ahead of it. A
+        // gang others were evicted for always goes first: the room is its own.
+        Set<String> nominatedBefore = snapshot.planning().nominated();
+        ready.sort(Comparator.comparingInt(g -> nominatedBefore.contains(g.key()) ? 0
+                : held.containsKey(g.key()) && !outranked(g, ready, usage) ? 1 : 2));
 
         Reservation reservation = null;
+        boolean nominated = false;
         List<Eviction> evictions = new ArrayList<>();
         for (Gang gang : ready) {
             GangDecision d = decideOne(gang, usage, capacity, reservation, snapshot);
@@ -115,6 +119,7 @@ public final class SchedulingCycle {
                     PreemptionPolicy.Preemption room = preemption.find(gang, mustPlace, capacity, snapshot, shares, usage);
                     if (room != null) {
                         reservation = nominate(gang, mustPlace, room, capacity);
+                        nominated = true;
                         evictions.addAll(room.evictions());
                         d = GangDecision.waiting(d.gangKey(), d.queue(), "Preempting", room.summary()
                                 + "; the room on " + String.join(", ", reservation.nodes()) + " is held for it");
@@ -139,7 +144,8 @@ public final class SchedulingCycle {
             allocated.put(q, usage.allocated(q).asUnitMap());
         }
         Map<String, List<String>> reserved = reservation == null ? Map.of() : Map.of(reservation.gangKey(), reservation.nodes());
-        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions);
+        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions,
+                nominated ? Set.of(reservation.gangKey()) : Set.of());
     }
 
     /**

@@ -10,10 +10,11 @@ import java.util.Set;
  * started; both known in simulation (sim.phalanx.dev/run-for), empty live. {@code reservations}: the
  * nodes each waiting gang reserved in the previous cycle, so a reservation stays where it was.
  * {@code startedAt}: when each bound pod was bound (a gang's age guards it against preemption);
- * {@code terminating}: bound pods being deleted, whose room is about to free up.
+ * {@code terminating}: bound pods being deleted, whose room is about to free up. {@code nominated}: the
+ * gangs among {@code reservations} whose room was made by evicting others.
  */
 public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations,
-                       Map<String, Long> startedAt, Set<String> terminating) {
+                       Map<String, Long> startedAt, Set<String> terminating, Set<String> nominated) {
     public static final Planning NONE = new Planning(Map.of(), Map.of(), Map.of());
 
     public Planning {
@@ -22,9 +23,10 @@ public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtime
         reservations = Map.copyOf(reservations);
         startedAt = Map.copyOf(startedAt);
         terminating = Set.copyOf(terminating);
+        nominated = Set.copyOf(nominated);
     }
 
     public Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {
-        this(expectedEnds, runtimes, reservations, Map.of(), Set.of());
+        this(expectedEnds, runtimes, reservations, Map.of(), Set.of(), Set.of());
     }
 }

@@ -322,7 +322,8 @@ public final class Simulation {
         });
         return assembler.assemble(now, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
                 namespaces, priorityClasses).withPlanning(new Planning(expectedEnds, runtimes,
-                lastCycle == null ? Map.of() : lastCycle.reservations(), startedAt, java.util.Set.of()));
+                lastCycle == null ? Map.of() : lastCycle.reservations(), startedAt, java.util.Set.of(),
+                lastCycle == null ? java.util.Set.of() : lastCycle.nominated()));
     }
 
     private void runCycle() {
@@ -335,7 +336,9 @@ public final class Simulation {
         for (Eviction e : result.evictions()) {
             evict(e);
         }
-        if (!result.evictions().isEmpty()) {
+        // a cycle at once for the gang the room was made for; a bounded number of them at one instant, so
+        // that no chain of evictions can hold the clock still
+        if (!result.evictions().isEmpty() && followUpsAt(now) <= MAX_FOLLOW_UPS) {
             schedule(now, () -> { });
         }
         for (GangDecision d : result.decisions()) {
@@ -381,6 +384,18 @@ public final class Simulation {
         }
         timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, allocatedGpus(), waiting));
         progress.accept(new Progress(now, podsBound, waiting, cycles));
+    }
+
+    private static final int MAX_FOLLOW_UPS = 16;
+    private long followUpInstant = -1;
+    private int followUps;
+
+    private int followUpsAt(long instant) {
+        if (instant != followUpInstant) {
+            followUpInstant = instant;
+            followUps = 0;
+        }
+        return ++followUps;
     }
 
     private void evict(Eviction e) {

@@ -232,11 +232,12 @@ public final class ClusterCache {
     }
 
     /**
-     * What the cycle knows beyond the objects: the {@code reservations} of the last cycle, when each bound
+     * What the cycle knows beyond the objects: the {@code reservations} of the last cycle (those made by
+     * evictions {@code nominated}), when each bound
      * pod started, and which bound pods are being deleted.
      */
-    public synchronized Planning planning(Map<String, List<String>> reservations) {
-        return new Planning(Map.of(), Map.of(), reservations, startedAt, terminating);
+    public synchronized Planning planning(Map<String, List<String>> reservations, Set<String> nominated) {
+        return new Planning(Map.of(), Map.of(), reservations, startedAt, terminating, nominated);
     }
 
     public synchronized Snapshot snapshot(long now) {

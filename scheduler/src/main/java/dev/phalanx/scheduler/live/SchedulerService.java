@@ -82,6 +82,7 @@ public final class SchedulerService implements AutoCloseable {
     private boolean operatorStarted;
     private CompletableFuture<?> election;
     private Map<String, List<String>> lastReservations = Map.of();
+    private volatile java.util.Set<String> lastNominated = java.util.Set.of();
     private Thread loop;
 
     public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock) {
@@ -365,13 +366,14 @@ public final class SchedulerService implements AutoCloseable {
             throw new IllegalStateException(identity + " does not lead (the leader is " + leader + "); only the leader schedules");
         }
         long t0 = System.nanoTime();
-        Snapshot before = cache.snapshot(clock.now()).withPlanning(cache.planning(lastReservations));
+        Snapshot before = cache.snapshot(clock.now()).withPlanning(cache.planning(lastReservations, lastNominated));
         long t1 = System.nanoTime();
         metrics.takeFairShareNanos();
         CycleResult result = cycle.decide(before);
         long t2 = System.nanoTime();
         long fairShare = metrics.takeFairShareNanos();
         lastReservations = result.reservations();
+        lastNominated = result.nominated();
         // evictions first: their room is held for the gang that needs it until the victims are gone
         if (!result.evictions().isEmpty()) {
             evictor.evict(result.evictions());
