@@ -179,7 +179,9 @@ public final class KubeObjects {
             try {
                 milli.put(k, Resources.toMilli(q));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName());
+                String why = e instanceof IllegalArgumentException && e.getMessage() != null
+                        && e.getMessage().contains("too large") ? " (too large to count)" : "";
+                throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName() + why);
             }
         });
         return Resources.ofMilli(milli);

@@ -70,7 +70,12 @@ public final class Resources {
             return 0;
         }
         BigDecimal amount = Quantity.getAmountInBytes(q);
-        return amount.multiply(THOUSAND).setScale(0, RoundingMode.CEILING).longValueExact();
+        try {
+            return amount.multiply(THOUSAND).setScale(0, RoundingMode.CEILING).longValueExact();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + q + "' is too large to count (at most "
+                    + Long.MAX_VALUE / 1000 + " units)", e);
+        }
     }
 
     public static long toMilli(String quantity) {

@@ -27,6 +27,17 @@ class KubeObjectsTest {
     }
 
     @Test
+    void aRequestTooLargeToCountIsReportedOnThePodAndAQueueSaysSoToo() {
+        var huge = pod("a", "p").build();
+        huge.getSpec().getContainers().get(0).getResources().getRequests()
+                .put(Keys.GPU, new io.fabric8.kubernetes.api.model.Quantity("1e30"));
+        PodInfo p = podInfo(huge);
+        assertThat(p.invalidReason()).contains("too large");
+        var q = KubeObjects.queue(dev.phalanx.testing.Testing.queue("q").gpu("1e30", 1, "-1").build(), 0);
+        assertThat(q.invalidReason()).contains("too large");
+    }
+
+    @Test
     void aMalformedFractionIsReportedOnThePod() {
         for (String bad : new String[]{"half", "1.5", "0", "-0.5"}) {
             PodInfo p = podInfo(pod("a", "p").gpuFraction(bad).build());

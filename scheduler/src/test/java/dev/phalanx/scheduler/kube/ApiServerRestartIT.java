@@ -1,5 +1,7 @@
 package dev.phalanx.scheduler.kube;
 
+import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.scheduler.PhalanxConfig;
@@ -28,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The API server restarted under load, on a control plane of its own: etcd keeps the data, the
  * scheduler (reaching the server through a {@link FaultyProxy}, as through a Service) reconnects, keeps
- * what was bound and binds what waited, once each.
+ * what was bound and binds what waited, once each; PodGroup and Queue status stay and catch up.
  */
 @Tag("kube")
 class ApiServerRestartIT {
@@ -76,6 +78,15 @@ class ApiServerRestartIT {
             }
             assertThat(gpus.values()).allSatisfy(g -> assertThat(g).isLessThanOrEqualTo(8L));
             assertThat(nodeOf(after, "first-0")).isEqualTo(firstNode);
+            // and the status written before and after the restart is there, up to date
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(after.resources(PodGroup.class).inNamespace(NS).withName("first").get().getStatus().getPhase())
+                        .isEqualTo("Scheduled");
+                assertThat(after.resources(PodGroup.class).inNamespace(NS).withName("later-5").get().getStatus().getScheduled())
+                        .isEqualTo(2);
+                assertThat(after.resources(Queue.class).withName("team").get().getStatus().getAllocated())
+                        .containsEntry(Keys.GPU, "56");
+            });
             after.close();
         } finally {
             if (scheduler != null) {
