@@ -311,21 +311,30 @@ public final class SchedulingCycle {
                 .thenComparing(i -> capacity.node(i).name()));
         long need = sum(mustPlace).milli(dev.phalanx.core.model.Keys.GPU);
         // the room is whole nodes to drain: nothing else starts there until the gang does, so it waits at
-        // most until what runs on them now has ended
-        CapacityView future = capacity.copy();
-        for (int i = 0; i < future.size(); i++) {
-            future.occupy(i);
-        }
+        // most until what runs on them now has ended. The fewest nodes, in that order, that hold the gang:
+        // more released nodes never hold it less, so a binary search over how many finds them with a
+        // handful of placements instead of one per node
+        int first = 0;
         long released = 0;
-        PlacementPolicy.Placement p = null;
-        for (int i : order) {
-            future.release(i);
-            released += capacity.node(i).allocatable().milli(dev.phalanx.core.model.Keys.GPU);
-            if (released >= need) {
-                p = placement.placeQuickly(gang, mustPlace, future);
-                if (p.placed()) {
-                    break;
-                }
+        while (first < order.size() && released < need) {
+            released += capacity.node(order.get(first++)).allocatable().milli(dev.phalanx.core.model.Keys.GPU);
+        }
+        if (released < need) {
+            return null;
+        }
+        PlacementPolicy.Placement p = releasedFirst(gang, mustPlace, capacity, order, order.size());
+        if (!p.placed()) {
+            return null;
+        }
+        int lo = first, hi = order.size(); // hi holds the gang
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            PlacementPolicy.Placement at = releasedFirst(gang, mustPlace, capacity, order, mid);
+            if (at.placed()) {
+                hi = mid;
+                p = at;
+            } else {
+                lo = mid + 1;
             }
         }
         if (p == null || !p.placed()) {
@@ -340,6 +349,19 @@ public final class SchedulingCycle {
             capacity.take(capacity.indexOf(b.node()), m, b.gpuDevices());
         }
         return new Reservation(gang.key(), p.bindings(), members, freesAt(p.bindings(), snapshot));
+    }
+
+    /** Where the gang goes when the first {@code count} nodes of {@code order} are released and no other. */
+    private PlacementPolicy.Placement releasedFirst(Gang gang, List<PodInfo> mustPlace, CapacityView capacity,
+                                                    List<Integer> order, int count) {
+        CapacityView future = capacity.copy();
+        for (int i = 0; i < future.size(); i++) {
+            future.occupy(i);
+        }
+        for (int k = 0; k < count; k++) {
+            future.release(order.get(k));
+        }
+        return placement.placeQuickly(gang, mustPlace, future);
     }
 
     /** When everything now running on the reserved nodes is expected to be gone; MAX_VALUE when unknown. */

@@ -111,6 +111,22 @@ public final class Resources {
         return combine(other, -1);
     }
 
+    /**
+     * Sums saturate at the largest count a long holds instead of wrapping round: thousandths of a byte
+     * reach it at about 9 PB (some 4,500 nodes of 2 TiB), and a cluster that large must not turn negative.
+     */
+    private static long sum(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) {
+            return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return r;
+    }
+
+    private static long saturate(int sign, long v) {
+        return sign >= 0 ? v : v == Long.MIN_VALUE ? Long.MAX_VALUE : -v;
+    }
+
     public Resources multiply(long factor) {
         long[] m = new long[milli.length];
         for (int i = 0; i < m.length; i++) {
@@ -138,10 +154,10 @@ public final class Resources {
                 v = milli[i++];
             } else if (c > 0) {
                 name = other.names[j];
-                v = sign * other.milli[j++];
+                v = saturate(sign, other.milli[j++]);
             } else {
                 name = names[i];
-                v = milli[i++] + sign * other.milli[j++];
+                v = sum(milli[i++], saturate(sign, other.milli[j++]));
             }
             if (v != 0) {
                 n[k] = name;

@@ -66,4 +66,15 @@ class ResourcesTest {
         assertThat(Resources.of("nvidia.com/mig-1g.10gb", 1).copiesWithin(node)).isZero();
         assertThat(Resources.NONE.copiesWithin(node)).isEqualTo(Long.MAX_VALUE);
     }
+
+    @Test
+    void sumsTooLargeForALongSaturateInsteadOfTurningNegative() {
+        Resources node = Resources.of(Keys.MEMORY, 2048.0 * (1L << 30)); // 2 TiB
+        Resources total = Resources.NONE;
+        for (int i = 0; i < 5_000; i++) {
+            total = total.add(node);
+        }
+        assertThat(total.milli(Keys.MEMORY)).isEqualTo(Long.MAX_VALUE);
+        assertThat(Resources.NONE.subtract(total).milli(Keys.MEMORY)).isEqualTo(-Long.MAX_VALUE);
+    }
 }
