@@ -58,11 +58,7 @@ public final class VictimSelection implements PreemptionPolicy {
     /** Evicting this frees room: one elastic member, or every bound member of a gang. */
     private record Unit(Gang gang, List<PodInfo> pods, boolean elastic, String reason, double workLost) {
         Resources requests() {
-            Resources r = Resources.NONE;
-            for (PodInfo p : pods) {
-                r = r.add(p.requests());
-            }
-            return r;
+            return BestFitPlacement.total(pods);
         }
     }
 
@@ -83,7 +79,7 @@ public final class VictimSelection implements PreemptionPolicy {
         if (units.isEmpty()) {
             return null;
         }
-        long needGpu = total(mustPlace).milli(Keys.GPU);
+        long needGpu = BestFitPlacement.total(mustPlace).milli(Keys.GPU);
         long freeGpu = 0;
         for (int i = 0; i < capacity.size(); i++) {
             freeGpu += capacity.freeGpuMilli(i);
@@ -150,7 +146,7 @@ public final class VictimSelection implements PreemptionPolicy {
     /** Running gangs, cut into victim units, cheapest first; only those the rules allow. */
     private static List<Unit> candidates(Gang gang, List<PodInfo> mustPlace, Snapshot snapshot, FairShares shares,
                                          QueueUsage usage) {
-        boolean mayReclaim = withinFairShareAfter(gang.queue(), total(mustPlace), usage, shares);
+        boolean mayReclaim = withinFairShareAfter(gang.queue(), BestFitPlacement.total(mustPlace), usage, shares);
         Set<String> terminating = snapshot.planning().terminating();
         List<Unit> units = new ArrayList<>();
         for (Gang v : snapshot.gangs()) {
@@ -258,13 +254,5 @@ public final class VictimSelection implements PreemptionPolicy {
             u.pods().forEach(p -> all.putIfAbsent(p.key(), p));
         }
         return List.copyOf(all.values());
-    }
-
-    private static Resources total(List<PodInfo> pods) {
-        Resources r = Resources.NONE;
-        for (PodInfo p : pods) {
-            r = r.add(p.requests());
-        }
-        return r;
     }
 }

@@ -64,6 +64,10 @@ class PreemptionScenariosTest {
         return r.podGroups().stream().filter(g -> g.name().equals(name)).findFirst().orElseThrow();
     }
 
+    private static SimulationResult.PodRecord podRecord(SimulationResult r, String name) {
+        return r.pods().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
     private static List<String> evicted(SimulationResult r) {
         return r.pods().stream().filter(p -> !p.evictedAt().isEmpty()).map(SimulationResult.PodRecord::name).sorted().toList();
     }
@@ -85,7 +89,7 @@ class PreemptionScenariosTest {
         SimulationResult r = run();
         assertThat(group(r, "high").scheduledAt()).isEqualTo(600.0);
         assertThat(evicted(r)).containsExactly("low-0", "low-1");
-        SimulationResult.PodRecord low0 = r.pods().stream().filter(p -> p.name().equals("low-0")).findFirst().orElseThrow();
+        SimulationResult.PodRecord low0 = podRecord(r, "low-0");
         assertThat(low0.evictedRuns()).singleElement().satisfies(run -> {
             assertThat(run.reason()).isEqualTo("Preempted");
             assertThat(run.forGang()).isEqualTo("q/high");
@@ -118,7 +122,7 @@ class PreemptionScenariosTest {
         assertThat(group(r, "high").scheduledAt()).isEqualTo(600.0);
         assertThat(evicted(r)).containsExactly("elastic-2", "elastic-3");
         // the gang kept running on its first two members the whole time
-        assertThat(r.pods().stream().filter(p -> p.name().equals("elastic-0")).findFirst().orElseThrow().boundAt())
+        assertThat(podRecord(r, "elastic-0").boundAt())
                 .isEqualTo(0.0);
     }
 
@@ -148,7 +152,7 @@ class PreemptionScenariosTest {
         assertThat(group(r, "a1").scheduledAt()).isEqualTo(1800.0);
         // the least work lost: b2 started later
         assertThat(evicted(r)).containsExactly("b2-0");
-        var b2 = r.pods().stream().filter(p -> p.name().equals("b2-0")).findFirst().orElseThrow();
+        var b2 = podRecord(r, "b2-0");
         assertThat(b2.evictedRuns()).singleElement().satisfies(run -> assertThat(run.reason()).isEqualTo("Reclaimed"));
         // b at its fair share cannot take back from a, which is at its own: b2 waits for a1 to end
         assertThat(r.summary().evictions()).isEqualTo(1);
@@ -178,7 +182,7 @@ class PreemptionScenariosTest {
         // low is evicted once; high2 waits for high (equal priority), then low runs last
         assertThat(r.summary().evictions()).isEqualTo(1);
         assertThat(group(r, "high2").scheduledAt()).isEqualTo(600.0 + 1800.0);
-        assertThat(r.pods().stream().filter(p -> p.name().equals("low-0")).findFirst().orElseThrow().boundAt())
+        assertThat(podRecord(r, "low-0").boundAt())
                 .isEqualTo(600.0 + 3600.0);
     }
 }
