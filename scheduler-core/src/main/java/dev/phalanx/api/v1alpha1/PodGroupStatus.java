@@ -1,6 +1,7 @@
 package dev.phalanx.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Nullable;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ public class PodGroupStatus {
     private Integer running;
     private List<Condition> conditions = new ArrayList<>();
     /** Where the gang runs: topology key to domain value, for the levels the gang named. */
+    @Nullable // server-side apply stores a map it emptied as null (kubernetes/kubernetes#104694)
     private Map<String, String> placement = new LinkedHashMap<>();
 
     public String getPhase() { return phase; }
@@ -28,7 +30,7 @@ public class PodGroupStatus {
     public List<Condition> getConditions() { return conditions; }
     public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
     public Map<String, String> getPlacement() { return placement; }
-    public void setPlacement(Map<String, String> placement) { this.placement = placement; }
+    public void setPlacement(Map<String, String> placement) { this.placement = placement == null ? new LinkedHashMap<>() : placement; }
 
     @Override
     public boolean equals(Object other) {

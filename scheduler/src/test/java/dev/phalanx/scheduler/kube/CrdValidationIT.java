@@ -42,6 +42,59 @@ class CrdValidationIT {
         throw new AssertionError("the API server accepted it");
     }
 
+    /**
+     * Server-side apply stores a map it emptied of the keys a manager applied before as null
+     * (kubernetes/kubernetes#104694); a status map that may not be null would make every later status
+     * write of a queue whose gangs are all gone fail.
+     */
+    private static final io.fabric8.kubernetes.client.dsl.base.PatchContext STATUS_APPLY =
+            new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+                    .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
+                    .withFieldManager("status-writer").withForce(true).build();
+
+    @Test
+    void statusMapsMayBeEmptiedByServerSideApply() {
+        client.resource(queue("emptied-q").gpu("8", 1, null).build()).create();
+        dev.phalanx.api.v1alpha1.Queue patch = queue("emptied-q").build();
+        patch.setSpec(null);
+        dev.phalanx.api.v1alpha1.QueueStatus status = new dev.phalanx.api.v1alpha1.QueueStatus();
+        status.setAllocated(new java.util.TreeMap<>(java.util.Map.of("nvidia.com/gpu", "4")));
+        status.setRequested(new java.util.TreeMap<>(java.util.Map.of("nvidia.com/gpu", "4")));
+        status.setPodGroups(new java.util.TreeMap<>(java.util.Map.of("Running", 1)));
+        patch.setStatus(status);
+        client.resource(patch).subresource("status").patch(STATUS_APPLY);
+
+        patch.setStatus(new dev.phalanx.api.v1alpha1.QueueStatus());
+        client.resource(patch).subresource("status").patch(STATUS_APPLY);
+
+        dev.phalanx.api.v1alpha1.QueueStatus now = client.resources(dev.phalanx.api.v1alpha1.Queue.class).withName("emptied-q")
+                .get().getStatus();
+        assertThat(now.getAllocated() == null ? java.util.Map.of() : now.getAllocated()).isEmpty();
+        assertThat(now.getPodGroups() == null ? java.util.Map.of() : now.getPodGroups()).isEmpty();
+    }
+
+    /**
+     * The same for a PodGroup's placement, emptied when its members are gone.
+     */
+    @Test
+    void podGroupPlacementMayBeEmptiedByServerSideApply() {
+        client.resource(namespace("emptied-ns")).create();
+        client.resource(podGroup("emptied-ns", "g", 1).build()).create();
+        dev.phalanx.api.v1alpha1.PodGroup patch = podGroup("emptied-ns", "g", 1).build();
+        patch.setSpec(null);
+        dev.phalanx.api.v1alpha1.PodGroupStatus status = new dev.phalanx.api.v1alpha1.PodGroupStatus();
+        status.setPlacement(new java.util.TreeMap<>(java.util.Map.of("node-1", "1")));
+        patch.setStatus(status);
+        client.resource(patch).subresource("status").patch(STATUS_APPLY);
+
+        patch.setStatus(new dev.phalanx.api.v1alpha1.PodGroupStatus());
+        client.resource(patch).subresource("status").patch(STATUS_APPLY);
+
+        dev.phalanx.api.v1alpha1.PodGroupStatus now = client.resources(dev.phalanx.api.v1alpha1.PodGroup.class)
+                .inNamespace("emptied-ns").withName("g").get().getStatus();
+        assertThat(now.getPlacement() == null ? java.util.Map.of() : now.getPlacement()).isEmpty();
+    }
+
     @Test
     void validQueuesAndPodGroupsAreAccepted() {
         client.resource(queue("valid-q").gpu("16", 2, "64").resource("memory", "1Ti", 1, "-1").build()).create();
