@@ -65,30 +65,41 @@ public final class KubeBinder implements Binder, AutoCloseable {
         bindAll(bindings);
     }
 
+    /** Binds a gang and waits for every binding's outcome. */
     public List<Outcome> bindAll(List<Binding> bindings) {
+        return bindAsync(bindings).join();
+    }
+
+    /**
+     * Assumes the gang's pods at once and queues their bindings behind those already queued, so gangs
+     * committed one after another are written in that order while their bindings share the pool: a
+     * cycle that places many small gangs keeps every binding slot busy instead of waiting for each gang
+     * in turn. A binding that fails for good makes its pod pending again.
+     */
+    public CompletableFuture<List<Outcome>> bindAsync(List<Binding> bindings) {
         for (Binding b : bindings) {
             cache.assume(b.podKey(), b.node(), b.gpuDevices());
         }
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (Binding b : bindings) {
-            futures.add(CompletableFuture.supplyAsync(() -> bindOne(b), pool));
+            futures.add(CompletableFuture.supplyAsync(() -> bindOne(b), pool).thenApply(this::settle));
         }
-        List<Outcome> outcomes = new ArrayList<>();
-        for (CompletableFuture<Outcome> f : futures) {
-            Outcome o = f.join();
-            outcomes.add(o);
-            if (o.bound()) {
-                events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
-                        cache.uid("Pod", o.binding().podKey())), false, "Scheduled",
-                        "Successfully assigned " + o.binding().podKey() + " to " + o.binding().node());
-            } else {
-                cache.forget(o.binding().podKey());
-                events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
-                        cache.uid("Pod", o.binding().podKey())), true, "FailedBinding",
-                        "binding to " + o.binding().node() + " failed: " + o.error());
-            }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    private Outcome settle(Outcome o) {
+        if (o.bound()) {
+            events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
+                    cache.uid("Pod", o.binding().podKey())), false, "Scheduled",
+                    "Successfully assigned " + o.binding().podKey() + " to " + o.binding().node());
+        } else {
+            cache.forget(o.binding().podKey());
+            events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
+                    cache.uid("Pod", o.binding().podKey())), true, "FailedBinding",
+                    "binding to " + o.binding().node() + " failed: " + o.error());
         }
-        return outcomes;
+        return o;
     }
 
     private Outcome bindOne(Binding b) {

@@ -378,9 +378,12 @@ public final class SchedulerService implements AutoCloseable {
         if (!result.evictions().isEmpty()) {
             evictor.evict(result.evictions());
         }
+        // gang by gang into the binding queue, then wait for all: the cycle ends with its commits settled
+        List<CompletableFuture<List<KubeBinder.Outcome>>> commits = new ArrayList<>();
         for (GangDecision d : result.placed()) {
-            binder.bind(d, d.bindings());
+            commits.add(binder.bindAsync(d.bindings()));
         }
+        commits.forEach(CompletableFuture::join);
         long t3 = System.nanoTime();
         Snapshot after = cache.snapshot(clock.now());
         status.report(result, after);
