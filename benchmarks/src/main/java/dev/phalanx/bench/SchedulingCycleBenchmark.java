@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One scheduling cycle (fair share, admission, placement of every admitted gang) on a
- * {@link SyntheticCluster}, with each placement policy on the same snapshot, so the report gives the
+ * {@link SyntheticCluster} of {@code nodes} 8-GPU nodes and {@code pendingPods} waiting pods, with each
+ * placement policy on the same snapshot, so the report gives the
  * solver's cost as a ratio to the best-fit baseline.
  */
 @State(Scope.Benchmark)
@@ -36,8 +37,11 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
 public class SchedulingCycleBenchmark {
-    @Param({"1000", "5000"})
+    @Param({"1000", "5000", "10000"})
     public int nodes;
+
+    @Param({"10000", "50000"})
+    public int pendingPods;
 
     @Param({"best-fit", "timefold"})
     public String placement;
@@ -47,7 +51,7 @@ public class SchedulingCycleBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        snapshot = SyntheticCluster.snapshot(nodes, 42);
+        snapshot = SyntheticCluster.snapshot(nodes, pendingPods, 42);
         cycle = new SchedulingCycle(new FairShareCalculator(), new GangAdmission(), policy(placement));
     }
 

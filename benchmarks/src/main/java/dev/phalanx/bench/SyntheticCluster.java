@@ -46,10 +46,15 @@ public final class SyntheticCluster {
 
     /** {@code nodes} nodes, {@code 2 * nodes} pending pods. */
     public static Snapshot snapshot(int nodes, long seed) {
-        return new SyntheticCluster(seed).build(nodes);
+        return snapshot(nodes, 2 * nodes, seed);
     }
 
-    private Snapshot build(int nodeCount) {
+    /** {@code nodes} nodes and at least {@code pendingPods} pending pods (the last gang may add a few more). */
+    public static Snapshot snapshot(int nodes, int pendingPods, long seed) {
+        return new SyntheticCluster(seed).build(nodes, pendingPods);
+    }
+
+    private Snapshot build(int nodeCount, int pendingPods) {
         List<NodeInfo> nodes = new ArrayList<>(nodeCount);
         for (int i = 0; i < nodeCount; i++) {
             nodes.add(node(i));
@@ -59,20 +64,18 @@ public final class SyntheticCluster {
                 load(n);
             }
         }
-        int pendingPods = 2 * nodeCount;
         int gang = 0;
-        while (countPending() < pendingPods) {
+        int pending = 0;
+        while (pending < pendingPods) {
+            int before = pods.size();
             addPendingGang(gang++);
+            pending += pods.size() - before;
         }
         Map<String, QueueInfo> queues = new LinkedHashMap<>();
         for (int t = 0; t < TEAMS; t++) {
             queues.put(team(t), new QueueInfo(team(t), null, 0, null, Map.of(), 0, 0, 0, null));
         }
         return new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(created, nodes, pods, groups, queues, Map.of(), Map.of());
-    }
-
-    private long countPending() {
-        return pods.stream().filter(PodInfo::isPending).count();
     }
 
     private static String team(int t) {

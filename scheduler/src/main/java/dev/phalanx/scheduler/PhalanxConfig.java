@@ -125,6 +125,11 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
                 evictionFallbackToDelete, staleGangGrace);
     }
 
+    public PhalanxConfig withBindParallelism(int parallelism) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, parallelism, statusPeriod, metricsPort, leaderElection,
+                evictionFallbackToDelete, staleGangGrace);
+    }
+
     public PhalanxConfig withMetricsPort(int port) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection,
                 evictionFallbackToDelete, staleGangGrace);

@@ -31,13 +31,14 @@ public final class TestControlPlane {
     private final KubeAPIServer server;
     private volatile String kubeconfigYaml;
     private final Path kubeconfigFile;
+    private boolean stopped;
 
     private TestControlPlane() throws Exception {
         String dir = ensureBinaries();
         server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
                 .withTestDir(dir).withOfflineMode(true).withUpdateKubeConfig(false).build());
         server.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "kube-api-test-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "kube-api-test-stop"));
         kubeconfigYaml = server.getKubeConfigYaml();
         kubeconfigFile = Files.createTempFile("phalanx-kubeconfig", ".yaml");
         Files.writeString(kubeconfigFile, kubeconfigYaml);
@@ -63,8 +64,11 @@ public final class TestControlPlane {
         return new TestControlPlane();
     }
 
-    public void stop() {
-        server.stop();
+    public synchronized void stop() {
+        if (!stopped) {
+            stopped = true;
+            server.stop();
+        }
     }
 
     /**

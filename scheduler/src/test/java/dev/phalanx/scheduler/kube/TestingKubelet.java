@@ -21,19 +21,24 @@ public final class TestingKubelet {
      */
     public static void readyNodes(KubernetesClient client) {
         for (Node n : client.nodes().list().getItems()) {
-            client.nodes().withName(n.getMetadata().getName()).edit(node -> {
-                if (node.getSpec() != null && node.getSpec().getTaints() != null) {
-                    node.getSpec().setTaints(node.getSpec().getTaints().stream()
-                            .filter(t -> !t.getKey().startsWith("node.kubernetes.io/")).toList());
-                }
-                return node;
-            });
-            client.nodes().withName(n.getMetadata().getName()).editStatus(node -> {
-                node.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus("True")
-                        .withReason("KubeletReady").withMessage("kubelet is posting ready status").build()));
-                return node;
-            });
+            readyNode(client, n.getMetadata().getName());
         }
+    }
+
+    /** Makes one node Ready, as {@link #readyNodes} does for all. */
+    public static void readyNode(KubernetesClient client, String name) {
+        client.nodes().withName(name).edit(node -> {
+            if (node.getSpec() != null && node.getSpec().getTaints() != null) {
+                node.getSpec().setTaints(node.getSpec().getTaints().stream()
+                        .filter(t -> !t.getKey().startsWith("node.kubernetes.io/")).toList());
+            }
+            return node;
+        });
+        client.nodes().withName(name).editStatus(node -> {
+            node.getStatus().setConditions(List.of(new NodeConditionBuilder().withType("Ready").withStatus("True")
+                    .withReason("KubeletReady").withMessage("kubelet is posting ready status").build()));
+            return node;
+        });
     }
 
     /** Marks every bound, not yet running pod of {@code namespace} Running; returns how many. */

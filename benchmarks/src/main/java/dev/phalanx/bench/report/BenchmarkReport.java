@@ -1,0 +1,418 @@
+package dev.phalanx.bench.report;
+
+import dev.phalanx.bench.ApiServerThroughput;
+import dev.phalanx.bench.HeapFootprint;
+import dev.phalanx.bench.SchedulingCycleBenchmark;
+import dev.phalanx.core.cycle.SchedulingCycle;
+import dev.phalanx.placement.BestFitPlacement;
+import dev.phalanx.queue.FairShareCalculator;
+import dev.phalanx.queue.GangAdmission;
+import dev.phalanx.scheduler.Policies;
+import dev.phalanx.scheduler.bench.AlibabaGpuTrace;
+import dev.phalanx.scheduler.bench.BenchFiles;
+import dev.phalanx.scheduler.bench.FairnessBench;
+import dev.phalanx.scheduler.bench.FragmentationBench;
+import dev.phalanx.scheduler.bench.FragmentationPolicy;
+import dev.phalanx.scheduler.bench.LocalityBench;
+import dev.phalanx.scheduler.bench.PhillyTrace;
+import dev.phalanx.scheduler.bench.PublishedFragmentationResults;
+import org.jfree.data.category.DefaultCategoryDataset;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+
+/**
+ * The benchmark suite in one run ({@code benchmarks/run}): scheduling-cycle latency (JMH) and heap,
+ * binding throughput and gang latency on a real API server, and the trace replays (FGD fragmentation,
+ * Philly locality and fairness), each against its baseline measured in the same run. Writes
+ * {@code README.md} and PNG charts into the output directory. Quick mode (the default) runs small sizes
+ * in a few minutes; {@code --full} runs every size the architecture's budget names.
+ */
+public final class BenchmarkReport {
+    private final boolean full;
+    private final Path out;
+    private final StringBuilder md = new StringBuilder();
+    private final List<String> skipped;
+
+    private BenchmarkReport(boolean full, Path out, List<String> skipped) {
+        this.full = full;
+        this.out = out;
+        this.skipped = skipped;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean full = false;
+        Path out = Path.of("benchmarks/report");
+        List<String> skip = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--full" -> full = true;
+                case "--quick" -> full = false;
+                case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                case "--skip" -> skip.addAll(List.of(value(args, ++i, "--skip").split(",")));
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> {
+                    System.err.println("benchmarks/run: unknown argument " + args[i] + "\n" + USAGE);
+                    System.exit(2);
+                }
+            }
+        }
+        for (String s : skip) {
+            if (!SECTIONS.contains(s)) {
+                System.err.println("benchmarks/run: unknown section " + s + " in --skip; sections: " + String.join(",", SECTIONS));
+                System.exit(2);
+            }
+        }
+        Path written = new BenchmarkReport(full, out, skip).run();
+        System.out.println("report: " + written);
+    }
+
+    static final List<String> SECTIONS = List.of("cycle", "heap", "api-server", "fragmentation", "locality", "fairness");
+    static final String USAGE = """
+            usage: benchmarks/run [--full] [--out DIR] [--skip SECTION,...]
+              --full   every size (1,000/5,000/10,000 nodes x 10,000/50,000 pods, 1,000 API-server nodes,
+                       all seeds); without it a quick run of a few minutes
+              --out    where README.md and the charts go (default benchmarks/report)
+              --skip   leave sections out: cycle, heap, api-server, fragmentation, locality, fairness""";
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) {
+            System.err.println("benchmarks/run: " + flag + " needs a value\n" + USAGE);
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    private boolean runs(String section) {
+        return !skipped.contains(section);
+    }
+
+    Path run() throws Exception {
+        Files.createDirectories(out);
+        long started = System.nanoTime();
+        header();
+        if (runs("cycle")) {
+            cycleLatency();
+        }
+        if (runs("heap")) {
+            heap();
+        }
+        if (runs("api-server")) {
+            apiServer();
+        }
+        if (runs("fragmentation")) {
+            fragmentation();
+        }
+        if (runs("locality")) {
+            locality();
+        }
+        if (runs("fairness")) {
+            fairness();
+        }
+        md.append(String.format(Locale.ROOT, "%nThe whole run took %.1f minutes.%n", (System.nanoTime() - started) / 60e9));
+        Path file = out.resolve("README.md");
+        Files.writeString(file, md.toString());
+        return file;
+    }
+
+    private void progress(String format, Object... args) {
+        System.out.printf(Locale.ROOT, format + "%n", args);
+    }
+
+    private void header() {
+        md.append("# Phalanx benchmark report\n\n");
+        md.append(String.format(Locale.ROOT, "%s mode, written %s by `benchmarks/run%s`. ", full ? "Full" : "Quick",
+                Instant.now().truncatedTo(ChronoUnit.SECONDS), full ? " --full" : ""));
+        md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, Java %s (%s).%n%n",
+                Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
+                System.getProperty("java.vm.vendor")));
+        md.append("Every figure stands next to a baseline measured in the same run. ");
+        md.append("Budget (ARCHITECTURE.md section 6): one cycle at 5,000 nodes x 8 GPUs with 10,000 pending pods under 1 s ")
+                .append("on 2 cores, within 1 GiB of heap.\n");
+        if (!skipped.isEmpty()) {
+            md.append("\nLeft out of this run: ").append(String.join(", ", skipped)).append(".\n");
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux: leave the model out
+        }
+        return System.getProperty("os.arch");
+    }
+
+    // ---- the scheduling cycle --------------------------------------------------------------------
+
+    private List<String[]> sizes() {
+        return full
+                ? List.of(new String[]{"1000", "10000"}, new String[]{"1000", "50000"}, new String[]{"5000", "10000"},
+                new String[]{"5000", "50000"}, new String[]{"10000", "10000"}, new String[]{"10000", "50000"})
+                : List.of(new String[]{"1000", "10000"}, new String[]{"5000", "10000"});
+    }
+
+    private void cycleLatency() throws Exception {
+        progress("cycle latency (JMH) ...");
+        Map<String, double[]> scores = new LinkedHashMap<>();
+        for (String[] size : sizes()) {
+            Options options = new OptionsBuilder().include(SchedulingCycleBenchmark.class.getName() + ".cycle")
+                    .param("nodes", size[0]).param("pendingPods", size[1]).param("placement", "best-fit", "timefold")
+                    .forks(1).warmupIterations(full ? 3 : 2).warmupTime(TimeValue.seconds(full ? 3 : 2))
+                    .measurementIterations(full ? 5 : 3).measurementTime(TimeValue.seconds(full ? 3 : 2))
+                    .jvmArgsAppend("-Xmx1g", "-Xms1g").verbosity(VerboseMode.SILENT).build();
+            Collection<RunResult> results = new Runner(options).run();
+            for (RunResult r : results) {
+                String key = size[0] + ":" + size[1] + ":" + r.getParams().getParam("placement");
+                scores.put(key, new double[]{r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+                progress("  %s: %.1f ± %.1f ms", key, r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError());
+            }
+        }
+        md.append("\n## One scheduling cycle (JMH)\n\n");
+        md.append("`SchedulingCycle.decide` on a synthetic cluster (`SyntheticCluster`, seed 42: 8-GPU nodes in NVLink domains of ")
+                .append("8, about half the nodes busy, four team queues; single pods, small gangs preferring a rack, gangs that ")
+                .append("need one NVLink domain, 16-node gangs), each size with the best-fit placement (the baseline) and the ")
+                .append("Timefold solver (the default). One fork with `-Xmx1g`, ")
+                .append(full ? "3 warm-up iterations of 3 s and 5 measured of 3 s" : "2 warm-up iterations of 2 s and 3 measured of 2 s")
+                .append("; milliseconds per cycle, ± the 99.9% confidence half-width.\n\n");
+        md.append("| nodes x 8 GPUs | pending pods | best-fit (baseline) | timefold | timefold ÷ best-fit | budget |\n");
+        md.append("|---|---|---|---|---|---|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (String[] size : sizes()) {
+            double[] bf = scores.get(size[0] + ":" + size[1] + ":best-fit");
+            double[] tf = scores.get(size[0] + ":" + size[1] + ":timefold");
+            boolean budgeted = size[0].equals("5000") && size[1].equals("10000");
+            md.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f ± %.1f ms | %.1f ± %.1f ms | %.2f | %s |%n",
+                    Integer.parseInt(size[0]), Integer.parseInt(size[1]), bf[0], bf[1], tf[0], tf[1], tf[0] / bf[0],
+                    budgeted ? (tf[0] < 1000 ? "**under 1 s: met**" : "**over 1 s: missed**") : "-"));
+            String category = Integer.parseInt(size[0]) / 1000 + "k nodes / " + Integer.parseInt(size[1]) / 1000 + "k pods";
+            chart.addValue(bf[0], "best-fit (baseline)", category);
+            chart.addValue(tf[0], "timefold", category);
+        }
+        Charts.bars(out.resolve("cycle-latency.png"), "One scheduling cycle", "cluster / pending pods", "milliseconds", chart);
+        md.append("\n![cycle latency](cycle-latency.png)\n");
+    }
+
+    // ---- heap ------------------------------------------------------------------------------------
+
+    private void heap() throws Exception {
+        progress("heap ...");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), HeapFootprint.class.getName(), "timefold", "3"));
+        for (String[] size : sizes()) {
+            command.add(size[0] + ":" + size[1]);
+        }
+        List<String> lines = runJava(command);
+        md.append("\n## Heap\n\n");
+        md.append("`HeapFootprint` in a JVM of its own limited to `-Xmx1g` (a size that needed more would end in an ")
+                .append("OutOfMemoryError): live heap after full collections once the snapshot is built, the highest heap ")
+                .append("use while three Timefold cycles run on it (garbage included, so it depends on when the collector ")
+                .append("runs), and the live heap holding the snapshot and the last cycle's decisions. MiB above the empty JVM.\n\n");
+        md.append("| nodes | pending pods | snapshot live | peak during cycles | snapshot + decisions live | first cycle | third cycle |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (String line : lines) {
+            String[] f = line.trim().split(" ");
+            if (f.length != 8) {
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "| %,d | %,d | %s MiB | %s MiB | %s MiB | %s ms | %s ms |%n",
+                    Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], f[3], f[4], f[5], f[6]));
+            String category = Integer.parseInt(f[0]) / 1000 + "k / " + Integer.parseInt(f[1]) / 1000 + "k";
+            chart.addValue(Double.parseDouble(f[3]), "peak during cycles", category);
+            chart.addValue(Double.parseDouble(f[4]), "live", category);
+            chart.addValue(1024, "limit (1 GiB)", category);
+            progress("  %s", line);
+        }
+        Charts.bars(out.resolve("heap.png"), "Heap of a cycle (MiB)", "nodes / pending pods", "MiB", chart);
+        md.append("\n![heap](heap.png)\n");
+    }
+
+    private static List<String> runJava(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                lines.add(line);
+            }
+        }
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command.subList(command.size() - 3, command.size()))
+                    + " failed (exit " + p.exitValue() + ")");
+        }
+        return lines;
+    }
+
+    // ---- the API server ------------------------------------------------------------------------
+
+    private void apiServer() throws Exception {
+        int nodes = full ? 1000 : 100;
+        List<Integer> parallelisms = full ? List.of(1, 8, 64) : List.of(4, 16);
+        progress("binding throughput on a real API server (%d nodes) ...", nodes);
+        List<ApiServerThroughput.Round> rounds = ApiServerThroughput.run(nodes, parallelisms, System.out);
+        ApiServerThroughput.Round any = rounds.get(0);
+        md.append("\n## Binding throughput on a real API server\n\n");
+        md.append(String.format(Locale.ROOT, """
+                kube-apiserver and etcd as `./mvnw verify` runs them (built by `tools/control-plane/build.sh`), on the same \
+                2 cores as everything else. %,d Node objects of 8 GPUs in NVLink domains of 8; each round creates %,d one-GPU \
+                pods in %,d PodGroups of 1, 2, 4, 8 and 16 (gangs of 4 or more prefer one NVLink domain), 80%% of the GPUs, \
+                from 32 client threads at once. **phalanx**: the scheduler runs in the benchmark's JVM while the pods \
+                arrive, with `bindParallelism` bindings in flight. **baseline**: the same objects with no scheduler, then \
+                bound by the benchmark to nodes known in advance with the same two writes per pod Phalanx makes (device \
+                annotation, binding) and as many in flight: the API server's ceiling. End to end: pods / (last bound - \
+                first created); binding: pods / (last bound - first bound); gang latency: PodGroup created to last member \
+                bound, as a watch sees it. CPU: seconds each process used during the round.
+
+                """, nodes, any.pods(), any.gangs()));
+        md.append("| binder | parallelism | end to end pods/s | binding pods/s | gang p50 | gang p99 | creating took | cycles | cycle time | commit time | CPU apiserver / etcd / JVM |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        XYSeries phalanx = new XYSeries("phalanx"), baseline = new XYSeries("baseline (API server ceiling)");
+        XYSeries p50 = new XYSeries("phalanx gang p50"), p99 = new XYSeries("phalanx gang p99");
+        for (ApiServerThroughput.Round r : rounds) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.2f s | %.2f s | %.1f s | %d | %.1f s | %.1f s | %.1f / %.1f / %.1f s |%n",
+                    r.binder(), r.parallelism(), r.endToEndPodsPerSecond(), r.bindPodsPerSecond(), r.gangLatencyP50Seconds(),
+                    r.gangLatencyP99Seconds(), r.createSeconds(), r.cycles(), r.cycleSeconds(), r.commitSeconds(),
+                    r.apiServerCpuSeconds(), r.etcdCpuSeconds(), r.jvmCpuSeconds()));
+            (r.binder().equals("phalanx") ? phalanx : baseline).add(r.parallelism(), r.endToEndPodsPerSecond());
+            if (r.binder().equals("phalanx")) {
+                p50.add(r.parallelism(), r.gangLatencyP50Seconds());
+                p99.add(r.parallelism(), r.gangLatencyP99Seconds());
+            }
+        }
+        XYSeriesCollection throughput = new XYSeriesCollection();
+        throughput.addSeries(phalanx);
+        throughput.addSeries(baseline);
+        Charts.lines(out.resolve("api-server-throughput.png"), "Pods bound per second, end to end", "bindings in flight",
+                "pods / s", throughput, true);
+        XYSeriesCollection latency = new XYSeriesCollection();
+        latency.addSeries(p50);
+        latency.addSeries(p99);
+        Charts.lines(out.resolve("api-server-gang-latency.png"), "Gang latency: PodGroup created to last member bound",
+                "bindings in flight", "seconds", latency, true);
+        md.append("\n![throughput](api-server-throughput.png)\n\n![gang latency](api-server-gang-latency.png)\n");
+    }
+
+    // ---- trace replays ---------------------------------------------------------------------------
+
+    private void fragmentation() throws Exception {
+        progress("fragmentation (Alibaba GPU trace, FGD protocol) ...");
+        List<FragmentationPolicy> policies = full ? List.of(FragmentationPolicy.values())
+                : List.of(FragmentationPolicy.byCliName("random"), FragmentationPolicy.byCliName("bestfit"),
+                FragmentationPolicy.byCliName("fgd"), FragmentationPolicy.byCliName("phalanx"));
+        List<Long> seeds = LongStream.rangeClosed(42, full ? 51 : 43).boxed().toList();
+        Path podsFile = BenchFiles.shipped("benchmarks/data/alibaba-gpu-v2023/openb_pod_list_default.csv");
+        FragmentationBench.Result result = FragmentationBench.run(
+                AlibabaGpuTrace.readNodes(BenchFiles.shipped("benchmarks/data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv")),
+                AlibabaGpuTrace.readPods(podsFile), seeds, policies, 2);
+        PublishedFragmentationResults published = PublishedFragmentationResults.read(
+                BenchFiles.shipped(PublishedFragmentationResults.SHIPPED));
+        md.append("\n## GPU fragmentation: the FGD protocol on Alibaba's GPU trace\n\n");
+        md.append(String.format(Locale.ROOT, "%,d nodes, pods of `openb_pod_list_default.csv` arriving until 130%% of the GPUs ", result.nodes()))
+                .append("are asked for, seeds ").append(seeds.get(0)).append("..").append(seeds.get(seeds.size() - 1))
+                .append(" (protocol: [benchmarks/README.md](../README.md)). Baselines: the scoring policies of the FGD paper ")
+                .append("run here, and the paper's published figures (Weng et al., USENIX ATC 2023).\n\n");
+        md.append("| policy | unallocated GPU % at 100% arrived | allocated % at 130% | published unallocated % |\n|---|---|---|---|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (FragmentationBench.PolicyResult p : result.policies()) {
+            String pub = p.policy().publishedName() == null ? "-" : published.figure(podsFile, p.policy().publishedName())
+                    .map(f -> String.format(Locale.ROOT, "%.2f ± %.2f", f.mean(), f.sd())).orElse("-");
+            md.append(String.format(Locale.ROOT, "| %s | %.2f ± %.2f | %.2f | %s |%n", p.policy().cliName(),
+                    p.unallocatedGpuPct().mean(), p.unallocatedGpuPct().sd(), p.allocatedGpuPctAt130().mean(), pub));
+            chart.addValue(p.unallocatedGpuPct().mean(), "measured here", p.policy().cliName());
+            if (p.policy().publishedName() != null) {
+                published.figure(podsFile, p.policy().publishedName())
+                        .ifPresent(f -> chart.addValue(f.mean(), "published (FGD paper)", p.policy().cliName()));
+            }
+        }
+        Charts.bars(out.resolve("fragmentation.png"), "GPUs left unallocated when demand reaches capacity", "policy",
+                "unallocated GPU %", chart);
+        md.append("\n![fragmentation](fragmentation.png)\n");
+    }
+
+    private void locality() throws Exception {
+        progress("locality (Philly trace on NVLink racks) ...");
+        List<PhillyTrace.Job> jobs = PhillyTrace.read(BenchFiles.shipped("benchmarks/data/philly/philly.csv"));
+        List<Long> seeds = LongStream.rangeClosed(1, full ? 10 : 2).boxed().toList();
+        int perSeed = 5000;
+        LocalityBench.Result result = LocalityBench.run(jobs, 8, perSeed, seeds, 2);
+        md.append("\n## NVLink locality: Philly gangs on GB200-shaped racks\n\n");
+        md.append(String.format(Locale.ROOT, "%d NVLink domains of 18 nodes x 4 GPUs; %d windows of %,d Philly jobs. ", result.domains(),
+                        seeds.size(), perSeed))
+                .append("Baseline: `node-best-fit`, each pod on the node it leaves fullest, as kube-scheduler's most-allocated ")
+                .append("scoring would, on the same jobs.\n\n");
+        md.append("| placement | multi-node gangs started | in the fewest domains possible | extra domains per gang | mean wait |\n|---|---|---|---|---|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (LocalityBench.PlacerResult p : result.placers()) {
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f%% | %.2f | %.1f min |%n", p.placer().cliName(), p.multiNodeStarted(),
+                    p.multiNodeAtFewestPct(), p.meanExtraDomains(), p.meanWaitMinutes()));
+            chart.addValue(p.multiNodeAtFewestPct(), p.placer().cliName(), "multi-node gangs in the fewest NVLink domains");
+        }
+        Charts.bars(out.resolve("locality.png"), "Gangs in the fewest NVLink domains possible", "", "%", chart);
+        md.append("\n![locality](locality.png)\n");
+    }
+
+    private void fairness() throws Exception {
+        progress("fairness (Philly trace, queues per virtual cluster) ...");
+        int days = full ? 7 : 2;
+        int nodes = full ? 64 : 32; // quick: a smaller cluster, so two days of jobs still contend
+        long from = LocalDate.parse("2017-10-23").atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long window = days * 24 * FairnessBench.HOUR;
+        FairnessBench bench = new FairnessBench(PhillyTrace.read(BenchFiles.shipped("benchmarks/data/philly/philly.csv")),
+                from, window, nodes);
+        long until = window + 2 * 24 * FairnessBench.HOUR;
+        List<FairnessBench.PolicyResult> results = List.of(
+                bench.run("phalanx", Policies.defaultCycle(), until),
+                bench.run("no-evict", Policies.withoutPreemption(), until),
+                bench.run("fifo", new SchedulingCycle(new FairShareCalculator(), new GangAdmission(false), new BestFitPlacement(), false),
+                        until));
+        FairnessBench.Setup s = bench.setup();
+        md.append("\n## Queue fairness: Philly virtual clusters as queues\n\n");
+        md.append(String.format(Locale.ROOT, "%,d jobs submitted over %d day(s) from 2017-10-23 on %d nodes x 8 GPUs, %d queues with ",
+                        s.jobs(), days, s.nodes(), s.quotas().size()))
+                .append("quotas in proportion to their demand. Baselines: Phalanx without preemption and reclaim (`no-evict`) ")
+                .append("and one FIFO line without reservations (`fifo`). Jain index: allocated over fair share across queues, ")
+                .append("averaged over time (1 is fair).\n\n");
+        md.append("| policy | GPU allocation | Jain index | mean wait | p95 wait | started | evictions |\n|---|---|---|---|---|---|---|\n");
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (FairnessBench.PolicyResult r : results) {
+            md.append(String.format(Locale.ROOT, "| %s | %.1f%% | %.3f | %.1f min | %.1f min | %,d | %,d |%n", r.name(),
+                    100 * r.gpuAllocationRatio(), r.jainIndex(), r.meanWaitSeconds() / 60, r.p95WaitSeconds() / 60, r.jobsStarted(),
+                    r.evictions()));
+            chart.addValue(r.meanWaitSeconds() / 60, "mean wait", r.name());
+            chart.addValue(r.p95WaitSeconds() / 60, "p95 wait", r.name());
+        }
+        Charts.bars(out.resolve("fairness-wait.png"), "Job wait on the Philly trace", "policy", "minutes", chart);
+        md.append("\n![waits](fairness-wait.png)\n");
+    }
+}
