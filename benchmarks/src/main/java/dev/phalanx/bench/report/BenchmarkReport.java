@@ -110,31 +110,23 @@ public final class BenchmarkReport {
         return args[i];
     }
 
-    private boolean runs(String section) {
-        return !skipped.contains(section);
-    }
-
     Path run() throws Exception {
         Files.createDirectories(out);
         long started = System.nanoTime();
         header();
-        if (runs("cycle")) {
-            cycleLatency();
-        }
-        if (runs("heap")) {
-            heap();
-        }
-        if (runs("api-server")) {
-            apiServer();
-        }
-        if (runs("fragmentation")) {
-            fragmentation();
-        }
-        if (runs("locality")) {
-            locality();
-        }
-        if (runs("fairness")) {
-            fairness();
+        for (String section : SECTIONS) {
+            if (skipped.contains(section)) {
+                continue;
+            }
+            switch (section) {
+                case "cycle" -> cycleLatency();
+                case "heap" -> heap();
+                case "api-server" -> apiServer();
+                case "fragmentation" -> fragmentation();
+                case "locality" -> locality();
+                case "fairness" -> fairness();
+                default -> throw new IllegalStateException("no code for section " + section);
+            }
         }
         md.append(String.format(Locale.ROOT, "%nThe whole run took %.1f minutes.%n", (System.nanoTime() - started) / 60e9));
         Path file = out.resolve("README.md");

@@ -1,14 +1,22 @@
 package dev.phalanx.scheduler.kube;
 
 import dev.phalanx.api.v1alpha1.PodGroup;
+import dev.phalanx.api.v1alpha1.PodGroupStatus;
+import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.api.v1alpha1.QueueStatus;
 import dev.phalanx.core.model.Keys;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.TreeMap;
 
 import static dev.phalanx.testing.Testing.namespace;
 import static dev.phalanx.testing.Testing.podGroup;
@@ -47,30 +55,30 @@ class CrdValidationIT {
      * (kubernetes/kubernetes#104694); a status map that may not be null would make every later status
      * write of a queue whose gangs are all gone fail.
      */
-    private static final io.fabric8.kubernetes.client.dsl.base.PatchContext STATUS_APPLY =
-            new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
-                    .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
+    private static final PatchContext STATUS_APPLY =
+            new PatchContext.Builder()
+                    .withPatchType(PatchType.SERVER_SIDE_APPLY)
                     .withFieldManager("status-writer").withForce(true).build();
 
     @Test
     void statusMapsMayBeEmptiedByServerSideApply() {
         client.resource(queue("emptied-q").gpu("8", 1, null).build()).create();
-        dev.phalanx.api.v1alpha1.Queue patch = queue("emptied-q").build();
+        Queue patch = queue("emptied-q").build();
         patch.setSpec(null);
-        dev.phalanx.api.v1alpha1.QueueStatus status = new dev.phalanx.api.v1alpha1.QueueStatus();
-        status.setAllocated(new java.util.TreeMap<>(java.util.Map.of("nvidia.com/gpu", "4")));
-        status.setRequested(new java.util.TreeMap<>(java.util.Map.of("nvidia.com/gpu", "4")));
-        status.setPodGroups(new java.util.TreeMap<>(java.util.Map.of("Running", 1)));
+        QueueStatus status = new QueueStatus();
+        status.setAllocated(new TreeMap<>(Map.of("nvidia.com/gpu", "4")));
+        status.setRequested(new TreeMap<>(Map.of("nvidia.com/gpu", "4")));
+        status.setPodGroups(new TreeMap<>(Map.of("Running", 1)));
         patch.setStatus(status);
         client.resource(patch).subresource("status").patch(STATUS_APPLY);
 
-        patch.setStatus(new dev.phalanx.api.v1alpha1.QueueStatus());
+        patch.setStatus(new QueueStatus());
         client.resource(patch).subresource("status").patch(STATUS_APPLY);
 
-        dev.phalanx.api.v1alpha1.QueueStatus now = client.resources(dev.phalanx.api.v1alpha1.Queue.class).withName("emptied-q")
+        QueueStatus now = client.resources(Queue.class).withName("emptied-q")
                 .get().getStatus();
-        assertThat(now.getAllocated() == null ? java.util.Map.of() : now.getAllocated()).isEmpty();
-        assertThat(now.getPodGroups() == null ? java.util.Map.of() : now.getPodGroups()).isEmpty();
+        assertThat(now.getAllocated() == null ? Map.of() : now.getAllocated()).isEmpty();
+        assertThat(now.getPodGroups() == null ? Map.of() : now.getPodGroups()).isEmpty();
     }
 
     /**
@@ -80,19 +88,19 @@ class CrdValidationIT {
     void podGroupPlacementMayBeEmptiedByServerSideApply() {
         client.resource(namespace("emptied-ns")).create();
         client.resource(podGroup("emptied-ns", "g", 1).build()).create();
-        dev.phalanx.api.v1alpha1.PodGroup patch = podGroup("emptied-ns", "g", 1).build();
+        PodGroup patch = podGroup("emptied-ns", "g", 1).build();
         patch.setSpec(null);
-        dev.phalanx.api.v1alpha1.PodGroupStatus status = new dev.phalanx.api.v1alpha1.PodGroupStatus();
-        status.setPlacement(new java.util.TreeMap<>(java.util.Map.of("node-1", "1")));
+        PodGroupStatus status = new PodGroupStatus();
+        status.setPlacement(new TreeMap<>(Map.of("node-1", "1")));
         patch.setStatus(status);
         client.resource(patch).subresource("status").patch(STATUS_APPLY);
 
-        patch.setStatus(new dev.phalanx.api.v1alpha1.PodGroupStatus());
+        patch.setStatus(new PodGroupStatus());
         client.resource(patch).subresource("status").patch(STATUS_APPLY);
 
-        dev.phalanx.api.v1alpha1.PodGroupStatus now = client.resources(dev.phalanx.api.v1alpha1.PodGroup.class)
+        PodGroupStatus now = client.resources(PodGroup.class)
                 .inNamespace("emptied-ns").withName("g").get().getStatus();
-        assertThat(now.getPlacement() == null ? java.util.Map.of() : now.getPlacement()).isEmpty();
+        assertThat(now.getPlacement() == null ? Map.of() : now.getPlacement()).isEmpty();
     }
 
     @Test
@@ -109,22 +117,22 @@ class CrdValidationIT {
     private static GenericKubernetesResource rawQueue(String name, Object share) {
         GenericKubernetesResource raw = client.getKubernetesSerialization().convertValue(queue(name).build(),
                 GenericKubernetesResource.class);
-        raw.setAdditionalProperty("spec", java.util.Map.of("resources", java.util.Map.of("nvidia.com/gpu", share)));
+        raw.setAdditionalProperty("spec", Map.of("resources", Map.of("nvidia.com/gpu", share)));
         return raw;
     }
 
     @Test
     void anIntegerLimitBelowAnIntegerQuotaIsRefused() {
-        assertThat(refusal(() -> client.resource(rawQueue("low-limit", java.util.Map.of("quota", 16, "limit", 8))).create()))
+        assertThat(refusal(() -> client.resource(rawQueue("low-limit", Map.of("quota", 16, "limit", 8))).create()))
                 .contains("limit must be -1 (no limit) or at least quota");
-        client.resource(rawQueue("no-limit", java.util.Map.of("quota", 16, "limit", -1))).create();
+        client.resource(rawQueue("no-limit", Map.of("quota", 16, "limit", -1))).create();
     }
 
     @Test
     void aLimitThatIsNeitherMinusOneNorAQuantityIsRefused() {
-        assertThat(refusal(() -> client.resource(rawQueue("limit-minus-two", java.util.Map.of("limit", -2))).create()))
+        assertThat(refusal(() -> client.resource(rawQueue("limit-minus-two", Map.of("limit", -2))).create()))
                 .contains("spec.resources.nvidia.com/gpu.limit");
-        assertThat(refusal(() -> client.resource(rawQueue("limit-words", java.util.Map.of("limit", "plenty"))).create()))
+        assertThat(refusal(() -> client.resource(rawQueue("limit-words", Map.of("limit", "plenty"))).create()))
                 .contains("spec.resources.nvidia.com/gpu.limit").contains("should match");
     }
 
@@ -138,7 +146,7 @@ class CrdValidationIT {
 
     @Test
     void aQuantityThatDoesNotParseIsRefused() {
-        assertThat(refusal(() -> client.resource(rawQueue("words", java.util.Map.of("quota", "sixteen"))).create())).contains("spec.resources.nvidia.com/gpu.quota")
+        assertThat(refusal(() -> client.resource(rawQueue("words", Map.of("quota", "sixteen"))).create())).contains("spec.resources.nvidia.com/gpu.quota")
                 .contains("should match");
     }
 
