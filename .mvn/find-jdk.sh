@@ -1,8 +1,13 @@
 # Sourced by ./mvnw and ./phalanx: sets JAVA_HOME to a JDK whose feature version is >= 21.
 # Order: JAVA_HOME when it is one, then `java` on the PATH, then the usual install locations.
 phalanx_java_feature() {
-  # prints the feature version (17, 21, 25, ...) of the java binary $1, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1
+  # prints the feature version (17, 21, 25, ...) of the java binary $1, or nothing; the whole output is
+  # read before it is searched, so no reader stops early and kills the writer with SIGPIPE
+  local out
+  out="$("$1" -XshowSettings:properties -version 2>&1)" || return 0
+  if [[ "${out}" =~ java\.specification\.version\ =\ ([0-9]+) ]]; then
+    printf '%s\n' "${BASH_REMATCH[1]}"
+  fi
 }
 phalanx_find_jdk() {
   local candidates=() c v

@@ -46,10 +46,18 @@ esac
 BIN_DIR="${OUT_DIR}/k8s/${K8S_VERSION}-${GOOS_ARCH}"
 
 # --- fast path -------------------------------------------------------------
+# A version check reads a binary's whole output before it compares: `cmd | grep -q` under pipefail fails
+# whenever grep exits at its match while cmd still writes (cmd dies of SIGPIPE).
+has_version() { # binary, line it must print
+  local out
+  out="$("$1" --version 2>/dev/null)" || return 1
+  [[ $'\n'"${out}"$'\n' == *$'\n'"$2"$'\n'* ]]
+}
+
 is_installed() {
   [[ -x "${BIN_DIR}/kube-apiserver" && -x "${BIN_DIR}/etcd" && -x "${BIN_DIR}/kubectl" ]] || return 1
-  "${BIN_DIR}/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes v${K8S_VERSION}" || return 1
-  "${BIN_DIR}/etcd" --version 2>/dev/null | grep -q "^etcd Version: ${ETCD_VERSION}\$" || return 1
+  has_version "${BIN_DIR}/kube-apiserver" "Kubernetes v${K8S_VERSION}" || return 1
+  has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" || return 1
 }
 
 link_kubectl() {
@@ -143,8 +151,8 @@ log "etcd built in $((SECONDS - start))s"
 # verify, then install atomically ------------------------------------------
 got="$("${STAGE_DIR}/kube-apiserver" --version)"
 [[ "${got}" == "Kubernetes v${K8S_VERSION}" ]] || die "unexpected kube-apiserver version: ${got}"
-"${STAGE_DIR}/etcd" --version | grep -q "^etcd Version: ${ETCD_VERSION}\$" \
-  || die "unexpected etcd version: $("${STAGE_DIR}/etcd" --version | head -1)"
+has_version "${STAGE_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" \
+  || die "unexpected etcd version: $("${STAGE_DIR}/etcd" --version 2>&1)"
 
 mv -f "${STAGE_DIR}/etcd" "${BIN_DIR}/etcd"
 mv -f "${STAGE_DIR}/kube-apiserver" "${BIN_DIR}/kube-apiserver"

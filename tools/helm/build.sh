@@ -24,7 +24,8 @@ log() { printf '[helm] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # build.env records how the binary was stamped; a binary without it is rebuilt.
-if [[ -x "${HELM}" && -f "${OUT_DIR}/build.env" ]] && "${HELM}" version --template '{{.Version}}' 2>/dev/null | grep -qx "${HELM_VERSION}"; then
+if [[ -x "${HELM}" && -f "${OUT_DIR}/build.env" ]] \
+    && [[ "$("${HELM}" version --template '{{.Version}}' 2>/dev/null)" == "${HELM_VERSION}" ]]; then
   log "helm ${HELM_VERSION} already in ${OUT_DIR}"
   echo "${HELM}"
   exit 0

@@ -13,7 +13,7 @@ log() { printf '[promtool] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 if command -v promtool >/dev/null && command -v prometheus >/dev/null; then
-  log "$(promtool --version 2>&1 | head -1)"
+  log "$(promtool --version 2>&1)"
   command -v promtool
   exit 0
 fi
@@ -27,5 +27,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2 || die "apt-get update failed: ${how}"
 apt-get install -y -qq --no-install-recommends prometheus >&2 || die "apt-get install prometheus failed: ${how}"
 command -v promtool >/dev/null && command -v prometheus >/dev/null || die "the prometheus package did not provide promtool and prometheus"
-log "$(promtool --version 2>&1 | head -1)"
+log "$(promtool --version 2>&1)"
 command -v promtool
