@@ -192,7 +192,7 @@ public final class ApiServerThroughput {
             if (binder.equals("phalanx")) {
                 schedulerClient = newClient(controlPlane);
                 scheduler = new SchedulerService(schedulerClient, PhalanxConfig.defaults().withBindParallelism(parallelism)
-                        .withMetricsPort(0), Policies.defaultCycle(metrics), Clock.SYSTEM, metrics).start();
+                        .withMetricsPort(0), Policies.live(metrics), Clock.SYSTEM, metrics).start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (scheduler.readiness() != null) {
                     if (System.nanoTime() > deadline) {

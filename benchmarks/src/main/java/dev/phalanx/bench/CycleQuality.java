@@ -4,6 +4,7 @@ import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.core.cycle.CapacityView;
 import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.GangDecision;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.cycle.TopologyIndex;
 import dev.phalanx.core.model.Keys;
@@ -35,8 +36,7 @@ public final class CycleQuality {
             int nodes = Integer.parseInt(size);
             Snapshot snapshot = SyntheticCluster.snapshot(nodes, 42);
             for (String policy : new String[]{"best-fit", "timefold"}) {
-                CycleResult result = new SchedulingCycle(new FairShareCalculator(), new GangAdmission(),
-                        SchedulingCycleBenchmark.policy(policy)).decide(snapshot);
+                CycleResult result = new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(), SchedulingCycleBenchmark.policy(policy))).decide(snapshot);
                 report(nodes, policy, snapshot, result);
             }
         }

@@ -1,6 +1,7 @@
 package dev.phalanx.bench;
 
 import dev.phalanx.core.cycle.CycleResult;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.queue.FairShareCalculator;
@@ -42,8 +43,7 @@ public final class HeapFootprint {
         long base = liveHeap();
         Snapshot snapshot = SyntheticCluster.snapshot(nodes, pods, 42);
         long withSnapshot = liveHeap();
-        SchedulingCycle cycle = new SchedulingCycle(new FairShareCalculator(), new GangAdmission(),
-                SchedulingCycleBenchmark.policy(placement));
+        SchedulingCycle cycle = new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(), SchedulingCycleBenchmark.policy(placement)));
         List<MemoryPoolMXBean> heapPools = new ArrayList<>();
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP) {

@@ -2,6 +2,7 @@ package dev.phalanx.bench;
 
 import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.PlacementPolicy;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.placement.BestFitPlacement;
@@ -52,7 +53,7 @@ public class SchedulingCycleBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         snapshot = SyntheticCluster.snapshot(nodes, pendingPods, 42);
-        cycle = new SchedulingCycle(new FairShareCalculator(), new GangAdmission(), policy(placement));
+        cycle = new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(), policy(placement)));
     }
 
     static PlacementPolicy policy(String name) {

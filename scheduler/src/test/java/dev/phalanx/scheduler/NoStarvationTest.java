@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler;
 
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.ManifestReader;
 import dev.phalanx.core.model.Keys;
@@ -62,7 +63,7 @@ class NoStarvationTest {
 
     private static SimulationResult.PodGroupRecord bigGang(SchedulingCycle cycle) {
         var manifests = new ManifestReader().read(yaml(scenario()), "starvation.yaml").manifests();
-        SimulationResult r = new Simulation(manifests, cycle, new SimulationOptions(12 * 3_600_000L, 1, Keys.SCHEDULER_NAME)).run();
+        SimulationResult r = new Simulation(manifests, cycle, Policies.reporter(), SimulationOptions.until(12 * 3_600_000L)).run();
         return r.podGroups().stream().filter(g -> g.name().equals("big")).findFirst().orElseThrow();
     }
 
@@ -75,8 +76,8 @@ class NoStarvationTest {
 
     @Test
     void withoutReservationsTheSameStreamStarvesIt() {
-        SchedulingCycle noReservations = new SchedulingCycle(new FairShareCalculator(), new GangAdmission(),
-                new BestFitPlacement(), false);
+        SchedulingCycle noReservations = new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(),
+                new BestFitPlacement()).withReservations(false));
         SimulationResult.PodGroupRecord big = bigGang(noReservations);
         assertThat(big.scheduledAt()).as("starved for the whole run").isNull();
     }

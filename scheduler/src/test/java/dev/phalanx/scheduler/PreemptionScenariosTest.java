@@ -56,8 +56,8 @@ class PreemptionScenariosTest {
 
     private SimulationResult run() {
         var manifests = new ManifestReader().read(yaml(objects), "preemption.yaml").manifests();
-        return new Simulation(manifests, Policies.defaultCycle(), new SimulationOptions(24 * 3_600_000L, 1,
-                Keys.SCHEDULER_NAME)).run();
+        return new Simulation(manifests, Policies.defaultCycle(), Policies.reporter(),
+                SimulationOptions.until(24 * 3_600_000L)).run();
     }
 
     private static SimulationResult.PodGroupRecord group(SimulationResult r, String name) {

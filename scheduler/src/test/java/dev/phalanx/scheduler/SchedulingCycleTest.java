@@ -89,14 +89,4 @@ class SchedulingCycleTest {
         Snapshot s = snapshot(nodes, pods, List.of(group("x", 3, null, 0), group("y", 2, null, 0)), "-1");
         assertThat(cycle.decide(s)).isEqualTo(cycle.decide(s));
     }
-
-    @Test
-    void runCommitsOnlyPlacedGangsThroughTheBinder() {
-        List<Pod> pods = new ArrayList<>(gang("fits", 1, 8));
-        pods.addAll(gang("waits", 1, 8));
-        Snapshot s = snapshot(List.of(node("n", 8)), pods, List.of(group("fits", 1, null, 0), group("waits", 1, null, 1)), "-1");
-        List<String> committed = new ArrayList<>();
-        cycle.run(() -> s, (decision, bindings) -> committed.add(decision.gangKey() + "->" + bindings.get(0).node()));
-        assertThat(committed).containsExactly("ns/fits->n");
-    }
 }

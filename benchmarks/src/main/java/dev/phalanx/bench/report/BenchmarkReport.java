@@ -3,6 +3,7 @@ package dev.phalanx.bench.report;
 import dev.phalanx.bench.ApiServerThroughput;
 import dev.phalanx.bench.HeapFootprint;
 import dev.phalanx.bench.SchedulingCycleBenchmark;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.placement.BestFitPlacement;
 import dev.phalanx.queue.FairShareCalculator;
@@ -386,7 +387,7 @@ public final class BenchmarkReport {
         List<FairnessBench.PolicyResult> results = List.of(
                 bench.run("phalanx", Policies.defaultCycle(), until),
                 bench.run("no-evict", Policies.withoutPreemption(), until),
-                bench.run("fifo", new SchedulingCycle(new FairShareCalculator(), new GangAdmission(false), new BestFitPlacement(), false),
+                bench.run("fifo", new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(false), new BestFitPlacement()).withReservations(false)),
                         until));
         FairnessBench.Setup s = bench.setup();
         md.append("\n## Queue fairness: Philly virtual clusters as queues\n\n");

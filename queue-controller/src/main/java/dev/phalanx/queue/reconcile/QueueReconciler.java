@@ -2,6 +2,7 @@ package dev.phalanx.queue.reconcile;
 
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.api.v1alpha1.QueueStatus;
+import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.queue.status.StatusBoard;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -21,9 +22,11 @@ import java.util.Objects;
  */
 public final class QueueReconciler implements Reconciler<Queue> {
     private final StatusBoard board;
+    private final Clock clock;
 
-    public QueueReconciler(StatusBoard board) {
+    public QueueReconciler(StatusBoard board, Clock clock) {
         this.board = board;
+        this.clock = clock;
     }
 
     @Override
@@ -42,7 +45,7 @@ public final class QueueReconciler implements Reconciler<Queue> {
             next.setPodGroups(s.getPodGroups());
         });
         next.setConditions(QueueValidation.carryTransitionTimes(
-                QueueValidation.conditions(queue, context.getPrimaryCache().list().toList(), Instant.now().toString()),
+                QueueValidation.conditions(queue, context.getPrimaryCache().list().toList(), Instant.ofEpochMilli(clock.now()).toString()),
                 current == null ? null : current.getConditions()));
         if (Objects.equals(current, next)) {
             return UpdateControl.noUpdate();

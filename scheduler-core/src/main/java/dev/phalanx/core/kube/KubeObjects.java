@@ -100,9 +100,11 @@ public final class KubeObjects {
             }
         }
         String phaseText = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        boolean onNode = spec.getNodeName() != null && !spec.getNodeName().isEmpty();
         PodPhase phase = "Succeeded".equals(phaseText) ? PodPhase.SUCCEEDED
                 : "Failed".equals(phaseText) ? PodPhase.FAILED
-                : spec.getNodeName() != null && !spec.getNodeName().isEmpty() ? PodPhase.BOUND : PodPhase.PENDING;
+                : !onNode ? PodPhase.PENDING
+                : "Running".equals(phaseText) ? PodPhase.RUNNING : PodPhase.BOUND;
         List<Integer> devices = new ArrayList<>();
         String devText = annotations.get(Keys.GPU_DEVICES_ANNOTATION);
         if (devText != null && !devText.isBlank()) {

@@ -26,7 +26,7 @@ public record Gang(String namespace, String name, boolean implicit, String queue
     }
 
     public long finishedCount() {
-        return members.stream().filter(p -> p.phase() == PodPhase.SUCCEEDED || p.phase() == PodPhase.FAILED).count();
+        return members.stream().filter(p -> p.phase().finished()).count();
     }
 
     /**
@@ -34,7 +34,7 @@ public record Gang(String namespace, String name, boolean implicit, String queue
      * 0 for a started gang, whose further members are elastic.
      */
     public int missingToStart() {
-        return Math.max(0, minMember - bound().size() - (int) finishedCount());
+        return Math.max(0, minMember - boundOrFinished());
     }
 
     /** The same gang seen through only some of its members (e.g. the ones about to be placed). */
@@ -56,12 +56,8 @@ public record Gang(String namespace, String name, boolean implicit, String queue
         return r;
     }
 
-    public GangPhase phase() {
-        int bound = bound().size();
-        long finished = finishedCount();
-        if (!members.isEmpty() && finished == members.size() && members.size() >= minMember) {
-            return members.stream().anyMatch(p -> p.phase() == PodPhase.FAILED) ? GangPhase.FAILED : GangPhase.SUCCEEDED;
-        }
-        return bound > 0 && bound + finished >= minMember ? GangPhase.RUNNING : GangPhase.PENDING;
+    /** Members bound, running or finished: a gang whose count reaches minMember has started. */
+    public int boundOrFinished() {
+        return bound().size() + (int) finishedCount();
     }
 }

@@ -1,32 +1,22 @@
 package dev.phalanx.core.model;
 
-import java.util.EnumSet;
-import java.util.Set;
-
 /**
- * The life of a gang. Pending: waiting (too few members, no room, over its queue's limit, or invalid).
- * Scheduled: at least minMember members bound. Running: at least minMember members running.
- * Succeeded/Failed: every member finished.
+ * Where a gang is in its life, as its PodGroup's {@code status.phase} shows it. Pending: its queue has not
+ * admitted it (too few members, over its queue's limit or quota, invalid). Admitted: its queue admitted it
+ * and it waits for room. Scheduled: at least minMember members bound. Running: at least minMember members
+ * running (or finished). Succeeded/Failed: every member finished. Which phase follows which is decided in
+ * one place, the queue controller's {@code GangLifecycle}.
  */
 public enum GangPhase {
-    PENDING, SCHEDULED, RUNNING, SUCCEEDED, FAILED;
+    PENDING, ADMITTED, SCHEDULED, RUNNING, SUCCEEDED, FAILED;
 
-    private Set<GangPhase> next() {
-        return switch (this) {
-            case PENDING -> EnumSet.of(SCHEDULED, RUNNING, FAILED);
-            // evicted or lost members send a gang back to Pending
-            case SCHEDULED -> EnumSet.of(PENDING, RUNNING, SUCCEEDED, FAILED);
-            case RUNNING -> EnumSet.of(PENDING, SUCCEEDED, FAILED);
-            case SUCCEEDED, FAILED -> EnumSet.noneOf(GangPhase.class);
-        };
-    }
-
-    public boolean canMoveTo(GangPhase target) {
-        return target == this || next().contains(target);
-    }
-
-    /** The API's spelling: Pending, Scheduled, ... */
+    /** The API's spelling: Pending, Admitted, Scheduled, ... */
     public String display() {
         return name().charAt(0) + name().substring(1).toLowerCase();
+    }
+
+    /** True once the gang has had minMember members bound: Scheduled, Running or finished. */
+    public boolean started() {
+        return this == SCHEDULED || this == RUNNING || this == SUCCEEDED || this == FAILED;
     }
 }

@@ -29,4 +29,15 @@ public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtime
     public Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {
         this(expectedEnds, runtimes, reservations, Map.of(), Set.of(), Set.of());
     }
+
+    /** What the cluster knows of its pods: when bound ones started, which are being deleted, run times. */
+    public static Planning ofCluster(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, Long> startedAt,
+                                     Set<String> terminating) {
+        return new Planning(expectedEnds, runtimes, Map.of(), startedAt, terminating, Set.of());
+    }
+
+    /** The same, with the room the last cycle held for waiting gangs (those it evicted for among {@code nominated}). */
+    public Planning withRoomHeld(Map<String, List<String>> heldRoom, Set<String> nominatedGangs) {
+        return new Planning(expectedEnds, runtimes, heldRoom, startedAt, terminating, nominatedGangs);
+    }
 }

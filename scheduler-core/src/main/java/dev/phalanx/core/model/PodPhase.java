@@ -4,13 +4,19 @@ package dev.phalanx.core.model;
 public enum PodPhase {
     /** Not bound to a node yet. */
     PENDING,
-    /** Bound (spec.nodeName set) and holding its resources. */
+    /** Bound (spec.nodeName set) and holding its resources; its kubelet has not reported it Running. */
     BOUND,
+    /** Bound, and its kubelet reports it Running (in simulation: at once when bound). */
+    RUNNING,
     /** Finished; holds nothing. */
     SUCCEEDED,
     FAILED;
 
     public boolean holdsResources() {
-        return this == BOUND;
+        return this == BOUND || this == RUNNING;
+    }
+
+    public boolean finished() {
+        return this == SUCCEEDED || this == FAILED;
     }
 }

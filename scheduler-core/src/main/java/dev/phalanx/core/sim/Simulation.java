@@ -3,27 +3,22 @@ package dev.phalanx.core.sim;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Binding;
-import dev.phalanx.core.cycle.CycleResult;
+import dev.phalanx.core.cycle.CycleReport;
+import dev.phalanx.core.cycle.CycleRunner;
 import dev.phalanx.core.cycle.Eviction;
-import dev.phalanx.core.cycle.GangDecision;
-import dev.phalanx.core.cycle.QueueUsage;
+import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.kube.Manifests;
-import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NamespaceInfo;
-import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
-import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.Problem;
-import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
-import dev.phalanx.core.model.SnapshotAssembler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -37,47 +32,45 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * The discrete-event simulator: an in-memory cluster driven by a simulated clock, scheduled by the
- * very same {@link SchedulingCycle} that runs live. Objects arrive at their {@code sim.phalanx.dev/submit-at}
- * time, bound pods finish after {@code sim.phalanx.dev/run-for}, and a cycle runs whenever something changed.
+ * The discrete-event simulator: an {@link InMemoryCluster} driven by a simulated clock and scheduled by the
+ * very same {@link CycleRunner}, {@link SchedulingCycle} and {@link ReportPolicy} that run live. Objects
+ * arrive at their {@code sim.phalanx.dev/submit-at} time, bound pods finish after
+ * {@code sim.phalanx.dev/run-for}, and a cycle runs whenever something changed. What it records comes from
+ * the commits and the reports of those cycles.
  */
-public final class Simulation {
-    private final SchedulingCycle cycle;
-    private final SimulationOptions options;
-    private final SnapshotAssembler assembler;
+public final class Simulation implements InMemoryCluster.Listener {
+    private static final int MAX_FOLLOW_UPS = 16;
 
-    // cluster state
-    private final List<NodeInfo> nodes = new ArrayList<>();
-    private final Map<String, NamespaceInfo> namespaces = new TreeMap<>();
-    private final Map<String, QueueInfo> queues = new TreeMap<>();
-    private final Map<String, Integer> priorityClasses = new TreeMap<>();
-    private final Map<String, PodGroupInfo> podGroups = new TreeMap<>();
-    private final Map<String, PodInfo> pods = new TreeMap<>();
+    private final SimulationOptions options;
+    private final InMemoryCluster cluster;
+    private final CycleRunner runner;
     private final List<Problem> inputProblems = new ArrayList<>();
 
     // what happened
     private final Map<String, PodTrack> podTracks = new LinkedHashMap<>();
-    // gangs whose every member has finished leave the live state, so snapshots stay the size of the work
-    // still to do however long the run; what the report needs of them is kept here
+    // gangs whose every member has finished leave the cluster, so snapshots stay the size of the work still to
+    // do however long the run; what the report needs of them is kept here
     private final Map<String, Integer> expectedMembers = new HashMap<>();
     private final Map<String, List<String>> membersOf = new HashMap<>();
     private final Map<String, PodInfo> finishedPods = new HashMap<>();
     private final Map<String, SimulationResult.PodGroupRecord> finishedGroups = new TreeMap<>();
-    private int podsBound;
     private final Map<String, GangTrack> gangTracks = new TreeMap<>();
     private final List<SimulationResult.Sample> timeline = new ArrayList<>();
     private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private int podsBound;
     private long seq;
     private long now;
     private int cycles;
     private double gpuSecondsAllocated;
-    private CycleResult lastCycle;
+    private CycleReport lastReport;
+    private long followUpInstant = -1;
+    private int followUps;
     private Consumer<Progress> progress = p -> { };
 
-    public Simulation(Manifests manifests, SchedulingCycle cycle, SimulationOptions options) {
-        this.cycle = cycle;
+    public Simulation(Manifests manifests, SchedulingCycle cycle, ReportPolicy reporter, SimulationOptions options) {
         this.options = options;
-        this.assembler = new SnapshotAssembler(options.schedulerName());
+        this.cluster = new InMemoryCluster(options.schedulerName()).listener(this);
+        this.runner = new CycleRunner(cycle, reporter, cluster, cluster, () -> now);
         load(manifests);
     }
 
@@ -108,7 +101,7 @@ public final class Simulation {
         String queue;
         long submittedAt = -1;
         Long scheduledAt;
-        String reason;
+        CycleReport.GangReport last;
     }
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
@@ -123,12 +116,11 @@ public final class Simulation {
     }
 
     private void load(Manifests m) {
-        m.priorityClasses().forEach(s -> priorityClasses.put(s.object().getMetadata().getName(), s.object().getValue()));
-        m.namespaces().forEach(s -> namespaces.put(s.object().getMetadata().getName(), KubeObjects.namespace(s.object())));
-        m.nodes().forEach(s -> nodes.add(KubeObjects.node(s.object())));
-        nodes.sort(java.util.Comparator.comparing(NodeInfo::name));
+        m.priorityClasses().forEach(s -> cluster.addPriorityClass(s.object().getMetadata().getName(), s.object().getValue()));
+        m.namespaces().forEach(s -> cluster.addNamespace(KubeObjects.namespace(s.object())));
+        m.nodes().forEach(s -> cluster.addNode(KubeObjects.node(s.object())));
         for (Manifests.Sourced<Queue> s : m.queues()) {
-            queues.put(s.object().getMetadata().getName(), KubeObjects.queue(s.object(), 0));
+            cluster.addQueue(KubeObjects.queue(s.object(), 0));
         }
         for (Manifests.Sourced<PodGroup> s : m.podGroups()) {
             Long at = submitAt(s.object(), s.source());
@@ -137,7 +129,7 @@ public final class Simulation {
             }
             schedule(at, () -> {
                 PodGroupInfo g = KubeObjects.podGroup(s.object(), at);
-                podGroups.put(g.key(), g);
+                cluster.addPodGroup(g);
                 gangTrack(g.key()).submittedAt = at;
             });
         }
@@ -163,8 +155,10 @@ public final class Simulation {
         }
         // namespaces that pods use but nobody declared exist, without labels (as in a cluster's "default")
         for (Manifests.Sourced<Pod> s : m.pods()) {
-            namespaces.putIfAbsent(s.object().getMetadata().getNamespace(),
-                    new NamespaceInfo(s.object().getMetadata().getNamespace(), Map.of()));
+            String ns = s.object().getMetadata().getNamespace();
+            if (!cluster.hasNamespace(ns)) {
+                cluster.addNamespace(new NamespaceInfo(ns, Map.of()));
+            }
         }
     }
 
@@ -194,8 +188,11 @@ public final class Simulation {
     }
 
     private void submitPod(Pod pod, long at, long runFor) {
-        PodInfo info = KubeObjects.pod(pod, name -> priorityClasses.getOrDefault(name, 0), at);
-        pods.put(info.key(), info);
+        PodInfo info = KubeObjects.pod(pod, name -> cluster.priorityClasses().getOrDefault(name, 0), at);
+        if (info.phase() == PodPhase.BOUND) {
+            info = info.withPhase(PodPhase.RUNNING); // placed before the start: it runs
+        }
+        cluster.addPod(info, runFor);
         PodTrack t = new PodTrack();
         t.gang = gangKey(pod);
         membersOf.computeIfAbsent(t.gang, k -> new ArrayList<>()).add(info.key());
@@ -203,7 +200,7 @@ public final class Simulation {
         t.podGroup = info.podGroup();
         t.runForMillis = runFor;
         podTracks.put(info.key(), t);
-        if (info.phase() == PodPhase.BOUND) {
+        if (info.phase().holdsResources()) {
             podsBound++;
             t.boundAt = at;
             t.node = info.nodeName();
@@ -223,43 +220,34 @@ public final class Simulation {
             return;
         }
         schedule(boundAt + runFor, () -> {
-            PodInfo p = pods.get(podKey);
+            PodInfo p = cluster.pod(podKey);
             PodTrack track = podTracks.get(podKey);
             // the run this event ends may have been cut short by an eviction, and the pod bound again since
-            if (p != null && p.phase() == PodPhase.BOUND && track.boundAt != null && track.boundAt == boundAt) {
-                pods.put(podKey, p.withPhase(PodPhase.SUCCEEDED));
-                PodTrack t = podTracks.get(podKey);
-                t.finishedAt = now;
-                archiveIfDone(t.gang);
+            if (p != null && p.phase().holdsResources() && track.boundAt != null && track.boundAt == boundAt) {
+                cluster.finish(podKey);
+                track.finishedAt = now;
             }
         });
     }
 
-    /** Moves a gang out of the live state once all its members have arrived and finished. */
-    private void archiveIfDone(String gang) {
-        List<String> members = membersOf.get(gang);
-        if (members.size() < expectedMembers.getOrDefault(gang, 0)) {
+    /**
+     * Moves a gang out of the cluster once all its members have arrived and the report has it finished,
+     * keeping the phase that report gave it.
+     */
+    private void archiveIfDone(CycleReport.GangReport gang) {
+        List<String> members = membersOf.get(gang.key());
+        if (members == null || members.size() < expectedMembers.getOrDefault(gang.key(), 0)
+                || !(gang.phase() == GangPhase.SUCCEEDED || gang.phase() == GangPhase.FAILED)
+                || members.stream().anyMatch(m -> !cluster.pod(m).phase().finished())) {
             return;
         }
-        boolean failed = false;
+        PodGroupInfo group = cluster.removePodGroup(gang.key());
         for (String m : members) {
-            PodPhase phase = pods.get(m).phase();
-            if (phase != PodPhase.SUCCEEDED && phase != PodPhase.FAILED) {
-                return;
-            }
-            failed |= phase == PodPhase.FAILED;
+            finishedPods.put(m, cluster.removePod(m));
         }
-        PodGroupInfo group = podGroups.remove(gang);
-        for (String m : members) {
-            finishedPods.put(m, pods.remove(m));
-        }
-        membersOf.remove(gang);
+        membersOf.remove(gang.key());
         if (group != null) {
-            GangTrack g = gangTrack(gang);
-            Double wait = g.scheduledAt == null || g.submittedAt < 0 ? null : (g.scheduledAt - g.submittedAt) / 1000.0;
-            finishedGroups.put(gang, new SimulationResult.PodGroupRecord(group.namespace(), group.name(), g.queue,
-                    group.minMember(), group.topologyRequired(), failed ? "Failed" : "Succeeded",
-                    g.submittedAt < 0 ? null : sec(g.submittedAt), sec(g.scheduledAt), wait, null));
+            finishedGroups.put(gang.key(), groupRecord(gang, gangTrack(gang.key()), now));
         }
     }
 
@@ -275,6 +263,7 @@ public final class Simulation {
             }
             accumulate(next);
             now = next;
+            cluster.at(now);
             while (!events.isEmpty() && events.peek().at() == now) {
                 events.poll().action().run();
             }
@@ -290,105 +279,19 @@ public final class Simulation {
         return report(end);
     }
 
-    private double allocatedGpus() {
-        double sum = 0;
-        for (PodInfo p : pods.values()) {
-            if (p.phase().holdsResources()) {
-                sum += p.requests().units(Keys.GPU);
-            }
-        }
-        return sum;
-    }
-
     private void accumulate(long until) {
-        gpuSecondsAllocated += allocatedGpus() * (until - now) / 1000.0;
-    }
-
-    private Snapshot snapshot() {
-        Map<String, Long> expectedEnds = new HashMap<>();
-        Map<String, Long> runtimes = new HashMap<>();
-        Map<String, Long> startedAt = new HashMap<>();
-        pods.keySet().forEach(key -> {
-            PodTrack t = podTracks.get(key);
-            if (t.boundAt != null && t.finishedAt == null) {
-                startedAt.put(key, t.boundAt);
-            }
-            if (t.runForMillis >= 0) {
-                runtimes.put(key, t.runForMillis);
-                if (t.boundAt != null && t.finishedAt == null) {
-                    expectedEnds.put(key, t.boundAt + t.runForMillis);
-                }
-            }
-        });
-        return assembler.assemble(now, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses).withPlanning(new Planning(expectedEnds, runtimes,
-                lastCycle == null ? Map.of() : lastCycle.reservations(), startedAt, java.util.Set.of(),
-                lastCycle == null ? java.util.Set.of() : lastCycle.nominated()));
+        gpuSecondsAllocated += cluster.allocatedGpus() * (until - now) / 1000.0;
     }
 
     private void runCycle() {
-        Snapshot snapshot = snapshot();
-        CycleResult result = cycle.decide(snapshot);
+        CycleRunner.Outcome outcome = runner.runOnce();
         cycles++;
-        lastCycle = result;
-        // evictions first: the victims' pods end at once (no grace period in simulation) and come back
-        // pending in their gang; the gang they made room for starts in the cycle that follows
-        for (Eviction e : result.evictions()) {
-            evict(e);
-        }
-        // a cycle at once for the gang the room was made for; a bounded number of them at one instant, so
+        // the gang the room was made for starts in a cycle at once, a bounded number of them at one instant, so
         // that no chain of evictions can hold the clock still
-        if (!result.evictions().isEmpty() && followUpsAt(now) <= MAX_FOLLOW_UPS) {
+        if (!outcome.result().evictions().isEmpty() && followUpsAt(now) <= MAX_FOLLOW_UPS) {
             schedule(now, () -> { });
         }
-        for (GangDecision d : result.decisions()) {
-            GangTrack g = gangTrack(d.gangKey());
-            g.queue = d.queue();
-            if (d.outcome() == GangDecision.Outcome.PLACED) {
-                for (Binding b : d.bindings()) {
-                    bind(b);
-                }
-            } else {
-                g.reason = d.message();
-            }
-        }
-        // gangs that reached minMember now count as scheduled
-        Snapshot after = snapshot();
-        int waiting = 0;
-        for (Gang gang : after.gangs()) {
-            GangTrack g = gangTrack(gang.key());
-            g.queue = gang.queue();
-            for (PodInfo m : gang.members()) {
-                podTracks.get(m.key()).queue = gang.queue();
-            }
-            if (gang.phase() != GangPhase.PENDING) {
-                if (g.scheduledAt == null) {
-                    g.scheduledAt = now;
-                }
-                g.reason = null;
-            } else {
-                waiting++;
-                if (gang.invalidReason() != null) {
-                    g.reason = "Invalid: " + gang.invalidReason();
-                } else if (g.reason == null) {
-                    g.reason = "WaitingForMembers: " + gang.members().size() + " of minMember " + gang.minMember()
-                            + " pods exist";
-                }
-            }
-        }
-        Map<String, Double> alloc = new TreeMap<>();
-        Map<String, Double> fair = new TreeMap<>();
-        for (String q : queues.keySet()) {
-            alloc.put(q, result.allocatedAfter().getOrDefault(q, Map.of()).getOrDefault(Keys.GPU, 0.0));
-            fair.put(q, result.fairShares().of(q, Keys.GPU));
-        }
-        timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, allocatedGpus(), waiting));
-        progress.accept(new Progress(now, podsBound, waiting, cycles));
     }
-
-    private static final int MAX_FOLLOW_UPS = 16;
-    private long followUpInstant = -1;
-    private int followUps;
 
     private int followUpsAt(long instant) {
         if (instant != followUpInstant) {
@@ -398,12 +301,8 @@ public final class Simulation {
         return ++followUps;
     }
 
-    private void evict(Eviction e) {
-        PodInfo p = pods.get(e.podKey());
-        if (p == null || !p.phase().holdsResources()) {
-            throw new IllegalStateException("cycle evicted " + e.podKey() + " which holds nothing");
-        }
-        pods.put(e.podKey(), p.withPhase(PodPhase.PENDING));
+    @Override
+    public void evicted(Eviction e) {
         PodTrack t = podTracks.get(e.podKey());
         t.runs.add(new SimulationResult.Run(t.node, t.devices, sec(t.boundAt), sec(now), e.reason(), e.forGang()));
         t.evictedAt.add(now);
@@ -412,12 +311,8 @@ public final class Simulation {
         t.devices = List.of();
     }
 
-    private void bind(Binding b) {
-        PodInfo p = pods.get(b.podKey());
-        if (p == null || p.phase() != PodPhase.PENDING) {
-            throw new IllegalStateException("cycle bound " + b.podKey() + " which is not pending");
-        }
-        pods.put(b.podKey(), p.bound(b.node(), b.gpuDevices()));
+    @Override
+    public void bound(Binding b) {
         podsBound++;
         PodTrack t = podTracks.get(b.podKey());
         t.boundAt = now;
@@ -426,47 +321,81 @@ public final class Simulation {
         scheduleFinish(b.podKey(), now, t.runForMillis);
     }
 
+    @Override
+    public void reported(CycleReport report) {
+        lastReport = report;
+        int waiting = 0;
+        for (CycleReport.GangReport gang : report.gangs()) {
+            GangTrack g = gangTrack(gang.key());
+            g.queue = gang.queue();
+            g.last = gang;
+            for (String m : membersOf.getOrDefault(gang.key(), List.of())) {
+                podTracks.get(m).queue = gang.queue();
+            }
+            if (gang.phase().started()) {
+                if (g.scheduledAt == null) {
+                    g.scheduledAt = now;
+                }
+            } else {
+                waiting++;
+            }
+        }
+        for (CycleReport.GangReport gang : report.gangs()) {
+            archiveIfDone(gang);
+        }
+        Map<String, Double> alloc = new TreeMap<>();
+        Map<String, Double> fair = new TreeMap<>();
+        for (CycleReport.QueueReport q : report.queues()) {
+            alloc.put(q.name(), q.allocated().getOrDefault(Keys.GPU, 0.0));
+            fair.put(q.name(), q.fairShare().getOrDefault(Keys.GPU, 0.0));
+        }
+        timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, cluster.allocatedGpus(), waiting));
+        progress.accept(new Progress(now, podsBound, waiting, cycles));
+    }
+
+    private static SimulationResult.PodGroupRecord groupRecord(CycleReport.GangReport g, GangTrack t, long end) {
+        Double wait = t.submittedAt < 0 ? null
+                : (t.scheduledAt != null ? t.scheduledAt - t.submittedAt : end - t.submittedAt) / 1000.0;
+        return new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(), g.topologyRequired(),
+                g.phase().display(), t.submittedAt < 0 ? null : sec(t.submittedAt), sec(t.scheduledAt), wait,
+                g.waiting() ? g.reasonCode() + ": " + g.message() : null);
+    }
+
     private SimulationResult report(long end) {
-        Snapshot s = snapshot();
         List<SimulationResult.PodRecord> podRecords = new ArrayList<>();
         for (Map.Entry<String, PodTrack> e : podTracks.entrySet()) {
-            PodInfo p = pods.containsKey(e.getKey()) ? pods.get(e.getKey()) : finishedPods.get(e.getKey());
+            PodInfo p = cluster.pod(e.getKey()) != null ? cluster.pod(e.getKey()) : finishedPods.get(e.getKey());
             PodTrack t = e.getValue();
             podRecords.add(new SimulationResult.PodRecord(p.namespace(), p.name(), p.podGroup(), t.queue, t.node, t.devices,
                     sec(t.submittedAt), sec(t.boundAt), t.evictedAt.stream().map(Simulation::sec).toList(),
                     sec(t.finishedAt), List.copyOf(t.runs)));
         }
         Map<String, SimulationResult.PodGroupRecord> groupRecords = new TreeMap<>(finishedGroups);
-        int scheduled = finishedGroups.size(), pending = 0;
-        for (Gang g : s.gangs()) {
-            if (g.implicit()) {
-                continue;
+        List<SimulationResult.QueueRecord> queueRecords = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>(inputProblems);
+        if (lastReport != null) {
+            for (CycleReport.GangReport g : lastReport.gangs()) {
+                if (!g.implicit() && !groupRecords.containsKey(g.key())) {
+                    groupRecords.put(g.key(), groupRecord(g, gangTrack(g.key()), end));
+                }
             }
-            GangTrack t = gangTrack(g.key());
-            GangPhase phase = g.phase();
-            if (t.scheduledAt != null) {
+            for (CycleReport.QueueReport q : lastReport.queues()) {
+                queueRecords.add(new SimulationResult.QueueRecord(q.name(), q.parent(), new TreeMap<>(q.fairShare()),
+                        new TreeMap<>(q.allocated()), q.invalidReason()));
+            }
+            problems.addAll(lastReport.after().problems());
+        }
+        int scheduled = 0, pending = 0;
+        for (SimulationResult.PodGroupRecord r : groupRecords.values()) {
+            if (r.scheduledAt() != null) {
                 scheduled++;
             } else {
                 pending++;
             }
-            Double wait = t.submittedAt < 0 ? null
-                    : (t.scheduledAt != null ? t.scheduledAt - t.submittedAt : end - t.submittedAt) / 1000.0;
-            String reason = phase == GangPhase.PENDING ? t.reason : null;
-            groupRecords.put(g.key(), new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(),
-                    g.topologyRequired(), phase.display(), t.submittedAt < 0 ? null : sec(t.submittedAt),
-                    sec(t.scheduledAt), wait, reason));
         }
-        List<SimulationResult.QueueRecord> queueRecords = new ArrayList<>();
-        QueueUsage usage = new QueueUsage(s);
-        for (QueueInfo q : s.queues().values()) {
-            Map<String, Double> fair = lastCycle == null ? Map.of() : lastCycle.fairShares().byQueue().getOrDefault(q.name(), Map.of());
-            queueRecords.add(new SimulationResult.QueueRecord(q.name(), q.parent(), new TreeMap<>(fair),
-                    new TreeMap<>(usage.allocated(q.name()).asUnitMap()), q.invalidReason()));
-        }
-        List<Problem> problems = new ArrayList<>(inputProblems);
-        problems.addAll(s.problems());
+        Snapshot s = cluster.snapshot(end);
         double totalGpus = s.totalAllocatable().units(Keys.GPU);
-        double ratio = totalGpus == 0 ? 0 : end == 0 ? allocatedGpus() / totalGpus
+        double ratio = totalGpus == 0 ? 0 : end == 0 ? cluster.allocatedGpus() / totalGpus
                 : gpuSecondsAllocated / (totalGpus * end / 1000.0);
         int evictions = podTracks.values().stream().mapToInt(t -> t.evictedAt.size()).sum();
         var summary = new SimulationResult.Summary(end / 1000.0, ratio, podsBound, scheduled, pending, evictions, cycles,

@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler.bench;
 
+import dev.phalanx.scheduler.Policies;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupSpec;
 import dev.phalanx.api.v1alpha1.Queue;
@@ -131,7 +132,7 @@ public final class FairnessBench {
     }
 
     public PolicyResult run(String name, SchedulingCycle cycle, long untilMillis) {
-        SimulationResult r = new Simulation(manifests(), cycle, new SimulationOptions(untilMillis, 1, Keys.SCHEDULER_NAME)).run();
+        SimulationResult r = new Simulation(manifests(), cycle, Policies.reporter(), SimulationOptions.until(untilMillis)).run();
         Map<String, List<Double>> waits = QueueStats.waitsByQueue(r);
         List<QueueWait> queues = new ArrayList<>();
         List<Double> all = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.phalanx.scheduler.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
 import dev.phalanx.placement.BestFitPlacement;
@@ -63,8 +64,8 @@ public final class FairnessBenchCommand implements Callable<Integer> {
         List<FairnessBench.PolicyResult> results = List.of(
                 bench.run("phalanx", Policies.defaultCycle(), until),
                 bench.run("no-evict", Policies.withoutPreemption(), until),
-                bench.run("fifo", new SchedulingCycle(new FairShareCalculator(), new GangAdmission(false),
-                        new BestFitPlacement(), false), until));
+                bench.run("fifo", new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(false),
+                        new BestFitPlacement()).withReservations(false)), until));
         if (output.equals("json")) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("setup", bench.setup());

@@ -1,10 +1,10 @@
 package dev.phalanx.scheduler.cli;
 
+import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
 import dev.phalanx.core.kube.ManifestException;
 import dev.phalanx.core.kube.ManifestReader;
 import dev.phalanx.core.kube.Manifests;
-import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.sim.Simulation;
 import dev.phalanx.core.sim.SimulationOptions;
 import dev.phalanx.core.sim.SimulationResult;
@@ -88,8 +88,8 @@ public final class SimulateCommand implements Callable<Integer> {
             err.println("phalanx simulate: " + e.getMessage());
             return 2;
         }
-        Simulation sim = new Simulation(manifests, Policies.defaultCycle(),
-                new SimulationOptions(untilMillis, seed, Keys.SCHEDULER_NAME));
+        Simulation sim = new Simulation(manifests, new SchedulingCycle(Policies.reproducible(seed, true)), Policies.reporter(),
+                SimulationOptions.until(untilMillis));
         ProgressLine progress = ProgressLine.forTerminal(err);
         sim.onProgress(progress::update);
         SimulationResult result = sim.run();

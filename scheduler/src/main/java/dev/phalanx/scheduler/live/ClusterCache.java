@@ -2,6 +2,8 @@ package dev.phalanx.scheduler.live;
 
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
+import dev.phalanx.core.cycle.Clock;
+import dev.phalanx.core.cycle.ClusterSource;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
@@ -28,12 +30,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What the informers have seen, as domain objects, plus the pods this scheduler has bound but the
- * informers have not yet reported bound ("assumed"). Snapshots see assumed pods as bound, so no
- * later cycle double-books their room (invariant 1). Thread-safe: informer threads write, the cycle
- * thread reads a snapshot.
+ * The live {@link ClusterSource}: what the informers have seen, as domain objects, plus the pods this
+ * scheduler has bound but the informers have not yet reported bound ("assumed"). Snapshots see assumed
+ * pods as bound, so no later cycle double-books their room (invariant 1). Thread-safe: informer threads
+ * write, the cycle thread reads a snapshot.
  */
-public final class ClusterCache {
+public final class ClusterCache implements ClusterSource {
     private final SnapshotAssembler assembler;
     private final Map<String, NodeInfo> nodes = new TreeMap<>();
     private final Map<String, NamespaceInfo> namespaces = new TreeMap<>();
@@ -41,7 +43,6 @@ public final class ClusterCache {
     private final Map<String, PodGroupInfo> podGroups = new TreeMap<>();
     private final Map<String, PodInfo> pods = new TreeMap<>();
     private final Map<String, PodInfo> assumed = new HashMap<>();
-    private final Set<String> running = new HashSet<>();
     private final Map<String, Long> startedAt = new HashMap<>();
     private final Set<String> terminating = new HashSet<>();
     private final Map<String, Integer> priorityClasses = new HashMap<>();
@@ -49,8 +50,11 @@ public final class ClusterCache {
     private final List<Runnable> listeners = new ArrayList<>();
     private long changes;
 
-    public ClusterCache(String schedulerName) {
+    private final Clock clock;
+
+    public ClusterCache(String schedulerName, Clock clock) {
         this.assembler = new SnapshotAssembler(schedulerName);
+        this.clock = clock;
     }
 
     public synchronized void onChange(Runnable listener) {
@@ -137,17 +141,12 @@ public final class ClusterCache {
         if (info.phase() != PodPhase.PENDING) {
             assumed.remove(info.key()); // the informer caught up with our binding (or the pod finished)
         }
-        if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())) {
-            running.add(info.key());
-        } else {
-            running.remove(info.key());
-        }
         if (info.phase().holdsResources()) {
             Long started = startedAt(p);
             if (started != null) {
                 startedAt.put(info.key(), started);
             } else {
-                startedAt.putIfAbsent(info.key(), System.currentTimeMillis()); // bound when first seen, at the latest
+                startedAt.putIfAbsent(info.key(), clock.now()); // bound when first seen, at the latest
             }
         } else {
             startedAt.remove(info.key());
@@ -182,7 +181,6 @@ public final class ClusterCache {
         String k = key(p);
         pods.remove(k);
         assumed.remove(k);
-        running.remove(k);
         startedAt.remove(k);
         terminating.remove(k);
         changed();
@@ -193,7 +191,7 @@ public final class ClusterCache {
         PodInfo p = pods.get(podKey);
         if (p != null && p.isPending()) {
             assumed.put(podKey, p.bound(node, devices));
-            startedAt.put(podKey, System.currentTimeMillis());
+            startedAt.put(podKey, clock.now());
             changed();
         }
     }
@@ -219,10 +217,6 @@ public final class ClusterCache {
         return p != null && p.isPending() && !assumed.containsKey(podKey);
     }
 
-    public synchronized boolean isRunning(String podKey) {
-        return running.contains(podKey);
-    }
-
     public synchronized String uid(String kind, String key) {
         return uids.get(kind + "/" + key);
     }
@@ -231,21 +225,14 @@ public final class ClusterCache {
         return changes;
     }
 
-    /**
-     * What the cycle knows beyond the objects: the {@code reservations} of the last cycle (those made by
-     * evictions {@code nominated}), when each bound
-     * pod started, and which bound pods are being deleted.
-     */
-    public synchronized Planning planning(Map<String, List<String>> reservations, Set<String> nominated) {
-        return new Planning(Map.of(), Map.of(), reservations, startedAt, terminating, nominated);
-    }
-
+    /** The cluster with assumed pods bound, and when each bound pod started and which are being deleted. */
+    @Override
     public synchronized Snapshot snapshot(long now) {
         List<PodInfo> view = new ArrayList<>(pods.size());
         for (PodInfo p : pods.values()) {
             view.add(assumed.getOrDefault(p.key(), p));
         }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses);
+                namespaces, priorityClasses).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));
     }
 }

@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler.live;
 
+import dev.phalanx.core.cycle.Clock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -40,8 +41,11 @@ public final class EventRecorder implements AutoCloseable {
         }
     };
 
-    public EventRecorder(KubernetesClient client) {
+    private final Clock clock;
+
+    public EventRecorder(KubernetesClient client, Clock clock) {
         this.client = client;
+        this.clock = clock;
     }
 
     public static ObjectReference ref(String apiVersion, String kind, String namespace, String name, String uid) {
@@ -59,7 +63,7 @@ public final class EventRecorder implements AutoCloseable {
             }
             last.put(key, what);
         }
-        String now = Instant.now().toString();
+        String now = Instant.ofEpochMilli(clock.now()).toString();
         Event e = new EventBuilder()
                 .withNewMetadata().withNamespace(on.getNamespace())
                 .withName(on.getName() + "." + UUID.randomUUID().toString().substring(0, 8)).endMetadata()

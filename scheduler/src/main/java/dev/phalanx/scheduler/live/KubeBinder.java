@@ -1,37 +1,28 @@
 package dev.phalanx.scheduler.live;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.phalanx.core.cycle.Binder;
 import dev.phalanx.core.cycle.Binding;
-import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.http.HttpClient;
-import io.fabric8.kubernetes.client.http.HttpRequest;
-import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Commits a gang through the {@code pods/binding} subresource, bindings in parallel up to a bound.
- * Each pod is assumed in the cache before its binding is sent, so the next cycle never offers its
+ * Writes a gang's bindings, in parallel up to a bound, one API call per pod: a Binding whose metadata
+ * carries the GPU devices annotation of a fractional pod, which the API server copies onto the pod as it
+ * binds it. Each pod is assumed in the cache before its binding is sent, so the next cycle never offers its
  * room again; a binding that fails for good is forgotten, which makes the pod pending again.
  */
-public final class KubeBinder implements Binder, AutoCloseable {
+public final class KubeBinder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubeBinder.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ATTEMPTS = 3;
 
     private final KubernetesClient client;
@@ -39,7 +30,6 @@ public final class KubeBinder implements Binder, AutoCloseable {
     private final EventRecorder events;
     private final SchedulerMetrics metrics;
     private final ExecutorService pool;
-    private final String base;
 
     public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int parallelism,
                       SchedulerMetrics metrics) {
@@ -52,17 +42,10 @@ public final class KubeBinder implements Binder, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        String master = client.getMasterUrl().toString();
-        this.base = master.endsWith("/") ? master.substring(0, master.length() - 1) : master;
     }
 
     /** What happened to one binding. */
     public record Outcome(Binding binding, boolean bound, String error, int httpCode) {
-    }
-
-    @Override
-    public void bind(GangDecision decision, List<Binding> bindings) {
-        bindAll(bindings);
     }
 
     /** Binds a gang and waits for every binding's outcome. */
@@ -114,27 +97,25 @@ public final class KubeBinder implements Binder, AutoCloseable {
     }
 
     private Outcome tryBind(Binding b) {
+        io.fabric8.kubernetes.api.model.Binding body = body(b);
         String error = null;
         int code = 0;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             try {
-                if (!b.gpuDevices().isEmpty()) {
-                    annotateDevices(b);
-                }
-                code = postBinding(b);
-                if (code / 100 == 2) {
-                    return new Outcome(b, true, null, code);
-                }
-                error = "HTTP " + code;
-                if (code == 409 || code == 404 || code == 422 || code == 403) {
+                client.bindings().inNamespace(b.namespace()).resource(body).create();
+                return new Outcome(b, true, null, 201);
+            } catch (KubernetesClientException e) {
+                code = e.getCode();
+                error = code > 0 && e.getStatus() != null ? "HTTP " + code + ": " + e.getStatus().getMessage() : e.getMessage();
+                if (code == 409 || code == 404 || code == 422 || code == 403 || code == 400) {
                     break; // retrying cannot help: already bound, gone, refused
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Outcome(b, false, "interrupted", 0);
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 error = e.getMessage();
-                code = e instanceof io.fabric8.kubernetes.client.KubernetesClientException k ? k.getCode() : 0;
+                code = 0;
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                return new Outcome(b, false, "interrupted", 0);
             }
             sleep(100L * attempt);
         }
@@ -142,27 +123,18 @@ public final class KubeBinder implements Binder, AutoCloseable {
         return new Outcome(b, false, error, code);
     }
 
-    private void annotateDevices(Binding b) {
-        String devices = String.join(",", b.gpuDevices().stream().map(String::valueOf).toList());
-        String patch;
-        try {
-            patch = JSON.writeValueAsString(Map.of("metadata", Map.of("annotations", Map.of(Keys.GPU_DEVICES_ANNOTATION, devices))));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+    /**
+     * The Binding for {@code b}. A pod given a share of a device gets its device indexes as an annotation on
+     * the Binding itself: the API server copies a Binding's annotations onto the pod it binds.
+     */
+    static io.fabric8.kubernetes.api.model.Binding body(Binding b) {
+        BindingBuilder builder = new BindingBuilder();
+        var md = builder.withNewMetadata().withName(b.pod()).withNamespace(b.namespace());
+        if (!b.gpuDevices().isEmpty()) {
+            md.addToAnnotations(Keys.GPU_DEVICES_ANNOTATION,
+                    String.join(",", b.gpuDevices().stream().map(String::valueOf).toList()));
         }
-        client.pods().inNamespace(b.namespace()).withName(b.pod()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-    }
-
-    private int postBinding(Binding b) throws Exception {
-        io.fabric8.kubernetes.api.model.Binding body = new BindingBuilder()
-                .withNewMetadata().withName(b.pod()).withNamespace(b.namespace()).endMetadata()
-                .withNewTarget().withApiVersion("v1").withKind("Node").withName(b.node()).endTarget().build();
-        HttpClient http = client.getHttpClient();
-        HttpRequest request = http.newHttpRequestBuilder()
-                .uri(base + "/api/v1/namespaces/" + b.namespace() + "/pods/" + b.pod() + "/binding")
-                .post("application/json", JSON.writeValueAsString(body)).build();
-        HttpResponse<String> response = http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
-        return response.code();
+        return md.endMetadata().withNewTarget().withApiVersion("v1").withKind("Node").withName(b.node()).endTarget().build();
     }
 
     private static void sleep(long ms) {

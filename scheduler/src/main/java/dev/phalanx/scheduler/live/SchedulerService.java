@@ -3,14 +3,14 @@ package dev.phalanx.scheduler.live;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Clock;
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.CycleResult;
-import dev.phalanx.core.cycle.GangDecision;
+import dev.phalanx.core.cycle.CycleRunner;
 import dev.phalanx.core.cycle.SchedulingCycle;
-import dev.phalanx.core.model.Planning;
-import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.queue.reconcile.PodGroupReconciler;
 import dev.phalanx.queue.reconcile.QueueReconciler;
 import dev.phalanx.queue.status.StatusBoard;
+import dev.phalanx.queue.status.StatusReporter;
 import dev.phalanx.scheduler.PhalanxConfig;
 import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -38,8 +38,9 @@ import java.util.function.Consumer;
 
 /**
  * The live scheduler: fabric8 informers feed the {@link ClusterCache}; one thread runs a cycle when
- * something changed (after a short debounce) and at least once per period, commits through the
- * {@link KubeBinder} and reports through the {@link StatusWriter}.
+ * something changed (after a short debounce) and at least once per period, through the same
+ * {@link CycleRunner} the simulator uses, with the cache as its source and the {@link KubeCommitter} as its
+ * commit port.
  *
  * <p>With leader election on, every replica keeps its informers warm, but only the holder of the Lease
  * runs cycles, binds, records events and writes status (the reconcilers start only on the leader). A new
@@ -57,14 +58,12 @@ public final class SchedulerService implements AutoCloseable {
 
     private final KubernetesClient client;
     private final PhalanxConfig config;
-    private final SchedulingCycle cycle;
     private final Clock clock;
     private final SchedulerMetrics metrics;
     private final ClusterCache cache;
     private final EventRecorder events;
     private final KubeBinder binder;
-    private final KubeEvictor evictor;
-    private final StatusWriter status;
+    private final CycleRunner runner;
     private final StatusBoard board = new StatusBoard();
     private final Operator operator;
     private final String identity;
@@ -81,35 +80,34 @@ public final class SchedulerService implements AutoCloseable {
     private volatile String leader;
     private boolean operatorStarted;
     private CompletableFuture<?> election;
-    private Map<String, List<String>> lastReservations = Map.of();
-    private volatile java.util.Set<String> lastNominated = java.util.Set.of();
     private Thread loop;
 
-    public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock) {
-        this(client, config, cycle, clock, new SchedulerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    public SchedulerService(KubernetesClient client, PhalanxConfig config, CyclePolicies policies, Clock clock) {
+        this(client, config, policies, clock, new SchedulerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
     /**
-     * @param cycle   build it with {@code Policies.defaultCycle(metrics)} to have its fair-share and
-     *                placement steps timed
-     * @param metrics where the service reports (see {@link dev.phalanx.scheduler.metrics.Metrics})
+     * @param policies build them with {@code Policies.live(metrics)} to have the fair-share and placement
+     *                 steps timed; the stale gang grace period comes from {@code config}
+     * @param metrics  where the service reports (see {@link dev.phalanx.scheduler.metrics.Metrics})
      */
-    public SchedulerService(KubernetesClient client, PhalanxConfig config, SchedulingCycle cycle, Clock clock,
+    public SchedulerService(KubernetesClient client, PhalanxConfig config, CyclePolicies policies, Clock clock,
                             SchedulerMetrics metrics) {
         this.client = client;
         this.config = config;
-        this.cycle = cycle.withStaleGangGrace(config.staleGangGraceMillis());
         this.clock = clock;
         this.metrics = metrics;
         this.identity = newIdentity();
-        this.cache = new ClusterCache(config.schedulerName());
-        this.events = new EventRecorder(client);
+        this.cache = new ClusterCache(config.schedulerName(), clock);
+        this.events = new EventRecorder(client, clock);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
-        this.evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
-        this.status = new StatusWriter(board, cache, events, config.statusPeriodMillis());
+        KubeEvictor evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
+        StatusWriter status = new StatusWriter(board, cache, events, clock, config.statusPeriodMillis());
+        this.runner = new CycleRunner(new SchedulingCycle(policies.withStaleGangGrace(config.staleGangGraceMillis())),
+                new StatusReporter(), cache, new KubeCommitter(evictor, binder, status, metrics), clock);
         this.operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withStopOnInformerErrorDuringStartup(true));
-        operator.register(new QueueReconciler(board));
+        operator.register(new QueueReconciler(board, clock));
         operator.register(new PodGroupReconciler(board));
         cache.onChange(this::wake);
     }
@@ -266,13 +264,13 @@ public final class SchedulerService implements AutoCloseable {
             LOG.warn("could not list bound pods to catch up with ({}); relying on the informers", e.getMessage());
             return;
         }
-        long deadline = System.currentTimeMillis() + CATCH_UP_MILLIS;
+        long deadline = clock.now() + CATCH_UP_MILLIS;
         while (state == State.LEADING) {
             List<String> behind = bound.stream().filter(cache::seesPending).toList();
             if (behind.isEmpty()) {
                 return;
             }
-            if (System.currentTimeMillis() > deadline) {
+            if (clock.now() > deadline) {
                 LOG.warn("the informer still shows {} bound pods as pending, e.g. {}; scheduling anyway", behind.size(), behind.get(0));
                 return;
             }
@@ -365,40 +363,20 @@ public final class SchedulerService implements AutoCloseable {
         if (state != State.LEADING) {
             throw new IllegalStateException(identity + " does not lead (the leader is " + leader + "); only the leader schedules");
         }
-        long t0 = System.nanoTime();
-        Snapshot before = cache.snapshot(clock.now()).withPlanning(cache.planning(lastReservations, lastNominated));
-        long t1 = System.nanoTime();
         metrics.takeFairShareNanos();
-        CycleResult result = cycle.decide(before);
-        long t2 = System.nanoTime();
+        CycleRunner.Outcome o = runner.runOnce();
         long fairShare = metrics.takeFairShareNanos();
-        lastReservations = result.reservations();
-        lastNominated = result.nominated();
-        // evictions first: their room is held for the gang that needs it until the victims are gone
-        if (!result.evictions().isEmpty()) {
-            evictor.evict(result.evictions());
-        }
-        // gang by gang into the binding queue, then wait for all: the cycle ends with its commits settled
-        List<CompletableFuture<List<KubeBinder.Outcome>>> commits = new ArrayList<>();
-        for (GangDecision d : result.placed()) {
-            commits.add(binder.bindAsync(d.bindings()));
-        }
-        commits.forEach(CompletableFuture::join);
-        long t3 = System.nanoTime();
-        Snapshot after = cache.snapshot(clock.now());
-        status.report(result, after);
-        metrics.report(before, result, after, g -> GangStatus.phase(g, cache::isRunning));
-        long t4 = System.nanoTime();
-        metrics.step("snapshot", t1 - t0);
+        metrics.step("snapshot", o.snapshotNanos());
         if (fairShare > 0) {
             metrics.step("fair_share", fairShare);
         }
-        metrics.step("admission_placement", t2 - t1 - fairShare);
-        metrics.step("commit", t3 - t2);
-        metrics.step("report", t4 - t3);
-        lastCycleEndMillis = System.currentTimeMillis();
-        metrics.cycle(t4 - t0, lastCycleEndMillis);
+        metrics.step("admission_placement", o.decideNanos() - fairShare);
+        metrics.step("commit", o.commitNanos());
+        metrics.step("report", o.reportNanos());
+        lastCycleEndMillis = clock.now();
+        metrics.cycle(o.totalNanos(), lastCycleEndMillis);
         cycles++;
+        CycleResult result = o.result();
         if (LOG.isDebugEnabled()) {
             LOG.debug("cycle {}: {} decisions, {} gangs placed: {}", cycles, result.decisions().size(), result.placed().size(),
                     result.decisions().stream().map(d -> d.gangKey() + "=" + d.outcome()
@@ -448,7 +426,7 @@ public final class SchedulerService implements AutoCloseable {
             if (last == 0) {
                 return "leading; the first cycle has not finished yet";
             }
-            long ago = System.currentTimeMillis() - last;
+            long ago = clock.now() - last;
             if (ago > 3 * config.cyclePeriodMillis() + 60_000) {
                 return "leading, but the last cycle ended " + ago / 1000 + "s ago";
             }

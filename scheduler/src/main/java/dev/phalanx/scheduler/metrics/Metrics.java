@@ -70,7 +70,7 @@ public final class Metrics {
     /** Label values of {@link #EVICTIONS}. */
     public static final List<String> EVICTION_REASONS = List.of("preempt", "reclaim", "stale_gang");
     /** Label values of {@link #QUEUE_POD_GROUPS}: the PodGroup phases. */
-    public static final List<String> PHASES = List.of("Pending", "Scheduled", "Running", "Succeeded", "Failed");
+    public static final List<String> PHASES = List.of("Pending", "Admitted", "Scheduled", "Running", "Succeeded", "Failed");
 
     private static Metric gauge(String name, String prometheusName, List<String> labels, String help) {
         return new Metric(name, prometheusName, "gauge", labels, help);

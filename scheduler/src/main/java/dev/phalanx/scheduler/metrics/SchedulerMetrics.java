@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler.metrics;
 
+import dev.phalanx.core.cycle.CycleReport;
 import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.FairSharePolicy;
 import dev.phalanx.core.cycle.GangDecision;
@@ -33,7 +34,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * The scheduler's meters (names in {@link Metrics}), fed by the live service: what each cycle concluded
@@ -212,15 +212,20 @@ public final class SchedulerMetrics implements CycleSteps {
 
     /**
      * What a cycle concluded: per queue and resource fair share, quota, limit, allocation and demand;
-     * gangs per queue by phase; the wait of every gang this cycle started ({@code before} is the
-     * snapshot the cycle decided on, {@code after} the one with its bindings assumed).
+     * gangs per queue by phase; the wait of every gang this cycle started.
      */
-    public void report(Snapshot before, CycleResult result, Snapshot after, Function<Gang, String> phaseOf) {
-        Map<String, Gang> was = new HashMap<>();
-        before.gangs().forEach(g -> was.put(g.key(), g));
+    public void report(CycleReport report) {
+        CycleResult result = report.result();
+        Snapshot after = report.after();
+        Map<String, Gang> gangs = new HashMap<>();
+        after.gangs().forEach(g -> gangs.put(g.key(), g));
+        Map<String, CycleReport.GangReport> reports = new HashMap<>();
+        report.gangs().forEach(g -> reports.put(g.key(), g));
         for (GangDecision d : result.placed()) {
-            Gang g = was.get(d.gangKey());
-            if (g != null && g.missingToStart() > 0 && g.createdAt() > 0 && g.queue() != null) {
+            CycleReport.GangReport r = reports.get(d.gangKey());
+            Gang g = gangs.get(d.gangKey());
+            boolean startedNow = r != null && r.phase().started() && (r.previous() == null || !r.previous().started());
+            if (startedNow && g != null && g.createdAt() > 0 && g.queue() != null) {
                 gangWaits.computeIfAbsent(g.queue(), q -> timer(Metrics.GANG_WAIT, Tags.of("queue", q), WAIT_BUCKETS))
                         .record(Math.max(0, result.at() - g.createdAt()), TimeUnit.MILLISECONDS);
             }
@@ -231,13 +236,13 @@ public final class SchedulerMetrics implements CycleSteps {
                 alloc = new ArrayList<>(), req = new ArrayList<>(), phases = new ArrayList<>(), waits = new ArrayList<>();
         Map<String, Map<String, Integer>> byPhase = new TreeMap<>();
         Map<String, Long> oldest = new TreeMap<>();
-        for (Gang g : after.gangs()) {
-            if (g.queue() == null || !after.queues().containsKey(g.queue())) {
+        for (CycleReport.GangReport r : report.gangs()) {
+            Gang g = gangs.get(r.key());
+            if (g == null || g.queue() == null || !after.queues().containsKey(g.queue())) {
                 continue;
             }
-            String phase = phaseOf.apply(g);
-            byPhase.computeIfAbsent(g.queue(), k -> new TreeMap<>()).merge(phase, 1, Integer::sum);
-            if ("Pending".equals(phase) && g.createdAt() > 0 && g.missingToStart() > 0) {
+            byPhase.computeIfAbsent(g.queue(), k -> new TreeMap<>()).merge(r.phase().display(), 1, Integer::sum);
+            if (r.waiting() && g.createdAt() > 0) {
                 oldest.merge(g.queue(), after.now() - g.createdAt(), Math::max);
             }
         }

@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler.bench;
 
+import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.sim.SimulationResult;
 import dev.phalanx.placement.BestFitPlacement;
@@ -39,8 +40,8 @@ class FairnessBenchTest {
         }
         FairnessBench bench = new FairnessBench(jobs, t0, 3_600_000, 1);
         var phalanx = bench.run("phalanx", Policies.defaultCycle(), 24 * 3_600_000L);
-        var fifo = bench.run("fifo", new SchedulingCycle(new FairShareCalculator(), new GangAdmission(false),
-                new BestFitPlacement(), false), 24 * 3_600_000L);
+        var fifo = bench.run("fifo", new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(false),
+                new BestFitPlacement()).withReservations(false)), 24 * 3_600_000L);
         double smallFair = phalanx.queues().stream().filter(q -> q.queue().equals("vc-small")).findFirst().orElseThrow().meanWaitSeconds();
         double smallFifo = fifo.queues().stream().filter(q -> q.queue().equals("vc-small")).findFirst().orElseThrow().meanWaitSeconds();
         assertThat(smallFair).isLessThan(smallFifo);

@@ -50,7 +50,7 @@ class ApiServerRestartIT {
             admin.resource(queue("team").gpu("64", 1, "-1").build()).create();
             admin.resource(node("n-0", 8)).create();
             TestingKubelet.readyNodes(admin);
-            scheduler = new SchedulerService(viaProxy, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.defaultCycle(),
+            scheduler = new SchedulerService(viaProxy, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.reproducible(),
                     Clock.SYSTEM).start();
             gang(admin, "first", 2, 4);
             await().atMost(Duration.ofSeconds(30)).until(() -> bound(admin) == 2);

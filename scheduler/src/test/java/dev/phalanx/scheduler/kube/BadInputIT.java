@@ -94,7 +94,7 @@ class BadInputIT {
         client.resource(pod(ns, "unranked-0").group("unranked").gpus(1).build()).create();
         client.resource(pod(ns, "orphan-0").group("ghost").gpus(1).build()).create();
         TestingKubelet.readyNodes(client);
-        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.defaultCycle(),
+        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.reproducible(),
                 Clock.SYSTEM).start();
 
         // the burst fills every GPU, bad objects or not

@@ -69,7 +69,7 @@ class FaultsIT {
 
     private void start(PhalanxConfig config) {
         TestingKubelet.readyNodes(admin);
-        scheduler = new SchedulerService(viaProxy, config.withCyclePeriod("1s"), Policies.defaultCycle(), Clock.SYSTEM).start();
+        scheduler = new SchedulerService(viaProxy, config.withCyclePeriod("1s"), Policies.reproducible(), Clock.SYSTEM).start();
     }
 
     private void nodes(int n) {
@@ -158,7 +158,7 @@ class FaultsIT {
         nodes(2);
         proxy.delay(300); // bindings one at a time, each a few slow round trips
         scheduler = new SchedulerService(viaProxy, new PhalanxConfig(null, "1s", null, 1, null, null, null, false, "30s"),
-                Policies.defaultCycle(), Clock.SYSTEM);
+                Policies.reproducible(), Clock.SYSTEM);
         TestingKubelet.readyNodes(admin);
         scheduler.start();
         gang("cut", 4, 4);
@@ -175,7 +175,7 @@ class FaultsIT {
         // a new scheduler (a restarted process) finds half a gang bound and completes it
         KubernetesClient direct = TestControlPlane.get().newClient();
         SchedulerService next = new SchedulerService(direct, PhalanxConfig.defaults().withCyclePeriod("1s"),
-                Policies.defaultCycle(), Clock.SYSTEM).start();
+                Policies.reproducible(), Clock.SYSTEM).start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(this::allBound);
             invariantsHold();

@@ -284,7 +284,7 @@ class HelmChartIT {
         Config asServiceAccount = Config.fromKubeconfig(Files.readString(TestControlPlane.get().kubeconfigFile()));
         asServiceAccount.setImpersonateUsername(SA);
         try (KubernetesClient sa = new KubernetesClientBuilder().withConfig(asServiceAccount).build();
-             SchedulerService scheduler = new SchedulerService(sa, config, Policies.defaultCycle(), Clock.SYSTEM).start()) {
+             SchedulerService scheduler = new SchedulerService(sa, config, Policies.reproducible(), Clock.SYSTEM).start()) {
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
                 assertThat(scheduler.terminated()).isNotDone();
                 assertThat(scheduler.isLeader()).isTrue();

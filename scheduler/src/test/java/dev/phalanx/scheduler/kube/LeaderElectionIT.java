@@ -76,7 +76,7 @@ class LeaderElectionIT {
         KubernetesClient own = TestControlPlane.get().newClient();
         clients.add(own);
         SchedulerService s = new SchedulerService(own, PhalanxConfig.defaults().withCyclePeriod("1s")
-                .withLeaderElection(PhalanxConfig.LeaderElection.on(ns, LEASE, RENEW, RETRY)), Policies.defaultCycle(metrics),
+                .withLeaderElection(PhalanxConfig.LeaderElection.on(ns, LEASE, RENEW, RETRY)), Policies.live(metrics),
                 Clock.SYSTEM, metrics);
         replicas.add(s);
         registries.put(s, registry);

@@ -65,7 +65,7 @@ class LiveSchedulingIT {
 
     private void startScheduler() {
         TestingKubelet.readyNodes(client);
-        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.defaultCycle(),
+        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.reproducible(),
                 Clock.SYSTEM).start();
     }
 

@@ -89,7 +89,7 @@ class MetricsAndDashboardsIT {
 
         PrometheusMeterRegistry registry = SchedulerMetrics.prometheusRegistry();
         SchedulerMetrics metrics = new SchedulerMetrics(registry);
-        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.defaultCycle(metrics),
+        scheduler = new SchedulerService(client, PhalanxConfig.defaults().withCyclePeriod("1s"), Policies.live(metrics),
                 Clock.SYSTEM, metrics).start();
         ops = new OpsHttpServer(0, registry, scheduler::health, scheduler::readiness);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->

@@ -70,7 +70,7 @@ class PreemptionIT {
 
     private void start(PhalanxConfig config) {
         TestingKubelet.readyNodes(client);
-        scheduler = new SchedulerService(client, config.withCyclePeriod("1s"), Policies.defaultCycle(), Clock.SYSTEM).start();
+        scheduler = new SchedulerService(client, config.withCyclePeriod("1s"), Policies.reproducible(), Clock.SYSTEM).start();
     }
 
     private void gang(String queue, String name, int pods, int gpus, String priorityClass) {

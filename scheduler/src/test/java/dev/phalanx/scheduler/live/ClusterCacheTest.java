@@ -15,7 +15,7 @@ import static dev.phalanx.testing.Testing.pod;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ClusterCacheTest {
-    private final ClusterCache cache = new ClusterCache(Keys.SCHEDULER_NAME);
+    private final ClusterCache cache = new ClusterCache(Keys.SCHEDULER_NAME, () -> 0);
 
     private PodInfo inSnapshot(String key) {
         Snapshot s = cache.snapshot(0);
@@ -74,14 +74,14 @@ class ClusterCacheTest {
         p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
                 .withStartTime("2026-01-01T00:00:00Z").build());
         cache.put(p);
-        assertThat(cache.planning(java.util.Map.of(), java.util.Set.of()).startedAt()).containsEntry("a/p", 1767225600000L);
-        assertThat(cache.planning(java.util.Map.of(), java.util.Set.of()).terminating()).isEmpty();
+        assertThat(cache.snapshot(0).planning().startedAt()).containsEntry("a/p", 1767225600000L);
+        assertThat(cache.snapshot(0).planning().terminating()).isEmpty();
 
         p.getMetadata().setDeletionTimestamp("2026-01-01T01:00:00Z");
         cache.put(p);
-        assertThat(cache.planning(java.util.Map.of(), java.util.Set.of()).terminating()).containsExactly("a/p");
+        assertThat(cache.snapshot(0).planning().terminating()).containsExactly("a/p");
         cache.remove(p);
-        assertThat(cache.planning(java.util.Map.of(), java.util.Set.of()).terminating()).isEmpty();
-        assertThat(cache.planning(java.util.Map.of(), java.util.Set.of()).startedAt()).isEmpty();
+        assertThat(cache.snapshot(0).planning().terminating()).isEmpty();
+        assertThat(cache.snapshot(0).planning().startedAt()).isEmpty();
     }
 }

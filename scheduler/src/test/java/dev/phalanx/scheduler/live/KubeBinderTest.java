@@ -1,5 +1,6 @@
 package dev.phalanx.scheduler.live;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.scheduler.metrics.SchedulerMetrics;
@@ -41,8 +42,10 @@ class KubeBinderTest {
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
-            if (path.endsWith("/binding")) {
-                arrived.add(path.split("/")[6]);
+            boolean binding = path.endsWith("/bindings");
+            if (binding) {
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                arrived.add(new ObjectMapper().readTree(body).path("metadata").path("name").asText());
                 try {
                     release.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -51,7 +54,7 @@ class KubeBinderTest {
             }
             byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(path.endsWith("/binding") ? 201 : 200, body.length);
+            exchange.sendResponseHeaders(binding ? 201 : 200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -59,8 +62,8 @@ class KubeBinderTest {
         Config config = new ConfigBuilder().withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
                 .withRequestRetryBackoffLimit(0).build();
         client = new KubernetesClientBuilder().withConfig(config).build();
-        cache = new ClusterCache("phalanx-scheduler");
-        binder = new KubeBinder(client, cache, new EventRecorder(client), 4,
+        cache = new ClusterCache("phalanx-scheduler", () -> 0);
+        binder = new KubeBinder(client, cache, new EventRecorder(client, () -> 0), 4,
                 new SchedulerMetrics(SchedulerMetrics.prometheusRegistry()));
     }
 

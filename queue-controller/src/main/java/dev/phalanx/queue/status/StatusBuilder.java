@@ -1,0 +1,65 @@
+package dev.phalanx.queue.status;
+
+import dev.phalanx.api.v1alpha1.PodGroupStatus;
+import dev.phalanx.api.v1alpha1.QueueStatus;
+import dev.phalanx.core.cycle.CycleReport.GangReport;
+import dev.phalanx.core.cycle.CycleReport.QueueReport;
+import dev.phalanx.core.model.Resources;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A report's gang and queue, as the PodGroup and Queue status the API shows. */
+public final class StatusBuilder {
+    public static final String SCHEDULED_CONDITION = "Scheduled";
+
+    private StatusBuilder() {
+    }
+
+    /**
+     * The PodGroup status of {@code gang}; the Scheduled condition keeps its {@code previous} transition time
+     * while its status does not change, else it is stamped {@code now} (RFC 3339).
+     */
+    public static PodGroupStatus podGroup(GangReport gang, PodGroupStatus previous, String now) {
+        PodGroupStatus s = new PodGroupStatus();
+        s.setPhase(gang.phase().display());
+        s.setScheduled(gang.bound());
+        s.setRunning(gang.running());
+        String status = gang.phase().started() ? "True" : "False";
+        s.setConditions(List.of(condition(previous, status, gang.reasonCode(), gang.message(), now)));
+        s.setPlacement(new TreeMap<>(gang.placement()));
+        return s;
+    }
+
+    private static Condition condition(PodGroupStatus previous, String status, String reason, String message, String now) {
+        String since = now;
+        if (previous != null && previous.getConditions() != null) {
+            for (Condition c : previous.getConditions()) {
+                if (SCHEDULED_CONDITION.equals(c.getType()) && status.equals(c.getStatus()) && c.getLastTransitionTime() != null) {
+                    since = c.getLastTransitionTime();
+                }
+            }
+        }
+        return new ConditionBuilder().withType(SCHEDULED_CONDITION).withStatus(status).withReason(reason)
+                .withMessage(message).withLastTransitionTime(since).build();
+    }
+
+    /** The cycle's part of a Queue's status: fair share, allocation, demand and gangs by phase. */
+    public static QueueStatus queue(QueueReport q) {
+        QueueStatus s = new QueueStatus();
+        s.setFairShare(format(q.fairShare()));
+        s.setAllocated(format(q.allocated()));
+        s.setRequested(format(q.requested()));
+        s.setPodGroups(new TreeMap<>(q.podGroupsByPhase()));
+        return s;
+    }
+
+    private static Map<String, String> format(Map<String, Double> units) {
+        Map<String, String> out = new TreeMap<>();
+        units.forEach((k, v) -> out.put(k, Resources.formatMilli(Math.round(v * 1000))));
+        return out;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.phalanx.core.cycle;
+
+import dev.phalanx.core.model.GangPhase;
+import dev.phalanx.core.model.Snapshot;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Step 6's conclusion: every gang's phase and condition and every queue's standing after one cycle,
+ * with the decisions and the snapshot they were drawn from.
+ */
+public record CycleReport(long at, CycleResult result, Snapshot after, List<GangReport> gangs, List<QueueReport> queues) {
+    public CycleReport {
+        gangs = List.copyOf(gangs);
+        queues = List.copyOf(queues);
+    }
+
+    /**
+     * One gang. {@code previous}: its phase in the report before (null the first time); {@code reasonCode}
+     * and {@code message}: its condition, "Scheduled" once it started, else why it waits; {@code bound},
+     * {@code running}: members holding a node, and running; {@code placement}: topology key to the domains
+     * its bound members are in, for the levels it names.
+     */
+    public record GangReport(String namespace, String name, boolean implicit, String queue, int minMember, int members,
+                             GangPhase phase, GangPhase previous, String reasonCode, String message, int bound,
+                             int running, Map<String, String> placement, String topologyRequired) {
+        public GangReport {
+            placement = Map.copyOf(placement);
+        }
+
+        public String key() {
+            return namespace + "/" + name;
+        }
+
+        /** True while the gang has not started: its condition says why it waits. */
+        public boolean waiting() {
+            return !phase.started();
+        }
+    }
+
+    /**
+     * One queue: fair share, allocation and demand (allocated plus pending) in units per resource, its
+     * gangs (and its descendants') by phase, and why it is invalid (null when it is not).
+     */
+    public record QueueReport(String name, String parent, Map<String, Double> fairShare, Map<String, Double> allocated,
+                              Map<String, Double> requested, Map<String, Integer> podGroupsByPhase, String invalidReason) {
+        public QueueReport {
+            fairShare = Map.copyOf(fairShare);
+            allocated = Map.copyOf(allocated);
+            requested = Map.copyOf(requested);
+            podGroupsByPhase = Map.copyOf(podGroupsByPhase);
+        }
+    }
+}
