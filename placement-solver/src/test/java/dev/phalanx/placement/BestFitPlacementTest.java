@@ -126,7 +126,7 @@ class BestFitPlacementTest {
     }
 
     @Test
-    void podsOfAGangTogetherNeverOvercommitANode() {
+    void threePodsOfHalfANodeSplitTwoAndOneOverTwoNodes() {
         // 3 pods of 4 GPUs onto two 8-GPU nodes: two share one node, the third goes to the other
         Setup s = setup(List.of(node("a", 8), node("b", 8)), List.of(), 3, 4, null, null);
         List<String> nodes = nodesOf(placement.place(s.gang(), s.gang().pending(), s.view()));

@@ -13,7 +13,9 @@ import dev.phalanx.core.model.SnapshotAssembler;
 import dev.phalanx.testing.Testing;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import org.junit.jupiter.api.Test;
+import dev.phalanx.testing.PropertySeeds;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
@@ -130,19 +133,17 @@ class TimefoldPlacementInvariantsTest {
         return out;
     }
 
-    @Test
-    void everyDecisionKeepsTheInvariantsAndIsNoWorseThanBestFit() {
-        for (long seed = 0; seed < CASES; seed++) {
-            cycle(randomCluster(seed), new TimefoldPlacement(PlacementConfig.DEFAULT), true);
-        }
+    @TestFactory
+    Stream<DynamicTest> everyDecisionKeepsTheInvariantsAndIsNoWorseThanBestFit() {
+        return PropertySeeds.tests(CASES, seed -> cycle(randomCluster(seed), new TimefoldPlacement(PlacementConfig.DEFAULT), true));
     }
 
-    @Test
-    void theSameClusterAndSeedGiveTheSameDecisions() {
+    @TestFactory
+    Stream<DynamicTest> theSameClusterAndSeedGiveTheSameDecisions() {
         PlacementConfig config = new PlacementConfig(java.time.Duration.ofSeconds(10), 3, 100);
-        for (long seed = 0; seed < CASES; seed += 6) {
+        return PropertySeeds.tests(CASES / 6, seed -> {
             Snapshot s = randomCluster(seed);
             assertThat(cycle(s, new TimefoldPlacement(config), false)).isEqualTo(cycle(s, new TimefoldPlacement(config), false));
-        }
+        });
     }
 }

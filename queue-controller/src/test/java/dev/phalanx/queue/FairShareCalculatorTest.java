@@ -105,7 +105,7 @@ class FairShareCalculatorTest {
     }
 
     @Test
-    void sharesNeverExceedCapacityOrDemand() {
+    void queuesThatWantLessThanTheClusterGetWhatTheyWant() {
         FairShares f = shares(32, Map.of("a", 3, "b", 5), queue("a").gpu("16", 1, "-1").build(), queue("b").build());
         assertThat(f.of("a", Keys.GPU)).isCloseTo(3, within(1e-9));
         assertThat(f.of("b", Keys.GPU)).isCloseTo(5, within(1e-9));

@@ -1,6 +1,5 @@
 package dev.phalanx.queue;
 
-import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
@@ -8,6 +7,7 @@ import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.QueueTree;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
+import dev.phalanx.testing.PropertySeeds;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static dev.phalanx.testing.Testing.node;
@@ -33,11 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * quotas themselves oversubscribe what is there.
  */
 class FairShareInvariantsTest {
-    private static final int SEEDS = Integer.getInteger("phalanx.properties.seeds", 300);
-
     @TestFactory
     Stream<DynamicTest> waterFillingKeepsItsPromisesOnRandomTrees() {
-        return LongStream.range(0, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> check(seed)));
+        return PropertySeeds.tests(300, FairShareInvariantsTest::check);
     }
 
     private static void check(long seed) {
@@ -79,7 +76,11 @@ class FairShareInvariantsTest {
         }
         Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, cluster, pods, List.of(), queues, Map.of(), Map.of());
         Map<String, Ratio> share = FairShareCalculator.exactShares(s, Keys.GPU);
-        QueueUsage usage = new QueueUsage(s);
+        Map<String, Long> demand = new LinkedHashMap<>(); // what each leaf's pods ask for, thousandths of a GPU
+        for (PodInfo p : pods) {
+            demand.merge(p.queueLabel(), p.requests().milli(Keys.GPU), Long::sum);
+        }
+        Oracle usage = new Oracle(tree, demand);
         Ratio capacity = Ratio.of(nodes * 8000L);
 
         Ratio rootSum = Ratio.ZERO;
@@ -90,6 +91,7 @@ class FairShareInvariantsTest {
         }
         assertThat(rootSum.compareTo(capacity)).as("seed %d: roots share at most the cluster", seed).isLessThanOrEqualTo(0);
         assertThat(rootSum).as("seed %d: roots share the cluster, or all they want", seed).isEqualTo(capacity.min(rootWant));
+        quotasAreMetWhereTheyFit(seed, tree.roots(), capacity, share, tree, usage);
         for (String q : tree.queues().keySet()) {
             if (tree.get(q).invalidReason() != null) {
                 continue;
@@ -106,17 +108,58 @@ class FairShareInvariantsTest {
                 }
                 assertThat(sum).as("seed %d: children of %s share exactly what it got, or all they want", seed, q)
                         .isEqualTo(mine.min(childWant));
+                quotasAreMetWhereTheyFit(seed, children, mine, share, tree, usage);
             }
         }
     }
 
-    /** What a queue can use, capped by its limit: its demand (a parent's: what its children can take). */
-    private static Ratio want(String q, QueueTree tree, QueueUsage usage) {
-        return FairShareCalculator.canTake(q, Keys.GPU, tree, usage);
+    /**
+     * Siblings sharing {@code available}: when what they ask for up to their quotas fits in it, each gets at
+     * least that much (a queue is never short of min(quota, demand) unless the quotas oversubscribe).
+     */
+    private static void quotasAreMetWhereTheyFit(long seed, List<String> siblings, Ratio available, Map<String, Ratio> share,
+                                                 QueueTree tree, Oracle usage) {
+        List<String> valid = siblings.stream().filter(q -> tree.get(q).invalidReason() == null).toList();
+        Ratio needed = Ratio.ZERO;
+        for (String q : valid) {
+            needed = needed.add(inQuota(q, tree, usage));
+        }
+        if (needed.compareTo(available) > 0) {
+            return; // the quotas oversubscribe what is there: they are scaled down, no promise per queue
+        }
+        for (String q : valid) {
+            assertThat(share.get(q).compareTo(inQuota(q, tree, usage))).as("seed %d: %s gets min(quota, demand)", seed, q)
+                    .isGreaterThanOrEqualTo(0);
+        }
+    }
+
+    private static Ratio inQuota(String q, QueueTree tree, Oracle usage) {
+        return want(q, tree, usage).min(Ratio.of(tree.get(q).share(Keys.GPU).quotaMilli()));
+    }
+
+    /** The demand of every leaf, counted from the pods themselves, independently of the code under test. */
+    private record Oracle(QueueTree tree, Map<String, Long> demand) {
+    }
+
+    /** What a queue can use, capped by its limit: its pods' demand (a parent's: what its children take). */
+    private static Ratio want(String q, QueueTree tree, Oracle usage) {
+        QueueInfo.Share s = tree.get(q).share(Keys.GPU);
+        Ratio w;
+        if (tree.isLeaf(q)) {
+            w = Ratio.of(usage.demand().getOrDefault(q, 0L));
+        } else {
+            w = Ratio.ZERO;
+            for (String c : tree.children(q)) {
+                if (tree.get(c).invalidReason() == null) {
+                    w = w.add(takes(c, tree, usage));
+                }
+            }
+        }
+        return s.limited() ? w.min(Ratio.of(s.limitMilli())) : w;
     }
 
     /** What a queue takes from its parent's share: all it can use with a weight, else up to its quota. */
-    private static Ratio takes(String q, QueueTree tree, QueueUsage usage) {
+    private static Ratio takes(String q, QueueTree tree, Oracle usage) {
         QueueInfo.Share s = tree.get(q).share(Keys.GPU);
         Ratio w = want(q, tree, usage);
         return s.overQuotaWeight() > 0 ? w : w.min(Ratio.of(s.quotaMilli()));

@@ -54,13 +54,39 @@ class SchedulingCycleTest {
 
     @Test
     void elasticMembersBeyondMinMemberJoinTheGangsDomain() {
+        // clique a (32 GPUs) is the only one that holds minMember 2 of 8 GPUs each; clique c has exactly one
+        // member's room, so a member placed on its own, by best fit, would go there
         List<Node> nodes = List.of(node("a0", 8, Keys.CLIQUE_LABEL, "a"), node("a1", 8, Keys.CLIQUE_LABEL, "a"),
-                node("b0", 8, Keys.CLIQUE_LABEL, "b"));
-        // minMember 2 of 8 GPUs each goes to clique a (the only one that holds 16); a third member has no room in a
+                node("a2", 8, Keys.CLIQUE_LABEL, "a"), node("a3", 8, Keys.CLIQUE_LABEL, "a"), node("c0", 8, Keys.CLIQUE_LABEL, "c"));
         CycleResult r = cycle.decide(snapshot(nodes, gang("g", 3, 8), List.of(group("g", 2, Keys.CLIQUE_LABEL, 0)), "-1"));
         GangDecision d = r.decisions().get(0);
         assertThat(d.outcome()).isEqualTo(GangDecision.Outcome.PLACED);
-        assertThat(d.bindings()).extracting(Binding::node).containsExactlyInAnyOrder("a0", "a1");
+        assertThat(d.bindings()).as("minMember 2 and the elastic third member").hasSize(3);
+        assertThat(d.bindings()).extracting(Binding::node).allMatch(n -> n.startsWith("a"));
+    }
+
+    @Test
+    void elasticMembersOfAGangThatMayNotBePreemptedStayWithinItsQueuesQuota() {
+        // quota 2, limit 8: the two members minMember needs fit the quota; four more would fit the limit, but a
+        // gang that may not be preempted runs only on quota (in-quota usage is never reclaimed)
+        List<PodInfo> pods = gang("g", 6, 1).stream().map(p -> KubeObjects.pod(p, x -> 0, 0)).toList();
+        QueueInfo q = KubeObjects.queue(queue("q").gpu("2", 1, "8").build(), 0);
+        PodGroupInfo g = KubeObjects.podGroup(podGroup("ns", "g", 2).queue("q").preemptible(false).build(), 0);
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, List.of(KubeObjects.node(node("n", 8))), pods,
+                List.of(g), Map.of("q", q), Map.of(), Map.of());
+        GangDecision d = cycle.decide(s).decisions().get(0);
+        assertThat(d.outcome()).isEqualTo(GangDecision.Outcome.PLACED);
+        assertThat(d.bindings()).hasSize(2);
+    }
+
+    @Test
+    void elasticMembersOfAPreemptibleGangMayUseTheQueueUpToItsLimit() {
+        List<PodInfo> pods = gang("g", 6, 1).stream().map(p -> KubeObjects.pod(p, x -> 0, 0)).toList();
+        QueueInfo q = KubeObjects.queue(queue("q").gpu("2", 1, "5").build(), 0);
+        PodGroupInfo g = KubeObjects.podGroup(podGroup("ns", "g", 2).queue("q").build(), 0);
+        Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, List.of(KubeObjects.node(node("n", 8))), pods,
+                List.of(g), Map.of("q", q), Map.of(), Map.of());
+        assertThat(cycle.decide(s).decisions().get(0).bindings()).hasSize(5);
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.testing.PropertySeeds;
 import dev.phalanx.testing.Testing;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -18,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,14 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A failing case names its seed; {@code -Dphalanx.properties.seeds=N} runs more of them.
  */
 class SimulationInvariantsTest {
-    private static final int SEEDS = Integer.getInteger("phalanx.properties.seeds", 150);
-
     @TempDir
     Path dir;
 
     @TestFactory
     Stream<DynamicTest> invariantsHoldOnRandomScenarios() {
-        return LongStream.range(0, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> check(seed)));
+        return PropertySeeds.tests(150, this::check);
     }
 
     private void check(long seed) throws Exception {
