@@ -59,6 +59,11 @@ public final class TimefoldPlacement implements PlacementPolicy {
                 .withTerminationConfig(termination(PLACED)));
     }
 
+    /** How hard it searches, and the seed of its random choices. */
+    public PlacementConfig config() {
+        return config;
+    }
+
     private TerminationConfig termination(HardMediumSoftScore goal) {
         return new TerminationConfig()
                 .withUnimprovedStepCountLimit(config.maxStepsWithoutImprovement())

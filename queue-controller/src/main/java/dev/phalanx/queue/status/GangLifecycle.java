@@ -1,5 +1,6 @@
 package dev.phalanx.queue.status;
 
+import dev.phalanx.core.model.Sorted;
 import dev.phalanx.core.model.GangPhase;
 
 import java.util.EnumMap;
@@ -53,9 +54,9 @@ public final class GangLifecycle {
             if (from == GangPhase.FAILED) {
                 to.remove(GangPhase.SUCCEEDED);
             }
-            t.put(from, Set.copyOf(to));
+            t.put(from, Sorted.set(to));
         }
-        return Map.copyOf(t);
+        return Sorted.map(t);
     }
 
     /** The phase after {@code previous} (null: none known yet) given {@code now}. */

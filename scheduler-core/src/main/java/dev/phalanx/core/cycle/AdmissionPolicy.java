@@ -1,5 +1,6 @@
 package dev.phalanx.core.cycle;
 
+import dev.phalanx.core.model.Sorted;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.Snapshot;
 
@@ -20,7 +21,7 @@ public interface AdmissionPolicy {
     record Ranking(List<Gang> ready, Map<String, GangDecision> notReady) {
         public Ranking {
             ready = List.copyOf(ready);
-            notReady = Map.copyOf(notReady);
+            notReady = Sorted.map(notReady);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.phalanx.core.cycle;
 
+import dev.phalanx.core.model.Sorted;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.Snapshot;
 
@@ -26,7 +27,7 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
                              GangPhase phase, GangPhase previous, String reasonCode, String message, int bound,
                              int running, Map<String, String> placement, String topologyRequired) {
         public GangReport {
-            placement = Map.copyOf(placement);
+            placement = Sorted.map(placement);
         }
 
         public String key() {
@@ -46,10 +47,10 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
     public record QueueReport(String name, String parent, Map<String, Double> fairShare, Map<String, Double> allocated,
                               Map<String, Double> requested, Map<String, Integer> podGroupsByPhase, String invalidReason) {
         public QueueReport {
-            fairShare = Map.copyOf(fairShare);
-            allocated = Map.copyOf(allocated);
-            requested = Map.copyOf(requested);
-            podGroupsByPhase = Map.copyOf(podGroupsByPhase);
+            fairShare = Sorted.map(fairShare);
+            allocated = Sorted.map(allocated);
+            requested = Sorted.map(requested);
+            podGroupsByPhase = Sorted.map(podGroupsByPhase);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.phalanx.core.cycle;
 
+import dev.phalanx.core.model.Sorted;
 import java.util.List;
 import java.util.Map;
 
@@ -15,9 +16,9 @@ public record CycleResult(long at, FairShares fairShares, List<GangDecision> dec
     public CycleResult {
         decisions = List.copyOf(decisions);
         evictions = List.copyOf(evictions);
-        nominated = java.util.Set.copyOf(nominated);
-        allocatedAfter = Map.copyOf(allocatedAfter);
-        reservations = Map.copyOf(reservations);
+        nominated = Sorted.set(nominated);
+        allocatedAfter = Sorted.map(allocatedAfter);
+        reservations = Sorted.map(reservations);
     }
 
     public List<GangDecision> placed() {

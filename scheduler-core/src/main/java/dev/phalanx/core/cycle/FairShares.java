@@ -1,5 +1,6 @@
 package dev.phalanx.core.cycle;
 
+import dev.phalanx.core.model.Sorted;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -9,7 +10,7 @@ public record FairShares(Map<String, Map<String, Double>> byQueue) {
 
     public FairShares {
         Map<String, Map<String, Double>> copy = new TreeMap<>();
-        byQueue.forEach((q, m) -> copy.put(q, Map.copyOf(m)));
+        byQueue.forEach((q, m) -> copy.put(q, Sorted.map(m)));
         byQueue = java.util.Collections.unmodifiableMap(copy);
     }
 

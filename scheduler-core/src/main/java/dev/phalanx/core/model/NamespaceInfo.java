@@ -4,7 +4,7 @@ import java.util.Map;
 
 public record NamespaceInfo(String name, Map<String, String> labels) {
     public NamespaceInfo {
-        labels = Map.copyOf(labels);
+        labels = Sorted.map(labels);
     }
 
     public String defaultQueue() {

@@ -10,7 +10,7 @@ import java.util.Map;
 public record NodeInfo(String name, Map<String, String> labels, Resources allocatable, List<Taint> taints,
                        boolean unschedulable) {
     public NodeInfo {
-        labels = Map.copyOf(labels);
+        labels = Sorted.map(labels);
         taints = List.copyOf(taints);
     }
 

@@ -18,12 +18,12 @@ public record Planning(Map<String, Long> expectedEnds, Map<String, Long> runtime
     public static final Planning NONE = new Planning(Map.of(), Map.of(), Map.of());
 
     public Planning {
-        expectedEnds = Map.copyOf(expectedEnds);
-        runtimes = Map.copyOf(runtimes);
-        reservations = Map.copyOf(reservations);
-        startedAt = Map.copyOf(startedAt);
-        terminating = Set.copyOf(terminating);
-        nominated = Set.copyOf(nominated);
+        expectedEnds = Sorted.map(expectedEnds);
+        runtimes = Sorted.map(runtimes);
+        reservations = Sorted.map(reservations);
+        startedAt = Sorted.map(startedAt);
+        terminating = Sorted.set(terminating);
+        nominated = Sorted.set(nominated);
     }
 
     public Planning(Map<String, Long> expectedEnds, Map<String, Long> runtimes, Map<String, List<String>> reservations) {

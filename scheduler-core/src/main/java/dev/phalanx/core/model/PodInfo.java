@@ -15,7 +15,7 @@ public record PodInfo(String namespace, String name, String podGroup, String que
                       int priority, long createdAt,
                       PodPhase phase, String nodeName, List<Integer> gpuDevices, String invalidReason) {
     public PodInfo {
-        nodeSelector = Map.copyOf(nodeSelector);
+        nodeSelector = Sorted.map(nodeSelector);
         tolerations = List.copyOf(tolerations);
         nodeAffinity = nodeAffinity == null ? RequiredNodeAffinity.NONE : nodeAffinity;
         gpuDevices = List.copyOf(gpuDevices);

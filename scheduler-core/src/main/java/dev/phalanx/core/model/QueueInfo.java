@@ -14,7 +14,7 @@ public record QueueInfo(String name, String parent, int priority, LabelSelector 
     public static final long NO_LIMIT = -1;
 
     public QueueInfo {
-        resources = Map.copyOf(resources);
+        resources = Sorted.map(resources);
     }
 
     /** Quota, over-quota weight and limit of one resource. */

@@ -14,8 +14,8 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
                        List<Problem> problems, Planning planning) {
     public Snapshot {
         nodes = List.copyOf(nodes);
-        queues = Map.copyOf(queues);
-        namespaces = Map.copyOf(namespaces);
+        queues = Sorted.map(queues);
+        namespaces = Sorted.map(namespaces);
         pods = List.copyOf(pods);
         gangs = List.copyOf(gangs);
         problems = List.copyOf(problems);

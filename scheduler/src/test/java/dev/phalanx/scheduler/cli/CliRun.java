@@ -21,6 +21,30 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(code, out.toString(), err.toString());
     }
 
+    /**
+     * One run of the phalanx CLI in a JVM of its own (the tests' class path): nothing it does can depend on
+     * state this JVM holds, nor on identity hash codes, which differ from one JVM to the next.
+     */
+    static CliRun inNewJvm(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), PhalanxCli.class.getName()));
+        cmd.addAll(java.util.List.of(args));
+        java.nio.file.Path err = java.nio.file.Files.createTempFile("phalanx-cli", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("phalanx " + String.join(" ", args) + " did not finish");
+            }
+            return new CliRun(p.exitValue(), out, java.nio.file.Files.readString(err));
+        } finally {
+            java.nio.file.Files.deleteIfExists(err);
+        }
+    }
+
     JsonNode json() {
         try {
             return JSON.readTree(out);
