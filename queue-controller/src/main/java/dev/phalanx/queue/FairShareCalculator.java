@@ -6,7 +6,10 @@ import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.QueueTree;
 import dev.phalanx.core.model.Snapshot;
+import org.apache.commons.numbers.fraction.BigFraction;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -42,18 +45,18 @@ public final class FairShareCalculator implements FairSharePolicy {
             out.put(q, new TreeMap<>());
         }
         for (String r : resources) {
-            Map<String, Ratio> shares = new HashMap<>();
-            divide(Ratio.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares);
+            Map<String, BigFraction> shares = new HashMap<>();
+            divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares);
             shares.forEach((q, v) -> out.get(q).put(r, v.doubleValue() / 1000.0));
         }
         return new FairShares(out);
     }
 
     /** Exact shares in thousandths of a unit, for callers that need them to add up exactly. */
-    static Map<String, Ratio> exactShares(Snapshot snapshot, String resource) {
+    static Map<String, BigFraction> exactShares(Snapshot snapshot, String resource) {
         QueueUsage usage = new QueueUsage(snapshot);
-        Map<String, Ratio> shares = new HashMap<>();
-        new FairShareCalculator().divide(Ratio.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
+        Map<String, BigFraction> shares = new HashMap<>();
+        new FairShareCalculator().divide(BigFraction.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
                 resource, usage.tree(), usage, shares);
         return shares;
     }
@@ -62,38 +65,38 @@ public final class FairShareCalculator implements FairSharePolicy {
      * The most a queue can use of a share: a leaf its demand, a parent what its children can take —
      * all a child wants if it has a weight, else only up to its quota — each capped by the limit.
      */
-    static Ratio canTake(String q, String resource, QueueTree tree, QueueUsage usage) {
+    static BigFraction canTake(String q, String resource, QueueTree tree, QueueUsage usage) {
         QueueInfo.Share s = tree.get(q).share(resource);
-        Ratio want;
+        BigFraction want;
         if (tree.isLeaf(q)) {
-            want = Ratio.of(usage.requested(q).milli(resource));
+            want = BigFraction.of(usage.requested(q).milli(resource));
         } else {
-            want = Ratio.ZERO;
+            want = BigFraction.ZERO;
             for (String c : tree.children(q)) {
                 QueueInfo.Share cs = tree.get(c).share(resource);
-                Ratio child = canTake(c, resource, tree, usage);
-                want = want.add(cs.overQuotaWeight() > 0 ? child : child.min(Ratio.of(cs.quotaMilli())));
+                BigFraction child = canTake(c, resource, tree, usage);
+                want = want.add(cs.overQuotaWeight() > 0 ? child : min(child, BigFraction.of(cs.quotaMilli())));
             }
         }
-        return s.limited() ? want.min(Ratio.of(s.limitMilli())) : want;
+        return s.limited() ? min(want, BigFraction.of(s.limitMilli())) : want;
     }
 
-    private void divide(Ratio available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
-                        Map<String, Ratio> shares) {
+    private void divide(BigFraction available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
+                        Map<String, BigFraction> shares) {
         if (siblings.isEmpty()) {
             return;
         }
-        Map<String, Ratio> want = new HashMap<>();
-        Map<String, Ratio> given = new HashMap<>();
-        Ratio quotaSum = Ratio.ZERO;
+        Map<String, BigFraction> want = new HashMap<>();
+        Map<String, BigFraction> given = new HashMap<>();
+        BigFraction quotaSum = BigFraction.ZERO;
         for (String q : siblings) {
             want.put(q, canTake(q, resource, tree, usage));
-            quotaSum = quotaSum.add(Ratio.of(tree.get(q).share(resource).quotaMilli()).min(want.get(q)));
+            quotaSum = quotaSum.add(min(BigFraction.of(tree.get(q).share(resource).quotaMilli()), want.get(q)));
         }
-        Ratio scale = quotaSum.compareTo(available) > 0 ? available.divide(quotaSum) : Ratio.of(1);
-        Ratio remaining = available;
+        BigFraction scale = quotaSum.compareTo(available) > 0 ? available.divide(quotaSum) : BigFraction.ONE;
+        BigFraction remaining = available;
         for (String q : siblings) {
-            Ratio g = Ratio.of(tree.get(q).share(resource).quotaMilli()).min(want.get(q)).multiply(scale);
+            BigFraction g = min(BigFraction.of(tree.get(q).share(resource).quotaMilli()), want.get(q)).multiply(scale);
             given.put(q, g);
             remaining = remaining.subtract(g);
         }
@@ -110,15 +113,15 @@ public final class FairShareCalculator implements FairSharePolicy {
             }
             // each round either exhausts what remains or fills at least one queue, so it ends
             while (remaining.signum() > 0 && !open.isEmpty()) {
-                Ratio weights = Ratio.ZERO;
+                BigFraction weights = BigFraction.ZERO;
                 for (String q : open) {
-                    weights = weights.add(Ratio.of(tree.get(q).share(resource).overQuotaWeight()));
+                    weights = weights.add(weight(tree.get(q).share(resource).overQuotaWeight()));
                 }
-                Ratio pour = remaining;
+                BigFraction pour = remaining;
                 for (String q : List.copyOf(open)) {
-                    Ratio offer = pour.multiply(Ratio.of(tree.get(q).share(resource).overQuotaWeight())).divide(weights);
-                    Ratio take = offer.min(want.get(q).subtract(given.get(q)));
-                    given.merge(q, take, Ratio::add);
+                    BigFraction offer = pour.multiply(weight(tree.get(q).share(resource).overQuotaWeight())).divide(weights);
+                    BigFraction take = min(offer, want.get(q).subtract(given.get(q)));
+                    given.merge(q, take, BigFraction::add);
                     remaining = remaining.subtract(take);
                     if (want.get(q).compareTo(given.get(q)) <= 0) {
                         open.remove(q);
@@ -130,5 +133,15 @@ public final class FairShareCalculator implements FairSharePolicy {
             shares.put(q, given.get(q));
             divide(given.get(q), tree.children(q), resource, tree, usage, shares);
         }
+    }
+
+    static BigFraction min(BigFraction a, BigFraction b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** A weight as written: 0.1 is one tenth, not the binary fraction nearest to it. */
+    static BigFraction weight(double w) {
+        BigDecimal d = BigDecimal.valueOf(w);
+        return d.scale() <= 0 ? BigFraction.of(d.toBigIntegerExact()) : BigFraction.of(d.unscaledValue(), BigInteger.TEN.pow(d.scale()));
     }
 }

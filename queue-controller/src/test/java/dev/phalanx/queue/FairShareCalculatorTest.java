@@ -10,6 +10,7 @@ import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
 import io.fabric8.kubernetes.api.model.Node;
+import org.apache.commons.numbers.fraction.BigFraction;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -127,10 +128,10 @@ class FairShareCalculatorTest {
         }
         Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, nodes.stream().map(KubeObjects::node).toList(),
                 pods, List.of(), qs, Map.of(), Map.of());
-        Map<String, Ratio> exact = FairShareCalculator.exactShares(s, Keys.GPU);
-        Ratio third = new Ratio(java.math.BigInteger.valueOf(8000), java.math.BigInteger.valueOf(3));
+        Map<String, BigFraction> exact = FairShareCalculator.exactShares(s, Keys.GPU);
+        BigFraction third = BigFraction.of(8000, 3);
         assertThat(exact.get("a")).isEqualTo(third);
-        assertThat(exact.get("a").add(exact.get("b")).add(exact.get("c"))).isEqualTo(Ratio.of(8000));
+        assertThat(exact.get("a").add(exact.get("b")).add(exact.get("c"))).isEqualTo(BigFraction.of(8000));
         assertThat(calculator.compute(s).of("a", Keys.GPU)).isCloseTo(8.0 / 3, within(1e-12));
     }
 

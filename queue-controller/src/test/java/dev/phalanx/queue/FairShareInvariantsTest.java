@@ -8,6 +8,7 @@ import dev.phalanx.core.model.QueueTree;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
 import dev.phalanx.testing.PropertySeeds;
+import org.apache.commons.numbers.fraction.BigFraction;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -75,39 +76,39 @@ class FairShareInvariantsTest {
             cluster.add(KubeObjects.node(node("n" + i, 8)));
         }
         Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, cluster, pods, List.of(), queues, Map.of(), Map.of());
-        Map<String, Ratio> share = FairShareCalculator.exactShares(s, Keys.GPU);
+        Map<String, BigFraction> share = FairShareCalculator.exactShares(s, Keys.GPU);
         Map<String, Long> demand = new LinkedHashMap<>(); // what each leaf's pods ask for, thousandths of a GPU
         for (PodInfo p : pods) {
             demand.merge(p.queueLabel(), p.requests().milli(Keys.GPU), Long::sum);
         }
         Oracle usage = new Oracle(tree, demand);
-        Ratio capacity = Ratio.of(nodes * 8000L);
+        BigFraction capacity = BigFraction.of(nodes * 8000L);
 
-        Ratio rootSum = Ratio.ZERO;
-        Ratio rootWant = Ratio.ZERO;
+        BigFraction rootSum = BigFraction.ZERO;
+        BigFraction rootWant = BigFraction.ZERO;
         for (String r : tree.roots()) {
             rootSum = rootSum.add(share.get(r));
             rootWant = rootWant.add(takes(r, tree, usage));
         }
         assertThat(rootSum.compareTo(capacity)).as("seed %d: roots share at most the cluster", seed).isLessThanOrEqualTo(0);
-        assertThat(rootSum).as("seed %d: roots share the cluster, or all they want", seed).isEqualTo(capacity.min(rootWant));
+        assertThat(rootSum).as("seed %d: roots share the cluster, or all they want", seed).isEqualTo(FairShareCalculator.min(capacity, rootWant));
         quotasAreMetWhereTheyFit(seed, tree.roots(), capacity, share, tree, usage);
         for (String q : tree.queues().keySet()) {
             if (tree.get(q).invalidReason() != null) {
                 continue;
             }
-            Ratio mine = share.get(q);
+            BigFraction mine = share.get(q);
             assertThat(mine.compareTo(want(q, tree, usage))).as("seed %d: %s gets no more than it wants", seed, q).isLessThanOrEqualTo(0);
             List<String> children = tree.children(q);
             if (!children.isEmpty()) {
-                Ratio sum = Ratio.ZERO;
-                Ratio childWant = Ratio.ZERO;
+                BigFraction sum = BigFraction.ZERO;
+                BigFraction childWant = BigFraction.ZERO;
                 for (String c : children) {
                     sum = sum.add(share.get(c));
                     childWant = childWant.add(takes(c, tree, usage));
                 }
                 assertThat(sum).as("seed %d: children of %s share exactly what it got, or all they want", seed, q)
-                        .isEqualTo(mine.min(childWant));
+                        .isEqualTo(FairShareCalculator.min(mine, childWant));
                 quotasAreMetWhereTheyFit(seed, children, mine, share, tree, usage);
             }
         }
@@ -117,10 +118,10 @@ class FairShareInvariantsTest {
      * Siblings sharing {@code available}: when what they ask for up to their quotas fits in it, each gets at
      * least that much (a queue is never short of min(quota, demand) unless the quotas oversubscribe).
      */
-    private static void quotasAreMetWhereTheyFit(long seed, List<String> siblings, Ratio available, Map<String, Ratio> share,
+    private static void quotasAreMetWhereTheyFit(long seed, List<String> siblings, BigFraction available, Map<String, BigFraction> share,
                                                  QueueTree tree, Oracle usage) {
         List<String> valid = siblings.stream().filter(q -> tree.get(q).invalidReason() == null).toList();
-        Ratio needed = Ratio.ZERO;
+        BigFraction needed = BigFraction.ZERO;
         for (String q : valid) {
             needed = needed.add(inQuota(q, tree, usage));
         }
@@ -133,8 +134,8 @@ class FairShareInvariantsTest {
         }
     }
 
-    private static Ratio inQuota(String q, QueueTree tree, Oracle usage) {
-        return want(q, tree, usage).min(Ratio.of(tree.get(q).share(Keys.GPU).quotaMilli()));
+    private static BigFraction inQuota(String q, QueueTree tree, Oracle usage) {
+        return FairShareCalculator.min(want(q, tree, usage), BigFraction.of(tree.get(q).share(Keys.GPU).quotaMilli()));
     }
 
     /** The demand of every leaf, counted from the pods themselves, independently of the code under test. */
@@ -142,26 +143,26 @@ class FairShareInvariantsTest {
     }
 
     /** What a queue can use, capped by its limit: its pods' demand (a parent's: what its children take). */
-    private static Ratio want(String q, QueueTree tree, Oracle usage) {
+    private static BigFraction want(String q, QueueTree tree, Oracle usage) {
         QueueInfo.Share s = tree.get(q).share(Keys.GPU);
-        Ratio w;
+        BigFraction w;
         if (tree.isLeaf(q)) {
-            w = Ratio.of(usage.demand().getOrDefault(q, 0L));
+            w = BigFraction.of(usage.demand().getOrDefault(q, 0L));
         } else {
-            w = Ratio.ZERO;
+            w = BigFraction.ZERO;
             for (String c : tree.children(q)) {
                 if (tree.get(c).invalidReason() == null) {
                     w = w.add(takes(c, tree, usage));
                 }
             }
         }
-        return s.limited() ? w.min(Ratio.of(s.limitMilli())) : w;
+        return s.limited() ? FairShareCalculator.min(w, BigFraction.of(s.limitMilli())) : w;
     }
 
     /** What a queue takes from its parent's share: all it can use with a weight, else up to its quota. */
-    private static Ratio takes(String q, QueueTree tree, Oracle usage) {
+    private static BigFraction takes(String q, QueueTree tree, Oracle usage) {
         QueueInfo.Share s = tree.get(q).share(Keys.GPU);
-        Ratio w = want(q, tree, usage);
-        return s.overQuotaWeight() > 0 ? w : w.min(Ratio.of(s.quotaMilli()));
+        BigFraction w = want(q, tree, usage);
+        return s.overQuotaWeight() > 0 ? w : FairShareCalculator.min(w, BigFraction.of(s.quotaMilli()));
     }
 }

@@ -43,9 +43,12 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Stop at this simulated time (e.g. 24h). Default: when nothing more can change.")
     String until;
 
+    /** What {@code --output} prints. */
+    enum Output { text, json }
+
     @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
             description = "text (default) or json: exactly one JSON object on stdout.")
-    String output;
+    Output output;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for every random choice (default ${DEFAULT-VALUE}).")
     long seed;
@@ -57,10 +60,6 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!output.equals("text") && !output.equals("json")) {
-            err.println("phalanx simulate: --output must be text or json, got '" + output + "'");
-            return 2;
-        }
         long untilMillis = Long.MAX_VALUE;
         if (until != null) {
             try {
@@ -95,7 +94,7 @@ public final class SimulateCommand implements Callable<Integer> {
         SimulationResult result = sim.run();
         progress.clear();
 
-        if (output.equals("json")) {
+        if (output == Output.json) {
             out.println(SimulationJson.write(result));
         } else {
             out.print(TextReport.render(result, source));

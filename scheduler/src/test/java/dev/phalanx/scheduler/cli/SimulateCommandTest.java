@@ -177,4 +177,12 @@ class SimulateCommandTest {
             assertThat(new String(head, 1, 3)).isEqualTo("PNG");
         }
     }
+
+    @Test
+    void anUnknownOutputFormatIsRefusedWithTheOnesThereAre() {
+        CliRun run = CliRun.of("simulate", "-o", "yaml");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--output").contains("[text, json]").contains("'yaml'");
+        assertThat(run.out()).isEmpty();
+    }
 }
