@@ -125,6 +125,11 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
                 evictionFallbackToDelete, staleGangGrace);
     }
 
+    public PhalanxConfig withStatusPeriod(String period) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, period, metricsPort, leaderElection,
+                evictionFallbackToDelete, staleGangGrace);
+    }
+
     public PhalanxConfig withBindParallelism(int parallelism) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, parallelism, statusPeriod, metricsPort, leaderElection,
                 evictionFallbackToDelete, staleGangGrace);

@@ -59,15 +59,18 @@ public final class SchedulingCycle {
 
         HeldRoom held = null;
         List<Eviction> evictions = new ArrayList<>();
+        Map<GangShape, Boolean> fitsEmpty = new HashMap<>();
         for (Gang gang : ready) {
             GangDecision d = decideOne(gang, usage, capacity, held, snapshot);
-            if (policies.reservations() && held == null && d.outcome() == GangDecision.Outcome.WAITING
-                    && ROOM_CODES.contains(d.reasonCode())) {
+            if (d.outcome() == GangDecision.Outcome.WAITING && ROOM_CODES.contains(d.reasonCode())) {
                 List<PodInfo> mustPlace = mustPlace(gang);
-                if (!policies.placement().placeQuickly(gang, mustPlace, capacity.empty()).placed()) {
+                // a fact of the gang, whatever else waits: gangs of one shape are asked once per cycle
+                boolean couldEverFit = fitsEmpty.computeIfAbsent(GangShape.of(gang, mustPlace),
+                        k -> policies.placement().placeQuickly(gang, mustPlace, capacity.empty()).placed());
+                if (!couldEverFit) {
                     d = GangDecision.waiting(d.gangKey(), d.queue(), "Unschedulable", d.reason()
                             + "; it would not fit even the empty cluster");
-                } else {
+                } else if (policies.reservations() && held == null) {
                     PreemptionPolicy.Preemption room = policies.preemption().find(gang, mustPlace, capacity, snapshot,
                             shares, usage);
                     if (room != null) {
@@ -95,6 +98,20 @@ public final class SchedulingCycle {
         Map<String, List<String>> reserved = held == null ? Map.of() : Map.of(held.gangKey(), held.nodes());
         Set<String> nominated = held != null && held.nominated() ? Set.of(held.gangKey()) : Set.of();
         return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions, nominated);
+    }
+
+    /**
+     * What decides whether a gang fits a cluster: its topology and what each member asks for and may run on.
+     * Gangs of one shape fit the same room.
+     */
+    private record GangShape(String required, String preferred, List<List<Object>> pods) {
+        static GangShape of(Gang gang, List<PodInfo> pods) {
+            List<List<Object>> kinds = new ArrayList<>();
+            for (PodInfo p : pods) {
+                kinds.add(List.of(p.requests(), p.gpuFractionMilli(), p.nodeSelector(), p.tolerations(), p.nodeAffinity()));
+            }
+            return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds);
+        }
     }
 
     /** The members a gang that has not started must place together: as many pending ones as it lacks. */

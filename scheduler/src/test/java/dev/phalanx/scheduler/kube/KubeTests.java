@@ -36,9 +36,24 @@ final class KubeTests {
     /** A namespace whose pods go to {@code queue}, with the default service account pods need. */
     static void teamNamespace(KubernetesClient client, String ns, String queue) {
         client.resource(namespace(ns, Keys.QUEUE_LABEL, queue)).create();
-        // no controller manager runs: the default service account pods need is made here
-        client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
-                .endMetadata().build()).create();
+        serviceAccount(client, ns);
+    }
+
+    /** The default service account pods need: no controller manager runs to make it. */
+    static void serviceAccount(KubernetesClient client, String ns) {
+        createIfAbsent(client, new ServiceAccountBuilder().withNewMetadata().withName("default").withNamespace(ns)
+                .endMetadata().build());
+    }
+
+    /** Creates {@code object} unless it exists already. */
+    static void createIfAbsent(KubernetesClient client, io.fabric8.kubernetes.api.model.HasMetadata object) {
+        try {
+            client.resource(object).create();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
     }
 
     /** What a command printed (stdout and stderr) and how it exited. */
