@@ -1,37 +1,43 @@
 #!/usr/bin/env bash
-# Builds a Kubernetes test control plane (kube-apiserver + etcd) from Go
-# modules and lays it out the way io.fabric8:kube-api-test expects:
+# Builds the test control plane from Go modules and lays it out the way io.fabric8:kube-api-test
+# expects, with the other Kubernetes components the tests run beside it:
 #
-#   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-apiserver,etcd,kubectl}
+#   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-apiserver,etcd,kubectl}        what kube-api-test starts
+#   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-controller-manager,kube-scheduler}
+#   <dir>/scheduler-plugins/<vA.B.C>/kube-scheduler                    scheduler-plugins' scheduler
 #
 # Usage:
-#   export KUBE_API_TEST_DIR=$(tools/control-plane/build.sh | tail -1)
+#   export KUBE_API_TEST_DIR=$(tools/control-plane/build.sh | tail -1)          # apiserver + etcd
+#   tools/control-plane/build.sh kube-controller-manager kube-scheduler          # what a test needs more
+#   tools/control-plane/build.sh all
 #
-# Progress goes to stderr; the last line on stdout is the directory to use as
-# KUBE_API_TEST_DIR. Idempotent: if the binaries for the pinned version are
-# already installed, it exits immediately.
+# Components: kube-apiserver, etcd (always), kube-controller-manager, kube-scheduler,
+# scheduler-plugins. Progress goes to stderr; the last line on stdout is the directory to use as
+# KUBE_API_TEST_DIR. Idempotent: a component whose binary is installed and reports the pinned version is
+# not built again, so a warm call returns at once.
 #
 # Environment:
-#   PHALANX_CONTROL_PLANE_DIR  output dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test)
-#   PHALANX_K8S_VERSION        kube-apiserver version, X.Y.Z (default below)
-#   PHALANX_ETCD_VERSION       etcd server version, X.Y.Z (default below)
-#   GO                         go binary (default: go on PATH, else /usr/local/go/bin/go)
+#   PHALANX_CONTROL_PLANE_DIR       output dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test)
+#   PHALANX_K8S_VERSION             Kubernetes version, X.Y.Z (default below)
+#   PHALANX_ETCD_VERSION            etcd server version, X.Y.Z (default below)
+#   PHALANX_SCHEDULER_PLUGINS_VERSION  sigs.k8s.io/scheduler-plugins version, vA.B.C (default below)
+#   GO                              go binary (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
-K8S_VERSION="${PHALANX_K8S_VERSION:-1.34.10}"
-ETCD_VERSION="${PHALANX_ETCD_VERSION:-3.6.16}"
+K8S_VERSION="${PHALANX_K8S_VERSION:-1.37.2}"
+ETCD_VERSION="${PHALANX_ETCD_VERSION:-3.7.3}"
+SCHEDULER_PLUGINS_VERSION="${PHALANX_SCHEDULER_PLUGINS_VERSION:-v0.34.7}"
 OUT_DIR="${PHALANX_CONTROL_PLANE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test}"
 
-# Staging modules of k8s.io/kubernetes (all required at v0.0.0 by its go.mod,
-# so each must be replaced with the matching v0.X.Y tag).
+# Staging modules of k8s.io/kubernetes that its go.mod requires at v0.0.0, so each must be replaced with
+# the matching v0.X.Y tag (1.37; 1.34 had neither cri-streaming nor streaming).
 STAGING_MODULES=(
   api apiextensions-apiserver apimachinery apiserver cli-runtime client-go
   cloud-provider cluster-bootstrap code-generator component-base
-  component-helpers controller-manager cri-api cri-client csi-translation-lib
+  component-helpers controller-manager cri-api cri-client cri-streaming csi-translation-lib
   dynamic-resource-allocation endpointslice externaljwt kms kube-aggregator
   kube-controller-manager kube-proxy kube-scheduler kubectl kubelet metrics
-  mount-utils pod-security-admission sample-apiserver sample-cli-plugin
-  sample-controller
+  mount-utils pod-security-admission sample-apiserver streaming
 )
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
@@ -44,36 +50,53 @@ case "$(uname -s)/$(uname -m)" in
 esac
 
 BIN_DIR="${OUT_DIR}/k8s/${K8S_VERSION}-${GOOS_ARCH}"
+PLUGINS_DIR="${OUT_DIR}/scheduler-plugins/${SCHEDULER_PLUGINS_VERSION}"
 
-# --- fast path -------------------------------------------------------------
 # A version check reads a binary's whole output before it compares: `cmd | grep -q` under pipefail fails
 # whenever grep exits at its match while cmd still writes (cmd dies of SIGPIPE).
 has_version() { # binary, line it must print
   local out
+  [[ -x "$1" ]] || return 1
   out="$("$1" --version 2>/dev/null)" || return 1
   [[ $'\n'"${out}"$'\n' == *$'\n'"$2"$'\n'* ]]
 }
 
-is_installed() {
-  [[ -x "${BIN_DIR}/kube-apiserver" && -x "${BIN_DIR}/etcd" && -x "${BIN_DIR}/kubectl" ]] || return 1
-  has_version "${BIN_DIR}/kube-apiserver" "Kubernetes v${K8S_VERSION}" || return 1
-  has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" || return 1
+installed() { # component
+  case "$1" in
+    kube-apiserver | kube-controller-manager | kube-scheduler) has_version "${BIN_DIR}/$1" "Kubernetes v${K8S_VERSION}" ;;
+    etcd) has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" ;;
+    scheduler-plugins) [[ -x "${PLUGINS_DIR}/kube-scheduler" && -f "${PLUGINS_DIR}/version" \
+        && "$(cat "${PLUGINS_DIR}/version")" == "${SCHEDULER_PLUGINS_VERSION}" ]] ;;
+  esac
 }
 
 link_kubectl() {
   local kubectl_path
   kubectl_path="$(command -v kubectl || true)"
   [[ -n "${kubectl_path}" ]] || die "kubectl not found on PATH (kube-api-test needs it in ${BIN_DIR})"
-  # kube-api-test only runs `kubectl config ...` (local kubeconfig edits), so
-  # client/server version skew does not matter.
+  # kube-api-test only runs `kubectl config ...` (local kubeconfig edits), so client/server skew does not matter
   if [[ "$(readlink "${BIN_DIR}/kubectl" 2>/dev/null || true)" != "${kubectl_path}" ]]; then
+    mkdir -p "${BIN_DIR}"
     ln -sfn "${kubectl_path}" "${BIN_DIR}/kubectl.tmp.$$"
     mv -Tf "${BIN_DIR}/kubectl.tmp.$$" "${BIN_DIR}/kubectl"
   fi
 }
 
-if is_installed; then
-  log "kube-apiserver v${K8S_VERSION} + etcd v${ETCD_VERSION} already in ${BIN_DIR}"
+wanted=(kube-apiserver etcd)
+for arg in "$@"; do
+  case "${arg}" in
+    all) wanted+=(kube-controller-manager kube-scheduler scheduler-plugins) ;;
+    kube-apiserver | etcd | kube-controller-manager | kube-scheduler | scheduler-plugins) wanted+=("${arg}") ;;
+    *) die "unknown component ${arg} (known: kube-apiserver etcd kube-controller-manager kube-scheduler scheduler-plugins all)" ;;
+  esac
+done
+missing=()
+for c in "${wanted[@]}"; do
+  installed "${c}" || { [[ " ${missing[*]-} " == *" ${c} "* ]] || missing+=("${c}"); }
+done
+link_kubectl
+if [[ ${#missing[@]} -eq 0 ]]; then
+  log "Kubernetes v${K8S_VERSION} components (${wanted[*]}) already in ${BIN_DIR}"
   echo "${OUT_DIR}"
   exit 0
 fi
@@ -87,76 +110,102 @@ fi
 
 K8S_MINOR="${K8S_VERSION#*.}"; K8S_MINOR="${K8S_MINOR%%.*}"
 K8S_MAJOR="${K8S_VERSION%%.*}"
-STAGING_VERSION="v0.${K8S_VERSION#*.}"
 
-mkdir -p "${BIN_DIR}"
+mkdir -p "${BIN_DIR}" "${PLUGINS_DIR}"
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/phalanx-control-plane.XXXXXX")"
 STAGE_DIR="$(mktemp -d "${OUT_DIR}/.staging.XXXXXX")" # same filesystem as BIN_DIR => atomic mv
 cleanup() { rm -rf "${WORK_DIR}" "${STAGE_DIR}"; }
 trap cleanup EXIT
 
-# Module cache / build cache stay at their defaults (GOMODCACHE, GOCACHE), so
-# repeated builds reuse them. -mod=mod lets `go build` fill in go.sum (checked
-# against the checksum database) without pulling the test-only deps that
-# `go mod tidy` would.
+# Module cache / build cache stay at their defaults (GOMODCACHE, GOCACHE), so repeated builds reuse them.
+# -mod=mod lets `go build` fill in go.sum (checked against the checksum database) without pulling the
+# test-only deps that `go mod tidy` would.
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false"
 NICE=(nice -n 10)
+log "using $("${GO}" version); building ${missing[*]} into ${OUT_DIR}"
 
-log "using $("${GO}" version)"
-log "building into ${BIN_DIR} (work dir ${WORK_DIR})"
+# A wrapper module requiring k8s.io/kubernetes at $1 with every staging module replaced by its v0.Y.Z tag.
+kubernetes_module() { # dir, module name, kubernetes version X.Y.Z
+  local dir="$1" name="$2" version="$3" m
+  mkdir -p "${dir}"
+  {
+    echo "module ${name}"
+    echo
+    echo "go 1.26.0"
+    echo
+    echo "replace ("
+    for m in "${STAGING_MODULES[@]}"; do
+      echo "	k8s.io/${m} => k8s.io/${m} v0.${version#*.}"
+    done
+    echo ")"
+  } >"${dir}/go.mod"
+}
 
-# kube-apiserver ------------------------------------------------------------
-mkdir -p "${WORK_DIR}/kube-apiserver"
-{
-  echo "module phalanx.local/control-plane/kube-apiserver"
-  echo
-  echo "go 1.24.0"
-  echo
-  echo "// same GODEBUG defaults as upstream k8s.io/kubernetes 1.34"
-  echo "godebug default=go1.24"
-  echo
-  echo "replace ("
-  for m in "${STAGING_MODULES[@]}"; do
-    echo "	k8s.io/${m} => k8s.io/${m} ${STAGING_VERSION}"
+K8S_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=${K8S_MAJOR} -X k8s.io/component-base/version.gitMinor=${K8S_MINOR} -X k8s.io/component-base/version.gitTreeState=clean"
+
+kube_components=()
+for c in "${missing[@]}"; do
+  case "${c}" in kube-apiserver | kube-controller-manager | kube-scheduler) kube_components+=("${c}") ;; esac
+done
+if [[ ${#kube_components[@]} -gt 0 ]]; then
+  kubernetes_module "${WORK_DIR}/kubernetes" phalanx.local/control-plane/kubernetes "${K8S_VERSION}"
+  start=${SECONDS}
+  (
+    cd "${WORK_DIR}/kubernetes"
+    "${GO}" get "k8s.io/kubernetes@v${K8S_VERSION}"
+    for c in "${kube_components[@]}"; do
+      log "building ${c} v${K8S_VERSION} (cold cache: kube-apiserver ~6 min on 2 cores, the others a few more)"
+      "${NICE[@]}" "${GO}" build -trimpath -ldflags "${K8S_LDFLAGS}" -o "${STAGE_DIR}/${c}" "k8s.io/kubernetes/cmd/${c}"
+    done
+  )
+  for c in "${kube_components[@]}"; do
+    has_version "${STAGE_DIR}/${c}" "Kubernetes v${K8S_VERSION}" \
+      || die "unexpected ${c} version: $("${STAGE_DIR}/${c}" --version 2>&1)"
+    mv -f "${STAGE_DIR}/${c}" "${BIN_DIR}/${c}"
   done
-  echo ")"
-} >"${WORK_DIR}/kube-apiserver/go.mod"
+  log "${kube_components[*]} built in $((SECONDS - start))s"
+fi
 
-log "building kube-apiserver v${K8S_VERSION} (cold cache: ~6 min on 2 cores)"
-start=${SECONDS}
-(
-  cd "${WORK_DIR}/kube-apiserver"
-  # go get bumps the go line if a dependency needs a newer one.
-  "${GO}" get "k8s.io/kubernetes@v${K8S_VERSION}"
-  "${NICE[@]}" "${GO}" build -trimpath \
-    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=${K8S_MAJOR} -X k8s.io/component-base/version.gitMinor=${K8S_MINOR} -X k8s.io/component-base/version.gitTreeState=clean" \
-    -o "${STAGE_DIR}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-)
-log "kube-apiserver built in $((SECONDS - start))s"
+if [[ " ${missing[*]} " == *" etcd "* ]]; then
+  # etcd in a module of its own: its dependency set differs from Kubernetes'
+  mkdir -p "${WORK_DIR}/etcd"
+  printf 'module phalanx.local/control-plane/etcd\n\ngo 1.26.0\n' >"${WORK_DIR}/etcd/go.mod"
+  log "building etcd v${ETCD_VERSION}"
+  start=${SECONDS}
+  (
+    cd "${WORK_DIR}/etcd"
+    "${GO}" get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}"
+    "${NICE[@]}" "${GO}" build -trimpath -ldflags "-s -w" -o "${STAGE_DIR}/etcd" go.etcd.io/etcd/server/v3
+  )
+  has_version "${STAGE_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" \
+    || die "unexpected etcd version: $("${STAGE_DIR}/etcd" --version 2>&1)"
+  mv -f "${STAGE_DIR}/etcd" "${BIN_DIR}/etcd"
+  log "etcd built in $((SECONDS - start))s"
+fi
 
-# etcd (own module: its dependency set differs from kubernetes') ------------
-mkdir -p "${WORK_DIR}/etcd"
-printf 'module phalanx.local/control-plane/etcd\n\ngo 1.24.0\n' >"${WORK_DIR}/etcd/go.mod"
-
-log "building etcd v${ETCD_VERSION}"
-start=${SECONDS}
-(
-  cd "${WORK_DIR}/etcd"
-  "${GO}" get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}"
-  "${NICE[@]}" "${GO}" build -trimpath -ldflags "-s -w" \
-    -o "${STAGE_DIR}/etcd" go.etcd.io/etcd/server/v3
-)
-log "etcd built in $((SECONDS - start))s"
-
-# verify, then install atomically ------------------------------------------
-got="$("${STAGE_DIR}/kube-apiserver" --version)"
-[[ "${got}" == "Kubernetes v${K8S_VERSION}" ]] || die "unexpected kube-apiserver version: ${got}"
-has_version "${STAGE_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" \
-  || die "unexpected etcd version: $("${STAGE_DIR}/etcd" --version 2>&1)"
-
-mv -f "${STAGE_DIR}/etcd" "${BIN_DIR}/etcd"
-mv -f "${STAGE_DIR}/kube-apiserver" "${BIN_DIR}/kube-apiserver"
-link_kubectl
+if [[ " ${missing[*]} " == *" scheduler-plugins "* ]]; then
+  # scheduler-plugins pins its own Kubernetes libraries: its go.mod replaces the staging modules itself
+  mkdir -p "${WORK_DIR}/scheduler-plugins"
+  printf 'module phalanx.local/control-plane/scheduler-plugins\n\ngo 1.26.0\n' >"${WORK_DIR}/scheduler-plugins/go.mod"
+  log "building scheduler-plugins ${SCHEDULER_PLUGINS_VERSION}"
+  start=${SECONDS}
+  (
+    cd "${WORK_DIR}/scheduler-plugins"
+    gomod="$("${GO}" mod download -json "sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}" \
+      | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+    [[ -f "${gomod}" ]] || die "cannot download the go.mod of sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}"
+    # a wrapper gets no replace directives from a dependency: copy scheduler-plugins' own
+    awk '/^replace \(/{p=1} p{print; if (/^\)/) p=0; next} /^replace /{print}' "${gomod}" >>go.mod
+    k8s="$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' "${gomod}")"
+    "${GO}" get "sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}"
+    "${NICE[@]}" "${GO}" build -trimpath \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=${k8s:-v0.0.0} -X k8s.io/component-base/version.gitTreeState=clean" \
+      -o "${STAGE_DIR}/kube-scheduler-plugins" sigs.k8s.io/scheduler-plugins/cmd/scheduler
+  )
+  mv -f "${STAGE_DIR}/kube-scheduler-plugins" "${PLUGINS_DIR}/kube-scheduler"
+  printf '%s\n' "${SCHEDULER_PLUGINS_VERSION}" >"${PLUGINS_DIR}/version"
+  log "scheduler-plugins built in $((SECONDS - start))s"
+fi
 
 log "installed: $(ls "${BIN_DIR}" | tr '\n' ' ')"
 log "export KUBE_API_TEST_DIR=${OUT_DIR}"
