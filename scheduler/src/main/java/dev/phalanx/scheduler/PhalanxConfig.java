@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * @param schedulerName   pods whose spec.schedulerName is this are scheduled; others are left alone
  * @param cyclePeriod     a cycle runs at least this often, even when nothing changed
  * @param debounce        after a change, wait this long for more changes before a cycle
- * @param bindParallelism bindings in flight at once
+ * @param bindParallelism the most bindings in flight at once; how many are follows the API server's latency
  * @param statusPeriod    PodGroup and Queue status are written at most this often per object
  * @param metricsPort     port of the HTTP endpoints /metrics, /healthz and /readyz; 0 turns them off
  * @param leaderElection  whether and how replicas elect the one that schedules
@@ -25,10 +25,12 @@ import java.nio.file.Path;
  *                        in an Event; off by default: the budget wins and the gang waits
  * @param staleGangGrace  a gang holding fewer than minMember bound members this long (a commit cut short)
  *                        has them evicted, so no half gang holds GPUs
+ * @param commitsInFlight gangs whose bindings may still be in flight while the next cycle decides (0: a cycle
+ *                        waits for its bindings)
  */
 public record PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism,
                             String statusPeriod, Integer metricsPort, LeaderElection leaderElection,
-                            boolean evictionFallbackToDelete, String staleGangGrace) {
+                            boolean evictionFallbackToDelete, String staleGangGrace, Integer commitsInFlight) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -36,7 +38,7 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         schedulerName = schedulerName == null ? Keys.SCHEDULER_NAME : schedulerName;
         cyclePeriod = cyclePeriod == null ? "10s" : cyclePeriod;
         debounce = debounce == null ? "100ms" : debounce;
-        bindParallelism = bindParallelism <= 0 ? 16 : bindParallelism;
+        bindParallelism = bindParallelism <= 0 ? 64 : bindParallelism;
         statusPeriod = statusPeriod == null ? "1s" : statusPeriod;
         metricsPort = metricsPort == null ? 8080 : metricsPort;
         if (metricsPort < 0 || metricsPort > 65535) {
@@ -44,13 +46,17 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         }
         leaderElection = leaderElection == null ? LeaderElection.OFF : leaderElection;
         staleGangGrace = staleGangGrace == null ? "60s" : staleGangGrace;
+        commitsInFlight = commitsInFlight == null ? 64 : commitsInFlight;
+        if (commitsInFlight < 0) {
+            throw new IllegalArgumentException("commitsInFlight must be 0 or more, got " + commitsInFlight);
+        }
         for (String d : new String[]{cyclePeriod, debounce, statusPeriod, staleGangGrace}) {
             Durations.parseMillis(d);
         }
     }
 
     public static PhalanxConfig defaults() {
-        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null);
+        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null, null);
     }
 
     /**
@@ -122,40 +128,45 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
 
     public PhalanxConfig withCyclePeriod(String period) {
         return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
     }
 
     public PhalanxConfig withStatusPeriod(String period) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, period, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
     }
 
     public PhalanxConfig withBindParallelism(int parallelism) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, parallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
     }
 
     public PhalanxConfig withMetricsPort(int port) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection,
-                evictionFallbackToDelete, staleGangGrace);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
     }
 
     public PhalanxConfig withEvictionFallbackToDelete(boolean fallback) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, fallback, staleGangGrace);
+                leaderElection, fallback, staleGangGrace, commitsInFlight);
     }
 
     public PhalanxConfig withStaleGangGrace(String grace) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, evictionFallbackToDelete, grace);
+                leaderElection, evictionFallbackToDelete, grace, commitsInFlight);
     }
 
     public long staleGangGraceMillis() {
         return Durations.parseMillis(staleGangGrace);
     }
 
+    public PhalanxConfig withCommitsInFlight(int n) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
+                leaderElection, evictionFallbackToDelete, staleGangGrace, n);
+    }
+
     public PhalanxConfig withLeaderElection(LeaderElection election) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election,
-                evictionFallbackToDelete, staleGangGrace);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
     }
 }

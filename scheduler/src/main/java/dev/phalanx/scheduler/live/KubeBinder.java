@@ -4,6 +4,10 @@ import dev.phalanx.core.cycle.Binding;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
+import com.netflix.concurrency.limits.Limiter;
+import com.netflix.concurrency.limits.limit.VegasLimit;
+import com.netflix.concurrency.limits.limiter.BlockingLimiter;
+import com.netflix.concurrency.limits.limiter.SimpleLimiter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.slf4j.Logger;
@@ -16,10 +20,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Writes a gang's bindings, in parallel up to a bound, one API call per pod: a Binding whose metadata
- * carries the GPU devices annotation of a fractional pod, which the API server copies onto the pod as it
- * binds it. Each pod is assumed in the cache before its binding is sent, so the next cycle never offers its
- * room again; a binding that fails for good is forgotten, which makes the pod pending again.
+ * Writes a gang's bindings, one API call per pod: a Binding whose metadata carries the GPU devices
+ * annotation, which the API server copies onto the pod as it binds it. Each pod is assumed in the cache
+ * before its binding is sent, so the next cycle never offers its room again; a binding that fails for good
+ * is forgotten, which makes the pod pending again.
+ *
+ * <p>How many bindings are in flight follows the API server's latency (a Vegas limit, as TCP Vegas sizes
+ * its window: it grows while latency stays near the least seen and shrinks as a queue builds up), between
+ * 1 and {@code maxInFlight}; an overloaded answer (429, 5xx, a timeout) counts as a drop and shrinks it.
  */
 public final class KubeBinder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubeBinder.class);
@@ -29,19 +37,24 @@ public final class KubeBinder implements AutoCloseable {
     private final ClusterCache cache;
     private final EventRecorder events;
     private final SchedulerMetrics metrics;
-    private final ExecutorService pool;
+    private final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("phalanx-bind-", 0).factory());
+    private final SimpleLimiter<Void> window;
+    private final Limiter<Void> limiter;
 
-    public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int parallelism,
+    public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int maxInFlight,
                       SchedulerMetrics metrics) {
         this.client = client;
         this.cache = cache;
         this.events = events;
         this.metrics = metrics;
-        this.pool = Executors.newFixedThreadPool(parallelism, r -> {
-            Thread t = new Thread(r, "phalanx-bind");
-            t.setDaemon(true);
-            return t;
-        });
+        this.window = SimpleLimiter.newBuilder().named("phalanx-bind").limit(VegasLimit.newBuilder()
+                .initialLimit(Math.min(16, maxInFlight)).maxConcurrency(maxInFlight).build()).build();
+        this.limiter = BlockingLimiter.wrap(window);
+    }
+
+    /** Bindings allowed in flight now. */
+    public int window() {
+        return window.getLimit();
     }
 
     /** What happened to one binding. */
@@ -50,29 +63,34 @@ public final class KubeBinder implements AutoCloseable {
 
     /** Binds a gang and waits for every binding's outcome. */
     public List<Outcome> bindAll(List<Binding> bindings) {
-        return bindAsync(bindings).join();
+        return bindAsync(bindings, true).join();
     }
 
     /**
      * Assumes the gang's pods at once and queues their bindings behind those already queued, so gangs
      * committed one after another are written in that order while their bindings share the pool: a
      * cycle that places many small gangs keeps every binding slot busy instead of waiting for each gang
-     * in turn. A binding that fails for good makes its pod pending again.
+     * in turn. A binding that fails for good makes its pod pending again. {@code eventPerPod}: record a
+     * Scheduled Event on each pod bound (for pods without a PodGroup; a PodGroup's members are told of once,
+     * on their PodGroup).
      */
-    public CompletableFuture<List<Outcome>> bindAsync(List<Binding> bindings) {
+    public CompletableFuture<List<Outcome>> bindAsync(List<Binding> bindings, boolean eventPerPod) {
         for (Binding b : bindings) {
             cache.assume(b.podKey(), b.node(), b.gpuDevices());
         }
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (Binding b : bindings) {
-            futures.add(CompletableFuture.supplyAsync(() -> bindOne(b), pool).thenApply(this::settle));
+            futures.add(CompletableFuture.supplyAsync(() -> bindOne(b), pool).thenApply(o -> settle(o, eventPerPod)));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
     }
 
-    private Outcome settle(Outcome o) {
+    private Outcome settle(Outcome o, boolean eventPerPod) {
         if (o.bound()) {
+            if (!eventPerPod) {
+                return o;
+            }
             events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
                     cache.uid("Pod", o.binding().podKey())), false, "Scheduled",
                     "Successfully assigned " + o.binding().podKey() + " to " + o.binding().node());
@@ -93,6 +111,7 @@ public final class KubeBinder implements AutoCloseable {
         } else {
             metrics.bindingFailed(o.httpCode(), System.nanoTime() - start);
         }
+        metrics.bindingWindow(window.getLimit());
         return o;
     }
 
@@ -101,16 +120,20 @@ public final class KubeBinder implements AutoCloseable {
         String error = null;
         int code = 0;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            Limiter.Listener slot = limiter.acquire(null).orElse(null);
             try {
                 client.bindings().inNamespace(b.namespace()).resource(body).create();
+                settleSlot(slot, 201);
                 return new Outcome(b, true, null, 201);
             } catch (KubernetesClientException e) {
                 code = e.getCode();
+                settleSlot(slot, code);
                 error = code > 0 && e.getStatus() != null ? "HTTP " + code + ": " + e.getStatus().getMessage() : e.getMessage();
                 if (code == 409 || code == 404 || code == 422 || code == 403 || code == 400) {
                     break; // retrying cannot help: already bound, gone, refused
                 }
             } catch (RuntimeException e) {
+                settleSlot(slot, 0);
                 error = e.getMessage();
                 code = 0;
             }
@@ -121,6 +144,20 @@ public final class KubeBinder implements AutoCloseable {
         }
         LOG.warn("binding {} to {} failed: {}", b.podKey(), b.node(), error);
         return new Outcome(b, false, error, code);
+    }
+
+    /** Tells the window how a call went: its latency counts unless the server was overloaded or refused it. */
+    private static void settleSlot(Limiter.Listener slot, int code) {
+        if (slot == null) {
+            return;
+        }
+        if (code / 100 == 2) {
+            slot.onSuccess();
+        } else if (code == 0 || code == 429 || code >= 500) {
+            slot.onDropped();
+        } else {
+            slot.onIgnore();
+        }
     }
 
     /**

@@ -35,7 +35,9 @@ public final class KubeCommitter implements CommitPort {
 
     @Override
     public CompletableFuture<List<Binding>> bind(GangDecision gang) {
-        return binder.bindAsync(gang.bindings()).thenApply(outcomes -> outcomes.stream()
+        // a pod without a PodGroup is a gang of one, its key the gang's: it is told on itself that it was bound
+        boolean single = gang.bindings().size() == 1 && gang.bindings().get(0).podKey().equals(gang.gangKey());
+        return binder.bindAsync(gang.bindings(), single).thenApply(outcomes -> outcomes.stream()
                 .filter(o -> !o.bound()).map(KubeBinder.Outcome::binding).toList());
     }
 

@@ -64,6 +64,7 @@ public final class SchedulerService implements AutoCloseable {
     private final EventRecorder events;
     private final KubeBinder binder;
     private final CycleRunner runner;
+    private final StatusWriter status;
     private final StatusBoard board = new StatusBoard();
     private final Operator operator;
     private final String identity;
@@ -102,9 +103,10 @@ public final class SchedulerService implements AutoCloseable {
         this.events = new EventRecorder(client, clock);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
         KubeEvictor evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
-        StatusWriter status = new StatusWriter(board, cache, events, clock, config.statusPeriodMillis());
+        this.status = new StatusWriter(board, cache, events, clock, config.statusPeriodMillis());
         this.runner = new CycleRunner(new SchedulingCycle(policies.withStaleGangGrace(config.staleGangGraceMillis())),
-                new StatusReporter(), cache, new KubeCommitter(evictor, binder, status, metrics), clock);
+                new StatusReporter(), cache, new KubeCommitter(evictor, binder, status, metrics), clock,
+                config.commitsInFlight());
         this.operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withStopOnInformerErrorDuringStartup(true));
         operator.register(new QueueReconciler(board, clock));
@@ -294,6 +296,7 @@ public final class SchedulerService implements AutoCloseable {
         wake();
         if (cycleThread != null && cycleThread != Thread.currentThread()) {
             join(cycleThread);
+            runner.awaitCommits(); // what was sent is written before anyone else may lead
         }
         stopOperator();
         if (lost) {
@@ -337,7 +340,8 @@ public final class SchedulerService implements AutoCloseable {
             try {
                 synchronized (signal) {
                     if (!dirty && running) {
-                        signal.wait(config.cyclePeriodMillis());
+                        // a status left for later is written after one status period, else a cycle per period
+                        signal.wait(status.deferred() ? config.statusPeriodMillis() : config.cyclePeriodMillis());
                     }
                 }
                 if (!running) {
@@ -445,7 +449,8 @@ public final class SchedulerService implements AutoCloseable {
         }
         wake();
         if (cycleThread != null) {
-            join(cycleThread); // the cycle in flight finishes its bindings before anyone else may lead
+            join(cycleThread); // the cycle in flight finishes, and its bindings are written, before anyone else may lead
+            runner.awaitCommits();
         }
         stopOperator();
         if (election != null) {

@@ -19,9 +19,16 @@ import java.util.Map;
 
 /**
  * Writes step 6's report live: each PodGroup's and Queue's status ({@link StatusBuilder}), published on the
- * {@link StatusBoard} for the reconcilers to write, and the Events that say why a gang waits. A status is
- * published only when it changed, and at most once per {@code minInterval} per object; a deferred one goes
- * out at a later cycle.
+ * {@link StatusBoard} for the reconcilers to write, and the Events that say why a gang waits, coalesced so
+ * the API server carries what a user sees change and little more:
+ * <ul>
+ *   <li>a status is published only when it changed, at most once per {@code minInterval} per object; a
+ *   deferred one goes out at a later cycle;</li>
+ *   <li>a gang that has not started is first written once it has waited {@code minInterval}, so a gang
+ *   created and started within that time gets one status write, not one per step on the way;</li>
+ *   <li>one Event per change of a gang's condition reason (Scheduled, or why it waits), not per member nor
+ *   per change of the numbers in its message, which the status shows.</li>
+ * </ul>
  */
 public final class StatusWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,6 +41,9 @@ public final class StatusWriter {
     private final Map<String, String> written = new HashMap<>();
     private final Map<String, Long> writtenAt = new HashMap<>();
     private final Map<String, PodGroupStatus> lastGroupStatus = new HashMap<>();
+    private final Map<String, Long> firstSeen = new HashMap<>();
+    private final Map<String, String> lastReason = new HashMap<>();
+    private volatile boolean deferred;
 
     public StatusWriter(StatusBoard board, ClusterCache cache, EventRecorder events, Clock clock, long minIntervalMillis) {
         this.board = board;
@@ -43,14 +53,29 @@ public final class StatusWriter {
         this.minIntervalMillis = minIntervalMillis;
     }
 
+    /** True when the last report left a write for later: a gang not yet waiting long enough to be written. */
+    public boolean deferred() {
+        return deferred;
+    }
+
     public void write(CycleReport report) {
+        deferred = false;
         long nowMillis = clock.now();
         String now = Instant.ofEpochMilli(nowMillis).toString();
         Map<String, Gang> gangs = new HashMap<>();
         report.after().gangs().forEach(g -> gangs.put(g.key(), g));
+        firstSeen.keySet().retainAll(gangs.keySet());
+        lastReason.keySet().retainAll(gangs.keySet());
         for (GangReport g : report.gangs()) {
+            long seen = firstSeen.computeIfAbsent(g.key(), k -> nowMillis);
+            boolean settled = !g.waiting() || "Invalid".equals(g.reasonCode()) || nowMillis - seen >= minIntervalMillis;
+            deferred |= !settled;
+            boolean newReason = settled && !g.reasonCode().equals(lastReason.get(g.key()));
+            if (newReason) {
+                lastReason.put(g.key(), g.reasonCode());
+            }
             if (g.implicit()) {
-                if (g.waiting()) {
+                if (g.waiting() && newReason) {
                     events.record(EventRecorder.ref("v1", "Pod", g.namespace(), g.name(), cache.uid("Pod", g.key())),
                             true, g.reasonCode(), g.message());
                 }
@@ -66,9 +91,14 @@ public final class StatusWriter {
                 }
                 continue;
             }
+            if (!settled) {
+                continue; // it may start before it has waited long enough to be worth a write
+            }
             PodGroupStatus s = StatusBuilder.podGroup(g, lastGroupStatus.get(g.key()), now);
-            var ref = EventRecorder.ref(Queue.GROUP + "/" + Queue.VERSION, "PodGroup", g.namespace(), g.name(), uid);
-            events.record(ref, g.waiting() && !"Waiting".equals(g.reasonCode()), g.reasonCode(), g.message());
+            if (newReason) {
+                var ref = EventRecorder.ref(Queue.GROUP + "/" + Queue.VERSION, "PodGroup", g.namespace(), g.name(), uid);
+                events.record(ref, g.waiting() && !"Waiting".equals(g.reasonCode()), g.reasonCode(), g.message());
+            }
             if (shouldWrite("PodGroup/" + g.key(), s, nowMillis)) {
                 board.publish(g.namespace(), g.name(), s);
                 lastGroupStatus.put(g.key(), s);

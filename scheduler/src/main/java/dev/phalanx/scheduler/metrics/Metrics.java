@@ -47,11 +47,13 @@ public final class Metrics {
 
     // ---- commit -----------------------------------------------------------------------------------
     public static final Metric BINDINGS = counter("phalanx.bindings", "phalanx_bindings_total", List.of(),
-            "pods bound through pods/binding");
+            "pods bound (one Binding each)");
     public static final Metric BINDING_ERRORS = counter("phalanx.binding.errors", "phalanx_binding_errors_total",
             List.of("reason"), "bindings that failed for good: conflict, not_found, forbidden, invalid, error");
     public static final Metric BINDING = histogram("phalanx.binding", "phalanx_binding_seconds", List.of(),
-            "one pods/binding call, retries included");
+            "one binding, retries included");
+    public static final Metric BINDING_WINDOW = gauge("phalanx.binding.window", "phalanx_binding_window", List.of(),
+            "bindings allowed in flight now; it follows the API server's latency");
     public static final Metric EVICTIONS = counter("phalanx.evictions", "phalanx_evictions_total", List.of("reason"),
             "pods evicted: preempt, reclaim, stale_gang");
 
@@ -61,7 +63,7 @@ public final class Metrics {
 
     public static final List<Metric> ALL = List.of(QUEUE_FAIR_SHARE, QUEUE_QUOTA, QUEUE_LIMIT, QUEUE_ALLOCATED,
             QUEUE_REQUESTED, QUEUE_POD_GROUPS, QUEUE_LONGEST_WAIT, GANG_WAIT, CYCLE, CYCLE_STEP, PLACEMENT, LAST_CYCLE,
-            BINDINGS, BINDING_ERRORS, BINDING, EVICTIONS, LEADER);
+            BINDINGS, BINDING_ERRORS, BINDING, BINDING_WINDOW, EVICTIONS, LEADER);
 
     /** Label values of {@link #CYCLE_STEP}. */
     public static final List<String> STEPS = List.of("snapshot", "fair_share", "admission_placement", "commit", "report");

@@ -65,6 +65,7 @@ public final class SchedulerMetrics implements CycleSteps {
     private final Timer binding;
     private final Map<String, Counter> evictions = new HashMap<>();
     private final AtomicInteger leader = new AtomicInteger();
+    private final AtomicInteger bindingWindow = new AtomicInteger();
     private final AtomicLong lastCycleMillis = new AtomicLong();
     /** Fair-share time of the cycle in progress; the service subtracts it from decide's time. */
     private final AtomicLong fairShareNanos = new AtomicLong();
@@ -96,6 +97,8 @@ public final class SchedulerMetrics implements CycleSteps {
                     .tag("reason", reason).register(registry));
         }
         Gauge.builder(Metrics.LEADER.name(), leader, AtomicInteger::get).description(Metrics.LEADER.help()).register(registry);
+        Gauge.builder(Metrics.BINDING_WINDOW.name(), bindingWindow, AtomicInteger::get).description(Metrics.BINDING_WINDOW.help())
+                .register(registry);
         Gauge.builder(Metrics.LAST_CYCLE.name(), lastCycleMillis, m -> m.get() / 1000.0).baseUnit("seconds")
                 .description(Metrics.LAST_CYCLE.help()).register(registry);
     }
@@ -194,6 +197,11 @@ public final class SchedulerMetrics implements CycleSteps {
         };
         bindingErrors.get(reason).increment();
         binding.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** How many bindings may be in flight now. */
+    public void bindingWindow(int limit) {
+        bindingWindow.set(limit);
     }
 
     public void evicted(String reason) {

@@ -77,8 +77,8 @@ class KubeBinderTest {
 
     @Test
     void gangsQueuedOneAfterAnotherAreBoundTogether() throws Exception {
-        CompletableFuture<List<KubeBinder.Outcome>> first = binder.bindAsync(List.of(binding("a-0")));
-        CompletableFuture<List<KubeBinder.Outcome>> second = binder.bindAsync(List.of(binding("b-0"), binding("b-1")));
+        CompletableFuture<List<KubeBinder.Outcome>> first = binder.bindAsync(List.of(binding("a-0")), true);
+        CompletableFuture<List<KubeBinder.Outcome>> second = binder.bindAsync(List.of(binding("b-0"), binding("b-1")), true);
 
         // the second gang's bindings are on the wire while the first gang's is still unanswered
         assertThat(List.of(arrived.poll(10, TimeUnit.SECONDS), arrived.poll(10, TimeUnit.SECONDS),
