@@ -21,12 +21,16 @@
 #   PHALANX_K8S_VERSION             Kubernetes version, X.Y.Z (default below)
 #   PHALANX_ETCD_VERSION            etcd server version, X.Y.Z (default below)
 #   PHALANX_SCHEDULER_PLUGINS_VERSION  sigs.k8s.io/scheduler-plugins version, vA.B.C (default below)
+#   PHALANX_SCHEDULER_PLUGINS_K8S_VERSION  Kubernetes libraries it is built with, X.Y.Z (default below)
 #   GO                              go binary (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
 K8S_VERSION="${PHALANX_K8S_VERSION:-1.37.2}"
 ETCD_VERSION="${PHALANX_ETCD_VERSION:-3.7.3}"
 SCHEDULER_PLUGINS_VERSION="${PHALANX_SCHEDULER_PLUGINS_VERSION:-v0.34.7}"
+# the Kubernetes libraries scheduler-plugins is built with: its own pins (1.34.7) include a module the Go
+# module proxy refuses (k8s.io/csi-translation-lib v0.34.7), so the newest 1.34 patch that builds stands in
+SCHEDULER_PLUGINS_K8S_VERSION="${PHALANX_SCHEDULER_PLUGINS_K8S_VERSION:-1.34.10}"
 OUT_DIR="${PHALANX_CONTROL_PLANE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test}"
 
 # Staging modules of k8s.io/kubernetes that its go.mod requires at v0.0.0, so each must be replaced with
@@ -66,7 +70,7 @@ installed() { # component
     kube-apiserver | kube-controller-manager | kube-scheduler) has_version "${BIN_DIR}/$1" "Kubernetes v${K8S_VERSION}" ;;
     etcd) has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" ;;
     scheduler-plugins) [[ -x "${PLUGINS_DIR}/kube-scheduler" && -f "${PLUGINS_DIR}/version" \
-        && "$(cat "${PLUGINS_DIR}/version")" == "${SCHEDULER_PLUGINS_VERSION}" ]] ;;
+        && "$(cat "${PLUGINS_DIR}/version")" == "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" ]] ;;
   esac
 }
 
@@ -194,16 +198,19 @@ if [[ " ${missing[*]} " == *" scheduler-plugins "* ]]; then
     gomod="$("${GO}" mod download -json "sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}" \
       | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
     [[ -f "${gomod}" ]] || die "cannot download the go.mod of sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}"
-    # a wrapper gets no replace directives from a dependency: copy scheduler-plugins' own
-    awk '/^replace \(/{p=1} p{print; if (/^\)/) p=0; next} /^replace /{print}' "${gomod}" >>go.mod
-    k8s="$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' "${gomod}")"
+    # a wrapper gets no replace directives from a dependency: copy scheduler-plugins' own, moved to the
+    # Kubernetes libraries chosen above
+    own="$(awk '$1 == "k8s.io/kubernetes" {print $2; exit}' "${gomod}")" # v1.Y.Z
+    awk '/^replace \(/{p=1} p{print; if (/^\)/) p=0; next} /^replace /{print}' "${gomod}" \
+      | sed -e "s/ v0\.${own#v1.}\$/ v0.${SCHEDULER_PLUGINS_K8S_VERSION#1.}/" -e "s/ ${own}\$/ v${SCHEDULER_PLUGINS_K8S_VERSION}/" >>go.mod
+    k8s="v${SCHEDULER_PLUGINS_K8S_VERSION}"
     "${GO}" get "sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}"
     "${NICE[@]}" "${GO}" build -trimpath \
       -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=${k8s:-v0.0.0} -X k8s.io/component-base/version.gitTreeState=clean" \
       -o "${STAGE_DIR}/kube-scheduler-plugins" sigs.k8s.io/scheduler-plugins/cmd/scheduler
   )
   mv -f "${STAGE_DIR}/kube-scheduler-plugins" "${PLUGINS_DIR}/kube-scheduler"
-  printf '%s\n' "${SCHEDULER_PLUGINS_VERSION}" >"${PLUGINS_DIR}/version"
+  printf '%s\n' "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" >"${PLUGINS_DIR}/version"
   log "scheduler-plugins built in $((SECONDS - start))s"
 fi
 
