@@ -44,7 +44,10 @@ public final class Testing {
     private Testing() {
     }
 
-    /** A node with {@code gpus} GPUs, 16 cores per GPU (at least 16) and labels given as key, value, ... */
+    /**
+     * A node with {@code gpus} GPUs, 16 cores per GPU (at least 16), room for 110 pods (the kubelet's default)
+     * and labels given as key, value, ...
+     */
     public static Node node(String name, int gpus, String... labels) {
         Map<String, String> l = new LinkedHashMap<>();
         l.put(Keys.HOSTNAME_LABEL, name);
@@ -54,6 +57,7 @@ public final class Testing {
         Map<String, Quantity> alloc = new LinkedHashMap<>();
         alloc.put("cpu", new Quantity(String.valueOf(Math.max(16, 16 * gpus))));
         alloc.put("memory", new Quantity("512Gi"));
+        alloc.put("pods", new Quantity("110"));
         if (gpus > 0) {
             alloc.put(Keys.GPU, new Quantity(String.valueOf(gpus)));
         }

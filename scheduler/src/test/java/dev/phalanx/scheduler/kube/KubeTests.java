@@ -24,6 +24,17 @@ final class KubeTests {
 
     /** Removes the nodes, pods, gangs and queues earlier tests left behind. */
     static void cleanCluster(KubernetesClient client) {
+        // a controller's finalizer (the Job controller's, say) would hold a pod once that controller is gone
+        for (var p : client.pods().inAnyNamespace().list().getItems()) {
+            if (p.getMetadata().getFinalizers() != null && !p.getMetadata().getFinalizers().isEmpty()) {
+                client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+                        .edit(x -> {
+                            x.getMetadata().setFinalizers(List.of());
+                            return x;
+                        });
+            }
+        }
+        client.batch().v1().jobs().inAnyNamespace().delete();
         client.pods().inAnyNamespace().withGracePeriod(0).delete();
         client.resources(PodGroup.class).inAnyNamespace().delete();
         client.resources(Queue.class).delete();

@@ -23,20 +23,29 @@ import java.util.concurrent.TimeUnit;
  * A real kube-apiserver and etcd for the tests of one JVM, started by fabric8's kube-api-test from
  * binaries built here ({@code tools/control-plane/build.sh}, cached in the user's cache directory and
  * built only when missing), never downloaded. The CRDs from {@code crds/} are applied and Established.
- * No kubelet, controller manager or scheduler runs: see {@link TestingKubelet}.
+ * It serves the {@code scheduling.k8s.io/v1beta1} Workload and PodGroup API (feature gates
+ * {@value #FEATURE_GATES}). No kubelet runs ({@link TestingKubelet} plays its part where a test needs it);
+ * a test that needs a controller or another scheduler starts the real one with {@link #start}.
  */
 public final class TestControlPlane {
+    /** The API server's feature gates, and those of the components started beside it. */
+    public static final String FEATURE_GATES = "GenericWorkload=true,TopologyAwareWorkloadScheduling=true";
     private static TestControlPlane instance;
 
     private final KubeAPIServer server;
+    private final Path binaries;
     private volatile String kubeconfigYaml;
     private final Path kubeconfigFile;
     private boolean stopped;
 
     private TestControlPlane() throws Exception {
         String dir = ensureBinaries();
+        this.binaries = Path.of(dir);
         server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(dir).withOfflineMode(true).withUpdateKubeConfig(false).build());
+                .withTestDir(dir).withOfflineMode(true).withUpdateKubeConfig(false)
+                .withApiServerFlag("--feature-gates", FEATURE_GATES)
+                .withApiServerFlag("--runtime-config", "scheduling.k8s.io/v1beta1=true")
+                .build());
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "kube-api-test-stop"));
         kubeconfigYaml = server.getKubeConfigYaml();
@@ -114,10 +123,72 @@ public final class TestControlPlane {
         return kubeconfigFile;
     }
 
-    /** Runs the idempotent build script; returns the KUBE_API_TEST_DIR it prints last. */
-    private static String ensureBinaries() throws IOException, InterruptedException {
+    /**
+     * Starts a Kubernetes component of the same version beside this API server: {@code kube-scheduler},
+     * {@code kube-controller-manager}, or {@code scheduler-plugins} (that project's kube-scheduler), built
+     * when missing. It talks to the API server with the admin kubeconfig; {@code args} are its flags. Close
+     * it to stop it. Its output goes to a file named in {@link Component#log}.
+     */
+    public Component start(String component, List<String> args) throws IOException, InterruptedException {
+        ensureBinaries(component);
+        Path binary;
+        if (component.equals("scheduler-plugins")) {
+            try (var versions = Files.list(binaries.resolve("scheduler-plugins"))) {
+                binary = versions.sorted().reduce((a, b) -> b).orElseThrow().resolve("kube-scheduler");
+            }
+        } else {
+            try (var versions = Files.list(binaries.resolve("k8s"))) {
+                binary = versions.filter(d -> Files.isExecutable(d.resolve(component))).sorted().reduce((a, b) -> b)
+                        .orElseThrow(() -> new IllegalStateException("no " + component + " under " + binaries)).resolve(component);
+            }
+        }
+        Path kubeconfig = Files.createTempFile("phalanx-" + component, ".kubeconfig");
+        Files.writeString(kubeconfig, kubeconfigYaml);
+        Path log = Files.createTempFile("phalanx-" + component, ".log");
+        // no HTTPS endpoint of its own: a fixed port would collide with another instance
+        java.util.List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "--kubeconfig=" + kubeconfig,
+                "--secure-port=0"));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new Component(component, p, log, kubeconfig);
+    }
+
+    /** A running Kubernetes component; closing it stops it. */
+    public record Component(String name, Process process, Path log, Path kubeconfig) implements AutoCloseable {
+        /** The last lines it wrote, to explain a failure. */
+        public String tail() {
+            try {
+                List<String> lines = Files.readAllLines(log);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+            } catch (IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                Files.deleteIfExists(kubeconfig);
+            } catch (IOException ignored) {
+                // a temporary file
+            }
+        }
+    }
+
+    /** Runs the idempotent build script for {@code components}; returns the KUBE_API_TEST_DIR it prints last. */
+    private static String ensureBinaries(String... components) throws IOException, InterruptedException {
         Path script = repoRoot().resolve("tools/control-plane/build.sh");
-        Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        java.util.List<String> cmd = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        cmd.addAll(List.of(components));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
