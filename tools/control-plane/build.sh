@@ -5,6 +5,7 @@
 #   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-apiserver,etcd,kubectl}        what kube-api-test starts
 #   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-controller-manager,kube-scheduler}
 #   <dir>/scheduler-plugins/<vA.B.C>/kube-scheduler                    scheduler-plugins' scheduler
+#   <dir>/scheduler-plugins/<vA.B.C>/coscheduling-crd.yaml             the PodGroup CRD its Coscheduling reads
 #
 # Usage:
 #   export KUBE_API_TEST_DIR=$(tools/control-plane/build.sh | tail -1)          # apiserver + etcd
@@ -69,7 +70,7 @@ installed() { # component
   case "$1" in
     kube-apiserver | kube-controller-manager | kube-scheduler) has_version "${BIN_DIR}/$1" "Kubernetes v${K8S_VERSION}" ;;
     etcd) has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" ;;
-    scheduler-plugins) [[ -x "${PLUGINS_DIR}/kube-scheduler" && -f "${PLUGINS_DIR}/version" \
+    scheduler-plugins) [[ -x "${PLUGINS_DIR}/kube-scheduler" && -f "${PLUGINS_DIR}/version" && -f "${PLUGINS_DIR}/coscheduling-crd.yaml" \
         && "$(cat "${PLUGINS_DIR}/version")" == "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" ]] ;;
   esac
 }
@@ -210,6 +211,9 @@ if [[ " ${missing[*]} " == *" scheduler-plugins "* ]]; then
       -o "${STAGE_DIR}/kube-scheduler-plugins" sigs.k8s.io/scheduler-plugins/cmd/scheduler
   )
   mv -f "${STAGE_DIR}/kube-scheduler-plugins" "${PLUGINS_DIR}/kube-scheduler"
+  # the PodGroup CRD (scheduling.x-k8s.io) its Coscheduling plugin reads, from the same module
+  cp -f "$("${GO}" env GOMODCACHE)/sigs.k8s.io/scheduler-plugins@${SCHEDULER_PLUGINS_VERSION}/manifests/coscheduling/crd.yaml" \
+    "${PLUGINS_DIR}/coscheduling-crd.yaml"
   printf '%s\n' "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" >"${PLUGINS_DIR}/version"
   log "scheduler-plugins built in $((SECONDS - start))s"
 fi

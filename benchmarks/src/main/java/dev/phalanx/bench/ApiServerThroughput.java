@@ -2,40 +2,41 @@ package dev.phalanx.bench;
 
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
-import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.model.Keys;
-import dev.phalanx.scheduler.PhalanxConfig;
-import dev.phalanx.scheduler.Policies;
 import dev.phalanx.scheduler.kube.TestControlPlane;
 import dev.phalanx.scheduler.kube.TestingKubelet;
-import dev.phalanx.scheduler.live.SchedulerService;
 import dev.phalanx.scheduler.metrics.Metrics;
-import dev.phalanx.scheduler.metrics.SchedulerMetrics;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.micrometer.core.instrument.Timer;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.phalanx.testing.Testing.namespace;
 import static dev.phalanx.testing.Testing.node;
@@ -44,17 +45,27 @@ import static dev.phalanx.testing.Testing.podGroup;
 import static dev.phalanx.testing.Testing.queue;
 
 /**
- * Pods bound per second and gang latency on a real kube-apiserver and etcd ({@link TestControlPlane}):
- * {@code nodes} Node objects of 8 GPUs in NVLink domains of 8 nodes, then a burst of gangs (PodGroups of
- * 1 to 16 one-GPU pods, 80% of the cluster's GPUs) created at once by {@value #CREATORS} client threads
- * while Phalanx runs, in the same JVM, with the given binding parallelism.
- *
- * <p>The baseline of each round, measured in the same run on the same objects, is the API server's own
- * ceiling: the same pods created the same way with no scheduler, then bound by the benchmark itself with
- * the writes Phalanx makes per pod (the GPU-devices annotation, then the binding), as many in flight as
- * Phalanx is allowed, to nodes known in advance. What Phalanx loses against it is the cost of scheduling;
- * what both lose is the API server's. CPU time of kube-apiserver, etcd and this JVM is read per round, to
- * say which of them the two cores spent on.
+ * Pods bound per second, gang latency and the API server's load, per scheduler, on one real kube-apiserver
+ * and etcd ({@link TestControlPlane}): {@code nodes} Node objects of 8 GPUs in NVLink domains of 8 nodes, then
+ * per round a burst of gangs (1 to 16 one-GPU pods, 80% of the cluster's GPUs) created at once by
+ * {@value #CREATORS} client threads while one scheduler runs. The contenders, each in a round of its own on
+ * the same objects:
+ * <ul>
+ *   <li><b>ceiling</b>: no scheduler; the benchmark binds every pod to a node known in advance, one Binding per
+ *   pod and nothing else, {@value #CEILING_IN_FLIGHT} in flight: what the API server can do at most;</li>
+ *   <li><b>phalanx</b>: the scheduler as it ships, {@code phalanx run} with the default configuration in a JVM of its
+ *   own, with Phalanx PodGroups (gangs of 4 or more prefer one NVLink domain);</li>
+ *   <li><b>kube-scheduler</b>: kube-scheduler of the same Kubernetes version, default profile, pods without gangs;</li>
+ *   <li><b>kube-scheduler-gang</b>: the same with its native gang scheduling (feature gate GenericWorkload):
+ *   {@code scheduling.k8s.io/v1beta1} PodGroups with {@code gang.minCount}, pods pointing at them;</li>
+ *   <li><b>coscheduling</b>: scheduler-plugins' kube-scheduler with the Coscheduling plugin and its own
+ *   PodGroups ({@code scheduling.x-k8s.io}).</li>
+ * </ul>
+ * Per round: pods per second end to end, gang latency (the gang's creation to its last member bound, as a
+ * watch sees it), how long gangs are partly bound (first to last member bound), the share of gangs of 4 or
+ * more inside one NVLink domain, the CPU seconds of kube-apiserver, etcd and the scheduler, and the API
+ * server's writes per pod from its own request counters, with those the workload itself makes (creating
+ * pods and gangs) taken out. A round also checks its outcome: every pod bound, no node over-committed.
  */
 public final class ApiServerThroughput {
     static final int GPUS_PER_NODE = 8;
@@ -62,12 +73,46 @@ public final class ApiServerThroughput {
     static final int CREATORS = 32;
     static final int TEAMS = 4;
     static final int[] GANG_SIZES = {1, 2, 4, 8, 16};
+    static final int CEILING_IN_FLIGHT = 64;
+    private static final String COSCHEDULING = "coscheduling";
+    private static final String X_K8S_GROUP_LABEL = "scheduling.x-k8s.io/pod-group";
 
-    /** One round: who bound the pods, with how many bindings in flight, and what it took. */
-    public record Round(String binder, int parallelism, int nodes, int pods, int gangs, double createSeconds,
-                        double endToEndPodsPerSecond, double bindPodsPerSecond, double gangLatencyP50Seconds,
-                        double gangLatencyP99Seconds, long cycles, double cycleSeconds, double commitSeconds,
-                        double apiServerCpuSeconds, double etcdCpuSeconds, double jvmCpuSeconds, double wallSeconds) {
+    /** Who binds the pods of a round. */
+    public enum Contender {
+        CEILING("ceiling"), PHALANX("phalanx"), KUBE_SCHEDULER("kube-scheduler"), KUBE_SCHEDULER_GANG("kube-scheduler-gang"),
+        COSCHEDULING_PLUGIN("coscheduling");
+
+        private final String label;
+
+        Contender(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public static Contender of(String label) {
+            for (Contender c : values()) {
+                if (c.label.equals(label)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("unknown contender " + label + "; known: ceiling, phalanx, kube-scheduler, "
+                    + "kube-scheduler-gang, coscheduling");
+        }
+    }
+
+    /** One round: who bound the pods and what it took. Times in seconds; writes and requests per pod. */
+    public record Round(String contender, int nodes, int pods, int gangs, double createSeconds, double endToEndPodsPerSecond,
+                        double gangLatencyP50Seconds, double gangLatencyP99Seconds, double partlyBoundP50Seconds,
+                        double partlyBoundP99Seconds, double partlyBoundGangSeconds, double largeGangsInOneDomain,
+                        double apiServerCpuSeconds, double etcdCpuSeconds, double schedulerCpuSeconds,
+                        double schedulerWritesPerPod, double requestsPerPod, Map<String, Long> schedulerWrites,
+                        long cycles, double cycleSeconds, double wallSeconds) {
+        public double apiServerCpuMillisPerPod() {
+            return apiServerCpuSeconds * 1000 / pods;
+        }
     }
 
     private record Gang(String namespace, String name, List<String> pods) {
@@ -86,20 +131,16 @@ public final class ApiServerThroughput {
         this.progress = progress;
     }
 
-    /**
-     * Starts a control plane of its own, creates {@code nodes} nodes, and runs for each parallelism one
-     * round with the baseline binder and one with Phalanx; stops the control plane at the end.
-     */
-    public static List<Round> run(int nodes, List<Integer> parallelisms, PrintStream progress) throws Exception {
+    /** Starts a control plane of its own, creates {@code nodes} nodes, runs one round per contender, stops it. */
+    public static List<Round> run(int nodes, List<Contender> contenders, PrintStream progress) throws Exception {
         TestControlPlane cp = TestControlPlane.separate();
         try {
             ApiServerThroughput bench = new ApiServerThroughput(cp, nodes, progress);
             try {
                 bench.setUpCluster();
                 List<Round> rounds = new ArrayList<>();
-                for (int p : parallelisms) {
-                    rounds.add(bench.round("baseline", p));
-                    rounds.add(bench.round("phalanx", p));
+                for (Contender c : contenders) {
+                    rounds.add(bench.round(c));
                 }
                 return rounds;
             } finally {
@@ -110,10 +151,11 @@ public final class ApiServerThroughput {
         }
     }
 
-    /** {@code ApiServerThroughput nodes parallelism...}: prints one line per round. */
+    /** {@code ApiServerThroughput nodes contender...}: prints one line per round. */
     public static void main(String[] args) throws Exception {
-        List<Integer> parallelisms = Arrays.stream(args).skip(1).map(Integer::valueOf).toList();
-        for (Round r : run(Integer.parseInt(args[0]), parallelisms, System.out)) {
+        List<Contender> contenders = Arrays.stream(args).skip(1).map(Contender::of).toList();
+        for (Round r : run(Integer.parseInt(args[0]), contenders.isEmpty() ? List.of(Contender.values()) : contenders,
+                System.out)) {
             System.out.println(r);
         }
     }
@@ -166,18 +208,193 @@ public final class ApiServerThroughput {
         return gangs;
     }
 
-    private Round round(String binder, int parallelism) throws Exception {
+    /** What the contender runs: its process (none for the ceiling), stopped at the end of the round. */
+    private record Running(Process process, Path log, AutoCloseable stop, Integer metricsPort) implements AutoCloseable {
+        boolean alive() {
+            return process == null || process.isAlive();
+        }
+
+        String tail() {
+            if (log == null) {
+                return "";
+            }
+            try {
+                List<String> lines = Files.readAllLines(log);
+                return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+            } catch (java.io.IOException e) {
+                return "(no log: " + e.getMessage() + ")";
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.close();
+        }
+    }
+
+    private Running startContender(Contender c) throws Exception {
+        return switch (c) {
+            case CEILING -> new Running(null, null, () -> { }, null);
+            case PHALANX -> startPhalanx();
+            case KUBE_SCHEDULER -> component(controlPlane.start("kube-scheduler", List.of("--leader-elect=false")));
+            case KUBE_SCHEDULER_GANG -> component(controlPlane.start("kube-scheduler", List.of("--leader-elect=false",
+                    "--feature-gates=" + TestControlPlane.FEATURE_GATES)));
+            case COSCHEDULING_PLUGIN -> {
+                installCoschedulingCrd();
+                Path config = Files.createTempFile("phalanx-coscheduling", ".yaml");
+                Files.writeString(config, """
+                        apiVersion: kubescheduler.config.k8s.io/v1
+                        kind: KubeSchedulerConfiguration
+                        leaderElection: {leaderElect: false}
+                        clientConnection: {kubeconfig: "%s"}
+                        profiles:
+                        - schedulerName: %s
+                          plugins:
+                            multiPoint: {enabled: [{name: Coscheduling}]}
+                            queueSort: {enabled: [{name: Coscheduling}], disabled: [{name: "*"}]}
+                          pluginConfig:
+                          - name: Coscheduling
+                            args: {permitWaitingTimeSeconds: 60}
+                        """.formatted(controlPlane.kubeconfigFile(), COSCHEDULING));
+                yield component(controlPlane.start("scheduler-plugins", List.of("--config=" + config)));
+            }
+        };
+    }
+
+    private static Running component(TestControlPlane.Component c) {
+        return new Running(c.process(), c.log(), c, null);
+    }
+
+    /**
+     * {@code phalanx run} in a JVM of its own, as it ships, with its default configuration (metrics on a free
+     * port): its CPU is its own, not the benchmark's.
+     */
+    private Running startPhalanx() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = Files.createTempFile("phalanx-config", ".yaml");
+        Files.writeString(config, "metricsPort: " + port + "\n");
+        Path log = Files.createTempFile("phalanx-run", ".log");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+                "-cp", System.getProperty("java.class.path"), "dev.phalanx.scheduler.cli.PhalanxCli", "run",
+                "--kubeconfig", controlPlane.kubeconfigFile().toString(), "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Running r = new Running(p, log, () -> {
+            p.destroy(); // SIGTERM: it finishes its cycle and leaves
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }, port);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        awaitCondition("phalanx to get ready", () -> {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("phalanx run exited " + p.exitValue() + ":\n" + r.tail());
+            }
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/readyz"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        return r;
+    }
+
+    /** Phalanx's cycle count and seconds from its /metrics. */
+    private static double[] cycles(Running r) throws Exception {
+        if (r.metricsPort() == null) {
+            return new double[]{0, 0};
+        }
+        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + r.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        double count = 0, sum = 0;
+        for (String line : text.lines().toList()) {
+            if (line.startsWith(Metrics.CYCLE.prometheusName() + "_count ")) {
+                count = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            } else if (line.startsWith(Metrics.CYCLE.prometheusName() + "_sum ")) {
+                sum = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        return new double[]{count, sum};
+    }
+
+    /** scheduler-plugins' PodGroup CRD, as its module ships it (copied beside its binary by the build). */
+    private void installCoschedulingCrd() throws Exception {
+        Path dir = Path.of(System.getenv().getOrDefault("PHALANX_CONTROL_PLANE_DIR",
+                Path.of(System.getenv().getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache"),
+                        "phalanx", "kube-api-test").toString()), "scheduler-plugins");
+        Path crd;
+        try (var versions = Files.list(dir)) {
+            crd = versions.sorted().reduce((a, b) -> b).orElseThrow().resolve("coscheduling-crd.yaml");
+        }
+        try (var in = Files.newInputStream(crd)) {
+            for (HasMetadata item : client.load(in).items()) {
+                client.resource(item).forceConflicts().serverSideApply();
+                if (item instanceof CustomResourceDefinition d) {
+                    client.apiextensions().v1().customResourceDefinitions().withName(d.getMetadata().getName())
+                            .waitUntilCondition(x -> x != null && x.getStatus() != null && x.getStatus().getConditions() != null
+                                    && x.getStatus().getConditions().stream().anyMatch(cond -> "Established".equals(cond.getType())
+                                    && "True".equals(cond.getStatus())), 60, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** The gang's object, if the contender has one: Phalanx's PodGroup, the native one, or scheduler-plugins'. */
+    private HasMetadata groupObject(Contender c, Gang g) {
+        int size = g.pods().size();
+        return switch (c) {
+            case PHALANX -> {
+                var group = podGroup(g.namespace(), g.name(), size);
+                yield (size >= 4 ? group.preferred(Keys.CLIQUE_LABEL) : group).build();
+            }
+            case KUBE_SCHEDULER_GANG -> new GenericKubernetesResourceBuilder().withApiVersion("scheduling.k8s.io/v1beta1")
+                    .withKind("PodGroup").withNewMetadata().withName(g.name()).withNamespace(g.namespace()).endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("schedulingPolicy", Map.of("gang", Map.of("minCount", size))))
+                    .build();
+            case COSCHEDULING_PLUGIN -> new GenericKubernetesResourceBuilder().withApiVersion("scheduling.x-k8s.io/v1alpha1")
+                    .withKind("PodGroup").withNewMetadata().withName(g.name()).withNamespace(g.namespace()).endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("minMember", size)).build();
+            case CEILING, KUBE_SCHEDULER -> null;
+        };
+    }
+
+    private Pod member(Contender c, Gang g, String name) {
+        Pod p = switch (c) {
+            case CEILING -> pod(g.namespace(), name).gpus(1).scheduler("none").build();
+            case PHALANX -> pod(g.namespace(), name).gpus(1).group(g.name()).scheduler(Keys.SCHEDULER_NAME).build();
+            case KUBE_SCHEDULER -> pod(g.namespace(), name).gpus(1).scheduler("default-scheduler").build();
+            case KUBE_SCHEDULER_GANG -> {
+                Pod x = pod(g.namespace(), name).gpus(1).scheduler("default-scheduler").build();
+                x.getSpec().setAdditionalProperty("schedulingGroup", Map.of("podGroupName", g.name()));
+                yield x;
+            }
+            case COSCHEDULING_PLUGIN -> {
+                Pod x = pod(g.namespace(), name).gpus(1).scheduler(COSCHEDULING).build();
+                x.getMetadata().getLabels().put(X_K8S_GROUP_LABEL, g.name());
+                yield x;
+            }
+        };
+        return p;
+    }
+
+    private Round round(Contender contender) throws Exception {
         String prefix = "r" + round++;
         List<Gang> gangs = workload(prefix);
         int podCount = gangs.stream().mapToInt(g -> g.pods().size()).sum();
         Map<String, Long> boundAt = new ConcurrentHashMap<>();
+        Map<String, String> nodeOf = new ConcurrentHashMap<>();
         Map<String, Long> createdAt = new ConcurrentHashMap<>();
-        Cpu before = Cpu.now();
         Watch watch = client.pods().inAnyNamespace().watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Pod p) {
                 if (p.getSpec().getNodeName() != null && p.getMetadata().getName().startsWith(prefix + "-")) {
-                    boundAt.putIfAbsent(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), System.nanoTime());
+                    String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+                    boundAt.putIfAbsent(key, System.nanoTime());
+                    nodeOf.put(key, p.getSpec().getNodeName());
                 }
             }
 
@@ -185,95 +402,161 @@ public final class ApiServerThroughput {
             public void onClose(WatcherException cause) {
             }
         });
-        SchedulerService scheduler = null;
-        SchedulerMetrics metrics = new SchedulerMetrics(SchedulerMetrics.prometheusRegistry());
-        KubernetesClient schedulerClient = null;
+        Running running = startContender(contender);
+        Cpu before = Cpu.now(running.process());
+        Map<String, Long> requestsBefore = requests();
         try {
-            if (binder.equals("phalanx")) {
-                schedulerClient = newClient(controlPlane);
-                scheduler = new SchedulerService(schedulerClient, PhalanxConfig.defaults().withBindParallelism(parallelism)
-                        .withMetricsPort(0), Policies.live(metrics), Clock.SYSTEM, metrics).start();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (scheduler.readiness() != null) {
-                    if (System.nanoTime() > deadline) {
-                        throw new TimeoutException("the scheduler did not get ready: " + scheduler.readiness());
-                    }
-                    Thread.sleep(50);
-                }
-            }
             long t0 = System.nanoTime();
-            String schedulerName = binder.equals("phalanx") ? Keys.SCHEDULER_NAME : "none";
             parallel(CREATORS, gangs.size(), i -> {
                 Gang g = gangs.get(i);
                 createdAt.put(g.namespace() + "/" + g.name(), System.nanoTime());
-                var group = podGroup(g.namespace(), g.name(), g.pods().size());
-                client.resource((g.pods().size() >= 4 ? group.preferred(Keys.CLIQUE_LABEL) : group).build()).create();
+                HasMetadata group = groupObject(contender, g);
+                if (group != null) {
+                    client.resource(group).create();
+                }
                 for (String member : g.pods()) {
-                    client.resource(pod(g.namespace(), member).gpus(1).group(g.name()).scheduler(schedulerName).build()).create();
+                    client.resource(member(contender, g, member)).create();
                 }
             });
             long created = System.nanoTime();
-            if (binder.equals("baseline")) {
-                bindDirectly(gangs, parallelism);
+            if (contender == Contender.CEILING) {
+                bindDirectly(gangs);
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             while (boundAt.size() < podCount) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException(binder + " bound " + boundAt.size() + " of " + podCount + " pods in 15 minutes");
+                if (System.nanoTime() > deadline || !running.alive()) {
+                    throw new TimeoutException(contender.label() + " bound " + boundAt.size() + " of " + podCount
+                            + " pods:\n" + running.tail());
                 }
                 Thread.sleep(20);
             }
             long end = boundAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-            long firstBound = boundAt.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+            Cpu after = Cpu.now(running.process());
+            double[] cycles = cycles(running);
+            Map<String, Long> requestsAfter = requests();
+            checkNoNodeOvercommitted(nodeOf);
             double[] latencies = new double[gangs.size()];
+            double[] partly = new double[gangs.size()];
+            double partlyTotal = 0;
+            int large = 0, largeInOne = 0;
             for (int i = 0; i < gangs.size(); i++) {
                 Gang g = gangs.get(i);
-                long last = g.pods().stream().mapToLong(p -> boundAt.get(g.namespace() + "/" + p)).max().orElseThrow();
+                long first = Long.MAX_VALUE, last = 0;
+                java.util.Set<String> cliques = new java.util.HashSet<>();
+                for (String p : g.pods()) {
+                    long at = boundAt.get(g.namespace() + "/" + p);
+                    first = Math.min(first, at);
+                    last = Math.max(last, at);
+                    cliques.add(cliqueOf(nodeOf.get(g.namespace() + "/" + p)));
+                }
                 latencies[i] = (last - createdAt.get(g.namespace() + "/" + g.name())) / 1e9;
+                partly[i] = (last - first) / 1e9;
+                partlyTotal += partly[i];
+                if (g.pods().size() >= 4) {
+                    large++;
+                    largeInOne += cliques.size() == 1 ? 1 : 0;
+                }
             }
             Arrays.sort(latencies);
-            Cpu after = Cpu.now();
-            Timer cycle = metrics.registry().find(Metrics.CYCLE.name()).timer();
-            Timer commit = metrics.registry().find(Metrics.CYCLE_STEP.name()).tag("step", "commit").timer();
-            Round r = new Round(binder, parallelism, nodes, podCount, gangs.size(), (created - t0) / 1e9,
-                    podCount / ((end - t0) / 1e9), podCount / Math.max(1e-9, (end - firstBound) / 1e9),
-                    percentile(latencies, 0.50), percentile(latencies, 0.99), cycle == null ? 0 : cycle.count(),
-                    cycle == null ? 0 : cycle.totalTime(TimeUnit.NANOSECONDS) / 1e9,
-                    commit == null ? 0 : commit.totalTime(TimeUnit.NANOSECONDS) / 1e9,
-                    after.apiServer - before.apiServer, after.etcd - before.etcd, after.jvm - before.jvm, (end - t0) / 1e9);
-            progress.printf("  api-server: %-8s parallelism %3d: %5d pods in %4.1f s, %6.0f pods/s end to end, gang p50 %.2f s, p99 %.2f s%n",
-                    binder, parallelism, podCount, r.wallSeconds(), r.endToEndPodsPerSecond(), r.gangLatencyP50Seconds(),
-                    r.gangLatencyP99Seconds());
+            Arrays.sort(partly);
+            Map<String, Long> writes = writesByResource(requestsBefore, requestsAfter, contender, gangs);
+            long schedulerWrites = writes.values().stream().mapToLong(Long::longValue).sum();
+            long allRequests = requestsAfter.values().stream().mapToLong(Long::longValue).sum()
+                    - requestsBefore.values().stream().mapToLong(Long::longValue).sum();
+            double schedulerCpu = after.scheduler - before.scheduler;
+            Round r = new Round(contender.label(), nodes, podCount, gangs.size(), (created - t0) / 1e9,
+                    podCount / ((end - t0) / 1e9), percentile(latencies, 0.50), percentile(latencies, 0.99),
+                    percentile(partly, 0.50), percentile(partly, 0.99), partlyTotal,
+                    large == 0 ? 1 : largeInOne / (double) large,
+                    after.apiServer - before.apiServer, after.etcd - before.etcd, schedulerCpu,
+                    schedulerWrites / (double) podCount, allRequests / (double) podCount, writes,
+                    (long) cycles[0], cycles[1],
+                    (end - t0) / 1e9);
+            progress.printf("  api-server: %-19s %5d pods in %5.1f s: %6.0f pods/s, gang p50 %.2f s p99 %.2f s, partly bound p99 %.2f s, "
+                            + "API server %.1f CPU-ms and %.2f writes per pod%n",
+                    contender.label(), podCount, r.wallSeconds(), r.endToEndPodsPerSecond(), r.gangLatencyP50Seconds(),
+                    r.gangLatencyP99Seconds(), r.partlyBoundP99Seconds(), r.apiServerCpuMillisPerPod(), r.schedulerWritesPerPod());
             return r;
         } finally {
             watch.close();
-            if (scheduler != null) {
-                scheduler.close();
-            }
-            if (schedulerClient != null) {
-                schedulerClient.close();
-            }
+            running.close();
             cleanUp();
         }
     }
 
-    /** The baseline binder: every pod to a node fixed in advance, one GPU device each, with the writes Phalanx makes. */
-    private void bindDirectly(List<Gang> gangs, int parallelism) throws Exception {
+    private static String cliqueOf(String node) {
+        int i = Integer.parseInt(node.substring("node-".length()));
+        return "clique-" + i / NODES_PER_CLIQUE;
+    }
+
+    /** Every node holds at most its GPUs: each pod asks for one. */
+    private static void checkNoNodeOvercommitted(Map<String, String> nodeOf) {
+        Map<String, Integer> perNode = new HashMap<>();
+        nodeOf.values().forEach(n -> perNode.merge(n, 1, Integer::sum));
+        perNode.forEach((n, count) -> {
+            if (count > GPUS_PER_NODE) {
+                throw new IllegalStateException("node " + n + " got " + count + " one-GPU pods, more than its " + GPUS_PER_NODE);
+            }
+        });
+    }
+
+    /** The ceiling's binder: every pod to a node fixed in advance, one Binding each and nothing else. */
+    private void bindDirectly(List<Gang> gangs) throws Exception {
         List<String[]> pods = new ArrayList<>();
         for (Gang g : gangs) {
             for (String p : g.pods()) {
                 pods.add(new String[]{g.namespace(), p});
             }
         }
-        parallel(parallelism, pods.size(), i -> {
+        parallel(CEILING_IN_FLIGHT, pods.size(), i -> {
             String ns = pods.get(i)[0];
             String name = pods.get(i)[1];
             String nodeName = String.format("node-%05d", i / GPUS_PER_NODE);
-            client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON_MERGE),
-                    "{\"metadata\":{\"annotations\":{\"" + Keys.GPU_DEVICES_ANNOTATION + "\":\"" + i % GPUS_PER_NODE + "\"}}}");
             client.bindings().inNamespace(ns).resource(new BindingBuilder().withNewMetadata().withName(name).endMetadata()
                     .withNewTarget().withApiVersion("v1").withKind("Node").withName(nodeName).endTarget().build()).create();
         });
+    }
+
+    private static final Pattern REQUEST = Pattern.compile(
+            "^apiserver_request_total\\{([^}]*)\\} ([0-9.e+]+)$", Pattern.MULTILINE);
+    private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+    /** The API server's own request counters, by "VERB resource[/subresource]". */
+    private Map<String, Long> requests() {
+        Map<String, Long> out = new TreeMap<>();
+        Matcher m = REQUEST.matcher(client.raw("/metrics"));
+        while (m.find()) {
+            Map<String, String> labels = new HashMap<>();
+            Matcher l = LABEL.matcher(m.group(1));
+            while (l.find()) {
+                labels.put(l.group(1), l.group(2));
+            }
+            String sub = labels.getOrDefault("subresource", "");
+            String key = labels.get("verb") + " " + labels.get("resource") + (sub.isEmpty() ? "" : "/" + sub);
+            out.merge(key, (long) Double.parseDouble(m.group(2)), Long::sum);
+        }
+        return out;
+    }
+
+    /** Writes made during the round, by "VERB resource", less those the workload made itself (creating its objects). */
+    private static Map<String, Long> writesByResource(Map<String, Long> before, Map<String, Long> after, Contender c,
+                                                      List<Gang> gangs) {
+        Map<String, Long> out = new TreeMap<>();
+        after.forEach((k, v) -> {
+            String verb = k.substring(0, k.indexOf(' '));
+            if (List.of("POST", "PUT", "PATCH", "DELETE", "APPLY").contains(verb)) {
+                long d = v - before.getOrDefault(k, 0L);
+                if (d > 0) {
+                    out.put(k, d);
+                }
+            }
+        });
+        long pods = gangs.stream().mapToLong(g -> g.pods().size()).sum();
+        out.computeIfPresent("POST pods", (k, v) -> v - pods > 0 ? v - pods : null);
+        if (c != Contender.CEILING && c != Contender.KUBE_SCHEDULER) {
+            out.computeIfPresent("POST podgroups", (k, v) -> v - gangs.size() > 0 ? v - gangs.size() : null);
+        }
+        return out;
     }
 
     private void cleanUp() {
@@ -281,18 +564,42 @@ public final class ApiServerThroughput {
             String ns = "team-" + t;
             client.pods().inNamespace(ns).withGracePeriod(0).delete();
             client.resources(PodGroup.class).inNamespace(ns).delete();
-        }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!client.pods().inAnyNamespace().list().getItems().isEmpty()
-                || !client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("pods were still there 5 minutes after they were deleted");
+            for (String api : List.of("scheduling.k8s.io/v1beta1", "scheduling.x-k8s.io/v1alpha1")) {
+                try {
+                    client.genericKubernetesResources(api, "PodGroup").inNamespace(ns).delete();
+                } catch (RuntimeException e) {
+                    // that API is not served (the CRD is installed only for its round)
+                }
             }
-            sleep(Duration.ofMillis(200));
         }
+        awaitCondition("the round's pods to be gone", () -> client.pods().inAnyNamespace().list().getItems().isEmpty()
+                && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty());
         client.v1().events().inAnyNamespace().delete();
         if (client.resources(Queue.class).list().getItems().size() != TEAMS) {
             throw new IllegalStateException("the queues are gone");
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitCondition(String what, Condition c) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        try {
+            while (!c.holds()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("timed out waiting for " + what);
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -327,18 +634,9 @@ public final class ApiServerThroughput {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    /** CPU seconds used so far by kube-apiserver and etcd (children of this JVM) and by this JVM. */
-    private record Cpu(double apiServer, double etcd, double jvm) {
-        static Cpu now() {
+    /** CPU seconds used so far by kube-apiserver and etcd (children of this JVM) and by the scheduler's process. */
+    private record Cpu(double apiServer, double etcd, double scheduler) {
+        static Cpu now(Process scheduler) {
             double api = 0, etcd = 0;
             for (ProcessHandle p : ProcessHandle.current().descendants().toList()) {
                 String cmd = p.info().command().orElse("");
@@ -349,8 +647,9 @@ public final class ApiServerThroughput {
                     etcd += s;
                 }
             }
-            double jvm = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
-            return new Cpu(api, etcd, jvm);
+            double own = scheduler == null ? 0
+                    : scheduler.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
+            return new Cpu(api, etcd, own);
         }
     }
 }

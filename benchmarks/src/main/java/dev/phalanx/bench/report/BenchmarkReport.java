@@ -271,48 +271,64 @@ public final class BenchmarkReport {
 
     private void apiServer() throws Exception {
         int nodes = full ? 1000 : 100;
-        List<Integer> parallelisms = full ? List.of(1, 8, 64) : List.of(4, 16);
-        progress("binding throughput on a real API server (%d nodes) ...", nodes);
-        List<ApiServerThroughput.Round> rounds = ApiServerThroughput.run(nodes, parallelisms, System.out);
+        List<ApiServerThroughput.Contender> contenders = List.of(ApiServerThroughput.Contender.values());
+        progress("binding throughput on a real API server (%d nodes), Phalanx against its peers ...", nodes);
+        List<ApiServerThroughput.Round> rounds = ApiServerThroughput.run(nodes, contenders, System.out);
         ApiServerThroughput.Round any = rounds.get(0);
-        md.append("\n## Binding throughput on a real API server\n\n");
+        Map<String, ApiServerThroughput.Round> by = new java.util.LinkedHashMap<>();
+        rounds.forEach(r -> by.put(r.contender(), r));
+        md.append("\n## Binding throughput on a real API server, against the peers\n\n");
         md.append(String.format(Locale.ROOT, """
-                kube-apiserver and etcd as `./mvnw verify` runs them (built by `tools/control-plane/build.sh`), on the same \
-                2 cores as everything else. %,d Node objects of 8 GPUs in NVLink domains of 8; each round creates %,d one-GPU \
-                pods in %,d PodGroups of 1, 2, 4, 8 and 16 (gangs of 4 or more prefer one NVLink domain), 80%% of the GPUs, \
-                from 32 client threads at once. **phalanx**: the scheduler runs in the benchmark's JVM while the pods \
-                arrive, with `bindParallelism` bindings in flight. **baseline**: the same objects with no scheduler, then \
-                bound by the benchmark to nodes known in advance with the same two writes per pod Phalanx makes (device \
-                annotation, binding) and as many in flight: the API server's ceiling. End to end: pods / (last bound - \
-                first created); binding: pods / (last bound - first bound); gang latency: PodGroup created to last member \
-                bound, as a watch sees it. CPU: seconds each process used during the round.
+                kube-apiserver and etcd as `./mvnw verify` runs them (built from the Kubernetes Go modules by \
+                `tools/control-plane/build.sh`), on the same 2 cores as everything else. %,d Node objects of 8 GPUs in \
+                NVLink domains of 8; each round creates %,d one-GPU pods in %,d gangs of 1, 2, 4, 8 and 16, 80%% of the \
+                GPUs, from 32 client threads at once, while one scheduler runs: **ceiling** (no scheduler: the benchmark \
+                makes one Binding per pod to a node known in advance, 64 in flight, and nothing else), **phalanx** \
+                (`phalanx run` with its defaults in a JVM of its own; gangs of 4 or more prefer one NVLink domain), \
+                **kube-scheduler** (the same version, default profile, no gangs), **kube-scheduler-gang** (with its native \
+                gang scheduling: GenericWorkload, `scheduling.k8s.io/v1beta1` PodGroups), **coscheduling** \
+                (scheduler-plugins %s with the Coscheduling plugin). Pods/s: pods / (last bound - first created). Gang \
+                latency: the gang's creation to its last member bound, as a watch sees it; partly bound: its first to its \
+                last member bound. CPU: seconds each process used during the round. Writes per pod: the API server's \
+                own request counters (`apiserver_request_total`, POST/PUT/PATCH/DELETE/APPLY) less the workload's own \
+                creates.
 
-                """, nodes, any.pods(), any.gangs()));
-        md.append("| binder | parallelism | end to end pods/s | binding pods/s | gang p50 | gang p99 | creating took | cycles | cycle time | commit time | CPU apiserver / etcd / JVM |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        XYSeries phalanx = new XYSeries("phalanx"), baseline = new XYSeries("baseline (API server ceiling)");
-        XYSeries p50 = new XYSeries("phalanx gang p50"), p99 = new XYSeries("phalanx gang p99");
+                """, nodes, any.pods(), any.gangs(), "v0.34.7"));
+        md.append("| scheduler | pods/s | gang p50 / p99 | partly bound p99 | gangs >= 4 in one NVLink domain | API server CPU-ms per pod | etcd CPU-s | scheduler CPU-s | writes per pod | requests per pod |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        DefaultCategoryDataset throughput = new DefaultCategoryDataset();
+        DefaultCategoryDataset latency = new DefaultCategoryDataset();
         for (ApiServerThroughput.Round r : rounds) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.2f s | %.2f s | %.1f s | %d | %.1f s | %.1f s | %.1f / %.1f / %.1f s |%n",
-                    r.binder(), r.parallelism(), r.endToEndPodsPerSecond(), r.bindPodsPerSecond(), r.gangLatencyP50Seconds(),
-                    r.gangLatencyP99Seconds(), r.createSeconds(), r.cycles(), r.cycleSeconds(), r.commitSeconds(),
-                    r.apiServerCpuSeconds(), r.etcdCpuSeconds(), r.jvmCpuSeconds()));
-            (r.binder().equals("phalanx") ? phalanx : baseline).add(r.parallelism(), r.endToEndPodsPerSecond());
-            if (r.binder().equals("phalanx")) {
-                p50.add(r.parallelism(), r.gangLatencyP50Seconds());
-                p99.add(r.parallelism(), r.gangLatencyP99Seconds());
-            }
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f / %.1f s | %.2f s | %.0f%% | %.1f | %.1f | %.1f | %.2f | %.1f |%n",
+                    r.contender(), r.endToEndPodsPerSecond(), r.gangLatencyP50Seconds(), r.gangLatencyP99Seconds(),
+                    r.partlyBoundP99Seconds(), 100 * r.largeGangsInOneDomain(), r.apiServerCpuMillisPerPod(), r.etcdCpuSeconds(),
+                    r.schedulerCpuSeconds(), r.schedulerWritesPerPod(), r.requestsPerPod()));
+            throughput.addValue(r.endToEndPodsPerSecond(), "pods/s", r.contender());
+            latency.addValue(r.gangLatencyP50Seconds(), "p50", r.contender());
+            latency.addValue(r.gangLatencyP99Seconds(), "p99", r.contender());
         }
-        XYSeriesCollection throughput = new XYSeriesCollection();
-        throughput.addSeries(phalanx);
-        throughput.addSeries(baseline);
-        Charts.lines(out.resolve("api-server-throughput.png"), "Pods bound per second, end to end", "bindings in flight",
-                "pods / s", throughput, true);
-        XYSeriesCollection latency = new XYSeriesCollection();
-        latency.addSeries(p50);
-        latency.addSeries(p99);
-        Charts.lines(out.resolve("api-server-gang-latency.png"), "Gang latency: PodGroup created to last member bound",
-                "bindings in flight", "seconds", latency, true);
+        md.append("\nWrites by resource (after the workload's own creates):\n\n");
+        for (ApiServerThroughput.Round r : rounds) {
+            md.append("- ").append(r.contender()).append(": ").append(r.schedulerWrites().isEmpty() ? "none"
+                    : String.join(", ", r.schedulerWrites().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()))
+                    .append('\n');
+        }
+        ApiServerThroughput.Round phalanx = by.get("phalanx"), kube = by.get("kube-scheduler"), ceiling = by.get("ceiling");
+        if (phalanx != null && kube != null && ceiling != null) {
+            md.append(String.format(Locale.ROOT, """
+
+                    Ratios from this run: Phalanx binds %.2fx kube-scheduler's pods/s and %.0f%% of the ceiling's; its gang p99 is \
+                    %.2fx kube-scheduler's; the API server spends %.2fx kube-scheduler's CPU per pod on it. Phalanx cycles: %d, \
+                    %.1f s in all.
+                    """, phalanx.endToEndPodsPerSecond() / kube.endToEndPodsPerSecond(),
+                    100 * phalanx.endToEndPodsPerSecond() / ceiling.endToEndPodsPerSecond(),
+                    phalanx.gangLatencyP99Seconds() / kube.gangLatencyP99Seconds(),
+                    phalanx.apiServerCpuMillisPerPod() / kube.apiServerCpuMillisPerPod(), phalanx.cycles(), phalanx.cycleSeconds()));
+        }
+        Charts.bars(out.resolve("api-server-throughput.png"), "Pods bound per second, end to end", "scheduler", "pods / s",
+                throughput);
+        Charts.bars(out.resolve("api-server-gang-latency.png"), "Gang latency: gang created to last member bound", "scheduler",
+                "seconds", latency);
         md.append("\n![throughput](api-server-throughput.png)\n\n![gang latency](api-server-gang-latency.png)\n");
     }
 

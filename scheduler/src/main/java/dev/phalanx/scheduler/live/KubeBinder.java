@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * Writes a gang's bindings, one API call per pod: a Binding whose metadata carries the GPU devices
@@ -28,6 +29,9 @@ import java.util.concurrent.Executors;
  * <p>How many bindings are in flight follows the API server's latency (a Vegas limit, as TCP Vegas sizes
  * its window: it grows while latency stays near the least seen and shrinks as a queue builds up), between
  * 1 and {@code maxInFlight}; an overloaded answer (429, 5xx, a timeout) counts as a drop and shrinks it.
+ * Bindings leave in the order they were queued, one dispatcher handing each to the window as it opens, so a
+ * gang's members go out together instead of mixed with the gangs queued before and after it: a gang spends
+ * as little time as possible partly bound.
  */
 public final class KubeBinder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KubeBinder.class);
@@ -40,6 +44,13 @@ public final class KubeBinder implements AutoCloseable {
     private final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("phalanx-bind-", 0).factory());
     private final SimpleLimiter<Void> window;
     private final Limiter<Void> limiter;
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    private final Thread dispatcher;
+    private volatile boolean closed;
+
+    /** A binding waiting for room in the window, and where its outcome goes. */
+    private record Queued(Binding binding, CompletableFuture<Outcome> outcome) {
+    }
 
     public KubeBinder(KubernetesClient client, ClusterCache cache, EventRecorder events, int maxInFlight,
                       SchedulerMetrics metrics) {
@@ -50,6 +61,34 @@ public final class KubeBinder implements AutoCloseable {
         this.window = SimpleLimiter.newBuilder().named("phalanx-bind").limit(VegasLimit.newBuilder()
                 .initialLimit(Math.min(16, maxInFlight)).maxConcurrency(maxInFlight).build()).build();
         this.limiter = BlockingLimiter.wrap(window);
+        this.dispatcher = Thread.ofVirtual().name("phalanx-bind-dispatch").start(this::dispatch);
+    }
+
+    /** Hands queued bindings, oldest first, to the window as it opens. */
+    private void dispatch() {
+        while (!closed) {
+            Queued q;
+            try {
+                q = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            Limiter.Listener slot = limiter.acquire(null).orElse(null); // blocks until the window has room
+            try {
+                pool.execute(() -> {
+                    try {
+                        q.outcome().complete(bindOne(q.binding(), slot));
+                    } catch (RuntimeException e) {
+                        q.outcome().complete(new Outcome(q.binding(), false, e.toString(), 0));
+                    }
+                });
+            } catch (RuntimeException e) { // closed meanwhile
+                if (slot != null) {
+                    slot.onIgnore();
+                }
+                q.outcome().complete(new Outcome(q.binding(), false, "the binder was closed", 0));
+            }
+        }
     }
 
     /** Bindings allowed in flight now. */
@@ -80,7 +119,9 @@ public final class KubeBinder implements AutoCloseable {
         }
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (Binding b : bindings) {
-            futures.add(CompletableFuture.supplyAsync(() -> bindOne(b), pool).thenApply(o -> settle(o, eventPerPod)));
+            CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+            queue.add(new Queued(b, outcome));
+            futures.add(outcome.thenApply(o -> settle(o, eventPerPod)));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(done -> futures.stream().map(CompletableFuture::join).toList());
@@ -103,9 +144,9 @@ public final class KubeBinder implements AutoCloseable {
         return o;
     }
 
-    private Outcome bindOne(Binding b) {
+    private Outcome bindOne(Binding b, Limiter.Listener firstSlot) {
         long start = System.nanoTime();
-        Outcome o = tryBind(b);
+        Outcome o = tryBind(b, firstSlot);
         if (o.bound()) {
             metrics.bound(System.nanoTime() - start);
         } else {
@@ -115,12 +156,13 @@ public final class KubeBinder implements AutoCloseable {
         return o;
     }
 
-    private Outcome tryBind(Binding b) {
+    private Outcome tryBind(Binding b, Limiter.Listener firstSlot) {
         io.fabric8.kubernetes.api.model.Binding body = body(b);
         String error = null;
         int code = 0;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            Limiter.Listener slot = limiter.acquire(null).orElse(null);
+            // the first attempt has the slot the dispatcher took for it; a retry waits for one of its own
+            Limiter.Listener slot = attempt == 1 ? firstSlot : limiter.acquire(null).orElse(null);
             try {
                 client.bindings().inNamespace(b.namespace()).resource(body).create();
                 settleSlot(slot, 201);
@@ -184,6 +226,11 @@ public final class KubeBinder implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        dispatcher.interrupt();
         pool.shutdownNow();
+        for (Queued q; (q = queue.poll()) != null; ) {
+            q.outcome().complete(new Outcome(q.binding(), false, "the binder was closed", 0));
+        }
     }
 }

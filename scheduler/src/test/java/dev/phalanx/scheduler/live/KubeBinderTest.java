@@ -90,6 +90,26 @@ class KubeBinderTest {
         assertThat(second.get(10, TimeUnit.SECONDS)).allMatch(KubeBinder.Outcome::bound);
     }
 
+    @Test
+    void bindingsLeaveInTheOrderTheyWereQueuedSoAGangsMembersGoOutTogether() throws Exception {
+        release.countDown(); // answer at once
+        KubeBinder oneAtATime = new KubeBinder(client, cache, new EventRecorder(client, () -> 0), 1,
+                new SchedulerMetrics(SchedulerMetrics.prometheusRegistry()));
+        try {
+            List<CompletableFuture<List<KubeBinder.Outcome>>> gangs = new java.util.ArrayList<>();
+            for (String gang : List.of("a", "b", "c")) {
+                gangs.add(oneAtATime.bindAsync(List.of(binding(gang + "-0"), binding(gang + "-1"), binding(gang + "-2")), false));
+            }
+            for (var g : gangs) {
+                assertThat(g.get(10, TimeUnit.SECONDS)).allMatch(KubeBinder.Outcome::bound);
+            }
+            List<String> order = new java.util.ArrayList<>(arrived);
+            assertThat(order).containsExactly("a-0", "a-1", "a-2", "b-0", "b-1", "b-2", "c-0", "c-1", "c-2");
+        } finally {
+            oneAtATime.close();
+        }
+    }
+
     private static Binding binding(String pod) {
         return new Binding("team", pod, "node-1", List.of());
     }
