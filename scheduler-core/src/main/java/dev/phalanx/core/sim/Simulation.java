@@ -57,7 +57,7 @@ public final class Simulation implements InMemoryCluster.Listener {
     private final Map<String, GangTrack> gangTracks = new TreeMap<>();
     private final List<SimulationResult.Sample> timeline = new ArrayList<>();
     private final PriorityQueue<Event> events = new PriorityQueue<>();
-    private int podsBound;
+    private int bindings;
     private long seq;
     private long now;
     private int cycles;
@@ -80,7 +80,8 @@ public final class Simulation implements InMemoryCluster.Listener {
         return this;
     }
 
-    public record Progress(long simulatedMillis, int podsBound, int gangsWaiting, int cycles) {
+    /** {@code bindings}: made so far (an evicted pod is bound again). */
+    public record Progress(long simulatedMillis, int bindings, int gangsWaiting, int cycles) {
     }
 
     private static final class PodTrack {
@@ -89,6 +90,7 @@ public final class Simulation implements InMemoryCluster.Listener {
         String podGroup;
         long submittedAt;
         Long boundAt;
+        Long firstBoundAt;
         Long finishedAt;
         String node;
         List<Integer> devices = List.of();
@@ -201,8 +203,9 @@ public final class Simulation implements InMemoryCluster.Listener {
         t.runForMillis = runFor;
         podTracks.put(info.key(), t);
         if (info.phase().holdsResources()) {
-            podsBound++;
+            bindings++;
             t.boundAt = at;
+            t.firstBoundAt = at;
             t.node = info.nodeName();
             scheduleFinish(info.key(), at, runFor);
         }
@@ -313,9 +316,12 @@ public final class Simulation implements InMemoryCluster.Listener {
 
     @Override
     public void bound(Binding b) {
-        podsBound++;
+        bindings++;
         PodTrack t = podTracks.get(b.podKey());
         t.boundAt = now;
+        if (t.firstBoundAt == null) {
+            t.firstBoundAt = now;
+        }
         t.node = b.node();
         t.devices = b.gpuDevices();
         scheduleFinish(b.podKey(), now, t.runForMillis);
@@ -350,7 +356,7 @@ public final class Simulation implements InMemoryCluster.Listener {
             fair.put(q.name(), q.fairShare().getOrDefault(Keys.GPU, 0.0));
         }
         timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, cluster.allocatedGpus(), waiting));
-        progress.accept(new Progress(now, podsBound, waiting, cycles));
+        progress.accept(new Progress(now, bindings, waiting, cycles));
     }
 
     private static SimulationResult.PodGroupRecord groupRecord(CycleReport.GangReport g, GangTrack t, long end) {
@@ -363,12 +369,21 @@ public final class Simulation implements InMemoryCluster.Listener {
 
     private SimulationResult report(long end) {
         List<SimulationResult.PodRecord> podRecords = new ArrayList<>();
+        Map<String, CycleReport.GangReport> lastOf = new HashMap<>();
+        if (lastReport != null) {
+            lastReport.gangs().forEach(g -> lastOf.put(g.key(), g));
+        }
+        int podsBound = 0;
         for (Map.Entry<String, PodTrack> e : podTracks.entrySet()) {
             PodInfo p = cluster.pod(e.getKey()) != null ? cluster.pod(e.getKey()) : finishedPods.get(e.getKey());
             PodTrack t = e.getValue();
+            podsBound += t.firstBoundAt != null ? 1 : 0;
+            CycleReport.GangReport gang = lastOf.get(t.gang);
+            String reason = p.isPending() && gang != null && gang.waiting() ? gang.reasonCode() + ": " + gang.message() : null;
+            Double wait = sec((t.firstBoundAt != null ? t.firstBoundAt : end) - t.submittedAt);
             podRecords.add(new SimulationResult.PodRecord(p.namespace(), p.name(), p.podGroup(), t.queue, t.node, t.devices,
                     sec(t.submittedAt), sec(t.boundAt), t.evictedAt.stream().map(Simulation::sec).toList(),
-                    sec(t.finishedAt), List.copyOf(t.runs)));
+                    sec(t.finishedAt), List.copyOf(t.runs), wait, reason));
         }
         Map<String, SimulationResult.PodGroupRecord> groupRecords = new TreeMap<>(finishedGroups);
         List<SimulationResult.QueueRecord> queueRecords = new ArrayList<>();
@@ -398,8 +413,8 @@ public final class Simulation implements InMemoryCluster.Listener {
         double ratio = totalGpus == 0 ? 0 : end == 0 ? cluster.allocatedGpus() / totalGpus
                 : gpuSecondsAllocated / (totalGpus * end / 1000.0);
         int evictions = podTracks.values().stream().mapToInt(t -> t.evictedAt.size()).sum();
-        var summary = new SimulationResult.Summary(end / 1000.0, ratio, podsBound, scheduled, pending, evictions, cycles,
-                totalGpus);
+        var summary = new SimulationResult.Summary(end / 1000.0, ratio, podsBound, bindings, scheduled, pending, evictions,
+                cycles, totalGpus);
         return new SimulationResult(summary, podRecords, List.copyOf(groupRecords.values()), queueRecords, problems, timeline);
     }
 

@@ -12,17 +12,20 @@ import java.util.Map;
 public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGroupRecord> podGroups,
                                List<QueueRecord> queues, List<Problem> problems, List<Sample> timeline) {
 
-    public record Summary(double simulatedSeconds, double gpuAllocationRatio, int podsBound, int podGroupsScheduled,
-                          int podGroupsPending, int evictions, int cycles, double totalGpus) {
+    /** {@code podsBound}: pods bound at least once; {@code bindings}: bindings made (an evicted pod is bound again). */
+    public record Summary(double simulatedSeconds, double gpuAllocationRatio, int podsBound, int bindings,
+                          int podGroupsScheduled, int podGroupsPending, int evictions, int cycles, double totalGpus) {
     }
 
     /**
      * One pod; {@code node}, {@code gpuDevices} and {@code boundAt} are its last binding, {@code evictedRuns}
-     * the earlier ones that an eviction ended.
+     * the earlier ones that an eviction ended. {@code waitSeconds}: from its submission to its first binding, or
+     * to the end of the run while it never was bound; {@code reason}: why it still waits at the end (null when it
+     * does not), as its PodScheduled condition would say live.
      */
     public record PodRecord(String namespace, String name, String podGroup, String queue, String node,
                             List<Integer> gpuDevices, Double submittedAt, Double boundAt, List<Double> evictedAt,
-                            Double finishedAt, List<Run> evictedRuns) {
+                            Double finishedAt, List<Run> evictedRuns, Double waitSeconds, String reason) {
     }
 
     /** A binding an eviction ended: where, from when to when, why and for which gang. */

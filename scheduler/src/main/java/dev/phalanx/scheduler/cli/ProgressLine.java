@@ -32,7 +32,7 @@ final class ProgressLine {
         }
         lastPrint = t;
         printed = true;
-        err.print("\r\033[K  simulated " + Durations.format(p.simulatedMillis()) + " · " + p.podsBound() + " pods bound · "
+        err.print("\r\033[K  simulated " + Durations.format(p.simulatedMillis()) + " · " + p.bindings() + " bindings · "
                 + p.gangsWaiting() + " gangs waiting · " + p.cycles() + " cycles");
         err.flush();
     }

@@ -65,6 +65,7 @@ public final class SchedulerService implements AutoCloseable {
     private final KubeBinder binder;
     private final CycleRunner runner;
     private final StatusWriter status;
+    private final PodConditions podConditions;
     private final StatusBoard board = new StatusBoard();
     private final Operator operator;
     private final String identity;
@@ -103,7 +104,8 @@ public final class SchedulerService implements AutoCloseable {
         this.events = new EventRecorder(client, clock);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
         KubeEvictor evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
-        this.status = new StatusWriter(board, cache, events, clock, config.statusPeriodMillis());
+        this.podConditions = new PodConditions(client, clock);
+        this.status = new StatusWriter(board, cache, events, podConditions, clock, config.statusPeriodMillis());
         this.runner = new CycleRunner(new SchedulingCycle(policies.withStaleGangGrace(config.staleGangGraceMillis())),
                 new StatusReporter(), cache, new KubeCommitter(evictor, binder, status, metrics), clock,
                 config.commitsInFlight());
@@ -460,6 +462,7 @@ public final class SchedulerService implements AutoCloseable {
         informers.forEach(SharedIndexInformer::close);
         binder.close();
         events.close();
+        podConditions.close();
     }
 
     private void stopOperator() {

@@ -27,7 +27,8 @@ import java.util.Map;
  *   <li>a gang that has not started is first written once it has waited {@code minInterval}, so a gang
  *   created and started within that time gets one status write, not one per step on the way;</li>
  *   <li>one Event per change of a gang's condition reason (Scheduled, or why it waits), not per member nor
- *   per change of the numbers in its message, which the status shows.</li>
+ *   per change of the numbers in its message, which the status shows;</li>
+ *   <li>each waiting member's {@code PodScheduled} condition ({@link PodConditions}), as kube-scheduler keeps it.</li>
  * </ul>
  */
 public final class StatusWriter {
@@ -45,10 +46,14 @@ public final class StatusWriter {
     private final Map<String, String> lastReason = new HashMap<>();
     private volatile boolean deferred;
 
-    public StatusWriter(StatusBoard board, ClusterCache cache, EventRecorder events, Clock clock, long minIntervalMillis) {
+    private final PodConditions pods;
+
+    public StatusWriter(StatusBoard board, ClusterCache cache, EventRecorder events, PodConditions pods, Clock clock,
+                        long minIntervalMillis) {
         this.board = board;
         this.cache = cache;
         this.events = events;
+        this.pods = pods;
         this.clock = clock;
         this.minIntervalMillis = minIntervalMillis;
     }
@@ -66,6 +71,7 @@ public final class StatusWriter {
         report.after().gangs().forEach(g -> gangs.put(g.key(), g));
         firstSeen.keySet().retainAll(gangs.keySet());
         lastReason.keySet().retainAll(gangs.keySet());
+        java.util.Set<String> waitingPods = new java.util.HashSet<>();
         for (GangReport g : report.gangs()) {
             long seen = firstSeen.computeIfAbsent(g.key(), k -> nowMillis);
             boolean settled = !g.waiting() || "Invalid".equals(g.reasonCode()) || nowMillis - seen >= minIntervalMillis;
@@ -73,6 +79,12 @@ public final class StatusWriter {
             boolean newReason = settled && !g.reasonCode().equals(lastReason.get(g.key()));
             if (newReason) {
                 lastReason.put(g.key(), g.reasonCode());
+            }
+            if (g.waiting() && settled && gangs.containsKey(g.key())) {
+                for (PodInfo m : gangs.get(g.key()).pending()) {
+                    waitingPods.add(m.key());
+                    pods.waiting(m.namespace(), m.name(), g.reasonCode(), g.message());
+                }
             }
             if (g.implicit()) {
                 if (g.waiting() && newReason) {
@@ -104,6 +116,7 @@ public final class StatusWriter {
                 lastGroupStatus.put(g.key(), s);
             }
         }
+        pods.keepOnly(waitingPods);
         for (QueueReport q : report.queues()) {
             QueueStatus s = StatusBuilder.queue(q);
             if (q.invalidReason() != null) {

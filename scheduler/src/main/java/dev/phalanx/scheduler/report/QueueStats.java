@@ -11,17 +11,20 @@ import java.util.TreeMap;
 public record QueueStats(String queue, int gangs, int scheduled, double meanWaitSeconds, double p95WaitSeconds,
                          double maxWaitSeconds) {
 
-    /** Wait of every gang that started, by queue: PodGroups and pods without one alike. */
+    /**
+     * Wait of every gang, by queue: PodGroups and pods without one alike; a gang still waiting at the end
+     * counts what it waited until then, so a queue whose gangs never start does not look as if it never waited.
+     */
     public static Map<String, List<Double>> waitsByQueue(SimulationResult r) {
         Map<String, List<Double>> waits = new TreeMap<>();
         for (SimulationResult.PodGroupRecord g : r.podGroups()) {
-            if (g.queue() != null && g.scheduledAt() != null) {
+            if (g.queue() != null && g.waitSeconds() != null) {
                 waits.computeIfAbsent(g.queue(), k -> new ArrayList<>()).add(g.waitSeconds());
             }
         }
         for (SimulationResult.PodRecord p : r.pods()) {
-            if (p.podGroup() == null && p.queue() != null && p.boundAt() != null && p.submittedAt() != null) {
-                waits.computeIfAbsent(p.queue(), k -> new ArrayList<>()).add(p.boundAt() - p.submittedAt());
+            if (p.podGroup() == null && p.queue() != null && p.waitSeconds() != null) {
+                waits.computeIfAbsent(p.queue(), k -> new ArrayList<>()).add(p.waitSeconds());
             }
         }
         return waits;

@@ -5,8 +5,11 @@ import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.Problem;
 import dev.phalanx.core.sim.SimulationResult;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The readable report {@code phalanx simulate} prints by default. */
 public final class TextReport {
@@ -34,7 +37,7 @@ public final class TextReport {
                     num(rec.fairShare().getOrDefault(Keys.GPU, 0.0)), num(rec.allocated().getOrDefault(Keys.GPU, 0.0)),
                     q.gangs(), q.scheduled(), dur(q.meanWaitSeconds()), dur(q.p95WaitSeconds())));
         }
-        sb.append("  (GPU share and alloc: at the end of the run)\n");
+        sb.append("  (GPU share and alloc: at the end of the run; a gang still waiting counts its wait until then)\n");
 
         List<SimulationResult.PodGroupRecord> waiting = r.podGroups().stream().filter(g -> g.reason() != null).toList();
         if (!waiting.isEmpty()) {
@@ -44,6 +47,22 @@ public final class TextReport {
             if (waiting.size() > MAX_WAITING_SHOWN) {
                 sb.append("  ... and ").append(waiting.size() - MAX_WAITING_SHOWN).append(" more (see --output json)\n");
             }
+        }
+        Map<String, List<SimulationResult.PodRecord>> single = new TreeMap<>();
+        for (SimulationResult.PodRecord p : r.pods()) {
+            if (p.podGroup() == null && p.reason() != null) {
+                single.computeIfAbsent(p.reason().substring(0, p.reason().indexOf(':')), k -> new ArrayList<>()).add(p);
+            }
+        }
+        if (!single.isEmpty()) {
+            sb.append("\nWaiting pods without a pod group (").append(single.values().stream().mapToInt(List::size).sum())
+                    .append("), by reason:\n");
+            single.forEach((code, pods) -> {
+                SimulationResult.PodRecord first = pods.get(0);
+                double longest = pods.stream().mapToDouble(SimulationResult.PodRecord::waitSeconds).max().orElse(0);
+                sb.append(String.format(Locale.ROOT, "  %s: %d pods, waiting up to %s, e.g. %s/%s: %s%n", code, pods.size(),
+                        dur(longest), first.namespace(), first.name(), first.reason()));
+            });
         }
         if (!r.problems().isEmpty()) {
             sb.append("\nObjects that cannot be honoured as written (").append(r.problems().size()).append("):\n");

@@ -185,4 +185,35 @@ class SimulateCommandTest {
         assertThat(run.err()).contains("--output").contains("[text, json]").contains("'yaml'");
         assertThat(run.out()).isEmpty();
     }
+
+    @Test
+    void podsWithoutAGroupHeldByTheirQueueSayWhyAndHowLongTheyWaited() throws Exception {
+        List<HasMetadata> objs = cluster();
+        objs.add(queue("notebooks").gpu("0", 1, "2").build());
+        for (int i = 0; i < 5; i++) {
+            objs.add(pod("ml", "nb-" + i).gpus(1).queue("notebooks").runFor("1h").build());
+        }
+        objs.add(pod("ml", "late").gpus(1).queue("notebooks").submitAt("5h").runFor("1h").build());
+        Path f = write("nb.yaml", objs);
+        JsonNode root = CliRun.of("simulate", "-f", f.toString(), "-o", "json", "--until", "30m").json();
+        // two fit the queue's limit of 2 GPUs, three wait for it: each says why, and for how long so far
+        List<JsonNode> waiting = new ArrayList<>();
+        root.get("pods").forEach(p -> {
+            if (!p.get("reason").isNull()) {
+                waiting.add(p);
+            }
+        });
+        assertThat(waiting).hasSize(3);
+        for (JsonNode p : waiting) {
+            assertThat(p.get("reason").asText()).startsWith("QueueOverLimit: needs 1 nvidia.com/gpu, queue notebooks has 2 of its limit 2");
+            assertThat(p.get("waitSeconds").asDouble()).isEqualTo(1800.0);
+        }
+        assertThat(find(root.get("pods"), "nb-0").get("waitSeconds").asDouble()).isZero();
+
+        CliRun text = CliRun.of("simulate", "-f", f.toString(), "--until", "30m");
+        assertThat(text.out()).contains("Waiting pods without a pod group (3), by reason:")
+                .contains("QueueOverLimit: 3 pods, waiting up to 30m");
+        // the queue's mean wait counts the three still waiting: (0 + 0 + 3 x 30m) / 5 = 18m
+        assertThat(text.out().lines().filter(l -> l.trim().startsWith("notebooks")).findFirst().orElseThrow()).contains("18m");
+    }
 }

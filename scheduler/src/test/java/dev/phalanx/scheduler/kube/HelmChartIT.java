@@ -308,7 +308,7 @@ class HelmChartIT {
 
         // the permissions it needs ...
         for (String[] allowed : new String[][]{
-                {"create", "bindings", "-n", ns},
+                {"create", "bindings", "-n", ns}, {"patch", "pods", "--subresource=status", "-n", ns},
                 {"list", "nodes"}, {"watch", "pods", "-A"}, {"patch", "queues.scheduling.phalanx.dev", "--subresource=status"},
                 {"patch", "podgroups.scheduling.phalanx.dev", "--subresource=status", "-n", ns},
                 {"create", "events", "-n", ns}, {"create", "leases", "-n", NS},
@@ -319,7 +319,8 @@ class HelmChartIT {
         // ... and nothing more
         for (String[] denied : new String[][]{
                 {"delete", "nodes"}, {"get", "secrets", "-A"}, {"list", "secrets", "-n", NS}, {"create", "pods", "-n", ns},
-                {"delete", "pods", "-n", ns}, {"update", "pods", "-n", ns}, {"patch", "pods", "-n", ns}, {"patch", "nodes"},
+                {"delete", "pods", "-n", ns}, {"update", "pods", "-n", ns}, {"patch", "pods", "-n", ns}, {"update", "pods", "--subresource=status", "-n", ns},
+                {"patch", "nodes"},
                 {"delete", "queues.scheduling.phalanx.dev"}, {"update", "queues.scheduling.phalanx.dev"},
                 {"create", "podgroups.scheduling.phalanx.dev", "-n", ns}, {"get", "configmaps", "-n", NS},
                 {"update", "leases", "-n", "kube-system"}, {"get", "leases/someone-else", "-n", NS},
