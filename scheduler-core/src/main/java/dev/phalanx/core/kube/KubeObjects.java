@@ -84,7 +84,11 @@ public final class KubeObjects {
         }
         int fraction = 0;
         String fractionText = annotations.get(Keys.GPU_FRACTION_ANNOTATION);
-        if (fractionText != null) {
+        if (fractionText != null && invalid == null && requests.milli(Keys.GPU) > 0) {
+            invalid = "annotation " + Keys.GPU_FRACTION_ANNOTATION + " asks for a share of one device, but its containers also "
+                    + "request " + Resources.formatMilli(requests.milli(Keys.GPU)) + " whole " + Keys.GPU
+                    + ", which the kubelet would give it; keep one of the two";
+        } else if (fractionText != null) {
             try {
                 double f = Double.parseDouble(fractionText.trim());
                 if (!(f > 0 && f < 1)) {
@@ -178,15 +182,30 @@ public final class KubeObjects {
         }
         Map<String, Long> milli = new LinkedHashMap<>();
         merged.forEach((k, q) -> {
+            long amount;
             try {
-                milli.put(k, Resources.toMilli(q));
+                amount = Resources.toMilli(q);
             } catch (RuntimeException e) {
                 String why = e instanceof IllegalArgumentException && e.getMessage() != null
                         && e.getMessage().contains("too large") ? " (too large to count)" : "";
                 throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName() + why);
             }
+            if (amount < 0) {
+                throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName() + " is negative");
+            }
+            if (extended(k) && amount % 1000 != 0) {
+                throw new IllegalArgumentException(k + "=" + q + " in container " + c.getName() + " is not a whole number: "
+                        + (k.equals(Keys.GPU) ? "GPUs are whole devices; for a share of one device use the annotation "
+                        + Keys.GPU_FRACTION_ANNOTATION : "an extended resource is counted in whole units"));
+            }
+            milli.put(k, amount);
         });
         return Resources.ofMilli(milli);
+    }
+
+    /** An extended resource (a device plugin's, like nvidia.com/gpu): counted in whole units, as the API server requires. */
+    static boolean extended(String resource) {
+        return resource.contains("/") && !resource.startsWith("kubernetes.io/") && !resource.startsWith("requests.");
     }
 
     public static PodGroupInfo podGroup(PodGroup pg, long createdAt) {

@@ -29,8 +29,19 @@ public final class SnapshotAssembler {
         Map<String, List<PodInfo>> membersByGroup = new TreeMap<>();
         List<Gang> gangs = new ArrayList<>();
         List<PodInfo> relevant = new ArrayList<>();
+        java.util.Set<String> nodeNames = new java.util.HashSet<>();
+        nodes.forEach(n -> nodeNames.add(n.name()));
         for (PodInfo p : pods) {
             boolean ours = schedulerName.equals(p.schedulerName());
+            if (p.phase().holdsResources() && !nodeNames.contains(p.nodeName())) {
+                // bound to a node that is not there (deleted, or a typo in spec.nodeName): it runs nowhere, so it
+                // holds nothing, counts in no queue, and its gang is short of it
+                if (ours) {
+                    problems.add(new Problem("Pod", p.namespace(), p.name(), "bound to node " + p.nodeName()
+                            + ", which does not exist; it runs nowhere and counts in no queue"));
+                }
+                continue;
+            }
             if (p.phase().holdsResources() || ours) {
                 relevant.add(p);
             }

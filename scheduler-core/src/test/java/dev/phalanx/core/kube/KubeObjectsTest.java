@@ -88,4 +88,31 @@ class KubeObjectsTest {
                         new RequiredNodeAffinity.Requirement("pool", "Exists", List.of()));
         assertThat(podInfo(pod("a", "q").build()).nodeAffinity()).isEqualTo(RequiredNodeAffinity.NONE);
     }
+
+    private static PodInfo withGpus(String quantity) {
+        var p = pod("a", "p").build();
+        p.getSpec().getContainers().get(0).getResources().getRequests().put(Keys.GPU, new io.fabric8.kubernetes.api.model.Quantity(quantity));
+        p.getSpec().getContainers().get(0).getResources().getLimits().put(Keys.GPU, new io.fabric8.kubernetes.api.model.Quantity(quantity));
+        return podInfo(p);
+    }
+
+    @Test
+    void aNegativeRequestIsRefusedOnThePod() {
+        assertThat(withGpus("-1").invalidReason())
+                .isEqualTo("a container's resource request does not parse: nvidia.com/gpu=-1 in container main is negative");
+    }
+
+    @Test
+    void aFractionOfAGpuWithoutTheAnnotationIsRefusedAndSaysWhatToUse() {
+        assertThat(withGpus("1.5").invalidReason()).contains("nvidia.com/gpu=1.5 in container main is not a whole number")
+                .contains("scheduling.phalanx.dev/gpu-fraction");
+    }
+
+    @Test
+    void aFractionAnnotationNextToWholeGpusIsRefused() {
+        var p = pod("a", "p").gpus(1).build();
+        p.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(Keys.GPU_FRACTION_ANNOTATION, "0.5")));
+        assertThat(podInfo(p).invalidReason()).isEqualTo("annotation scheduling.phalanx.dev/gpu-fraction asks for a share of "
+                + "one device, but its containers also request 1 whole nvidia.com/gpu, which the kubelet would give it; keep one of the two");
+    }
 }

@@ -20,7 +20,10 @@ class SnapshotAssemblerTest {
 
     private Snapshot assemble(List<Pod> pods, List<PodGroupInfo> groups, Map<String, QueueInfo> queues,
                               Map<String, NamespaceInfo> namespaces) {
-        return assembler.assemble(0, List.of(), pods.stream().map(p -> podInfo(p)).toList(), groups, queues, namespaces,
+        // every node a pod is bound to exists
+        List<NodeInfo> nodes = pods.stream().map(p -> p.getSpec().getNodeName()).filter(n -> n != null).distinct()
+                .map(n -> KubeObjects.node(dev.phalanx.testing.Testing.node(n, 8))).toList();
+        return assembler.assemble(0, nodes, pods.stream().map(p -> podInfo(p)).toList(), groups, queues, namespaces,
                 Map.of("high", 1000));
     }
 
@@ -78,5 +81,17 @@ class SnapshotAssemblerTest {
         assertThat(s.gangs().get(0).queue()).isEqualTo("leaf");
         assertThat(s.gangs().get(0).invalidReason()).isNull();
         assertThat(s.gangs().get(1).invalidReason()).isEqualTo("queue org has child queues; only leaf queues take work");
+    }
+
+    @Test
+    void aPodBoundToANodeThatDoesNotExistHoldsNothingAndIsReported() {
+        Snapshot s = assembler.assemble(0, List.of(KubeObjects.node(dev.phalanx.testing.Testing.node("real", 8))),
+                List.of(podInfo(pod("a", "lost").gpus(4).onNode("ghost").build()),
+                        podInfo(pod("a", "here").gpus(4).onNode("real").build())),
+                List.of(), queues(KubeObjects.queue(queue("default").build(), 0)), Map.of(), Map.of());
+        assertThat(s.pods()).extracting(PodInfo::name).containsExactly("here");
+        assertThat(new dev.phalanx.core.cycle.QueueUsage(s).allocated("default").milli(Keys.GPU)).isEqualTo(4000);
+        assertThat(s.problems()).extracting(Problem::describe)
+                .containsExactly("Pod a/lost: bound to node ghost, which does not exist; it runs nowhere and counts in no queue");
     }
 }
