@@ -11,6 +11,19 @@ public final class Keys {
     /** Written on a bound pod: the GPU device indexes on its node that it was given. */
     public static final String GPU_DEVICES_ANNOTATION = "scheduling.phalanx.dev/gpu-devices";
 
+    /** On a workload: how many of its pods must start together, overriding what its kind implies. */
+    public static final String MIN_MEMBER_ANNOTATION = "scheduling.phalanx.dev/min-member";
+    /** On a workload: the topology its gang requires (a node label key). */
+    public static final String TOPOLOGY_REQUIRED_ANNOTATION = "scheduling.phalanx.dev/topology-required";
+    /** On a workload: the topology its gang prefers (a node label key). */
+    public static final String TOPOLOGY_PREFERRED_ANNOTATION = "scheduling.phalanx.dev/topology-preferred";
+    /** On a workload: pods per segment, each inside one domain of its required topology. */
+    public static final String SEGMENT_SIZE_ANNOTATION = "scheduling.phalanx.dev/segment-size";
+    /** On a workload: "false" keeps its pods out of a gang; "true" asks for one where its kind has none by default. */
+    public static final String GANG_ANNOTATION = "scheduling.phalanx.dev/gang";
+    /** An Event reason: the PodGroup a workload's pods were given. */
+    public static final String POD_GROUP_ASSIGNED_REASON = "PodGroupAssigned";
+
     public static final String GPU = "nvidia.com/gpu";
     public static final String CPU = "cpu";
     public static final String MEMORY = "memory";
