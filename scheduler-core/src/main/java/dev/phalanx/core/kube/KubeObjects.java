@@ -128,8 +128,17 @@ public final class KubeObjects {
         int priority = spec.getPriority() != null ? spec.getPriority()
                 : spec.getPriorityClassName() == null ? 0 : priorityOf.applyAsInt(spec.getPriorityClassName());
         String scheduler = spec.getSchedulerName() == null ? "default-scheduler" : spec.getSchedulerName();
+        // its gang: the label a user set, else the annotation an automatic gang's binding carried, else the native
+        // PodGroup it points at
+        String group = labels.get(Keys.POD_GROUP_LABEL);
+        if (group == null) {
+            group = annotations.get(Keys.POD_GROUP_LABEL);
+        }
+        if (group == null) {
+            group = nativeGroupOf(pod);
+        }
         return new PodInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
-                labels.get(Keys.POD_GROUP_LABEL), labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
+                group, labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
                 spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations, requiredNodeAffinity(spec),
                 spec.getPriorityClassName(), priority, createdAt, phase, phase == PodPhase.PENDING ? null : spec.getNodeName(),
                 devices, invalid);
@@ -220,9 +229,70 @@ public final class KubeObjects {
         }
         String required = spec.getTopology() == null ? null : spec.getTopology().getRequired();
         String preferred = spec.getTopology() == null ? null : spec.getTopology().getPreferred();
+        var owner = owner(md);
         return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
                 minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred),
-                !Boolean.FALSE.equals(spec.getPreemptible()), createdAt, invalid);
+                !Boolean.FALSE.equals(spec.getPreemptible()), createdAt, invalid, owner == null ? null : owner.getKind(),
+                owner == null ? null : owner.getName(), false);
+    }
+
+    /** The controller among an object's owners, else its first owner, else null. */
+    private static io.fabric8.kubernetes.api.model.OwnerReference owner(ObjectMeta md) {
+        if (md.getOwnerReferences() == null || md.getOwnerReferences().isEmpty()) {
+            return null;
+        }
+        return md.getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst()
+                .orElse(md.getOwnerReferences().get(0));
+    }
+
+    /** The API a native gang is read from: Kubernetes' own PodGroup, {@code scheduling.k8s.io/v1beta1} (1.37+). */
+    public static final String NATIVE_POD_GROUP_API = "scheduling.k8s.io/v1beta1";
+
+    /**
+     * A native PodGroup ({@value #NATIVE_POD_GROUP_API}) as a gang: {@code spec.schedulingPolicy.gang.minCount}
+     * members start together ({@code basic}: each alone, a minimum of 1), inside one domain of
+     * {@code spec.schedulingConstraints.topology[0].key} when given, with its priority class; the queue is its
+     * {@value Keys#QUEUE_LABEL} label, else the namespace's default.
+     */
+    public static PodGroupInfo nativePodGroup(io.fabric8.kubernetes.api.model.GenericKubernetesResource pg, long createdAt) {
+        ObjectMeta md = pg.getMetadata();
+        Map<String, Object> spec = asMap(pg.getAdditionalProperties().get("spec"));
+        Map<String, Object> policy = asMap(spec.get("schedulingPolicy"));
+        String invalid = null;
+        int minMember = 1;
+        if (policy.containsKey("gang")) {
+            Object count = asMap(policy.get("gang")).get("minCount");
+            if (count instanceof Number n && n.intValue() >= 1) {
+                minMember = n.intValue();
+            } else {
+                invalid = "spec.schedulingPolicy.gang.minCount must be at least 1, got " + count;
+            }
+        }
+        String topology = null;
+        Object constraints = asMap(spec.get("schedulingConstraints")).get("topology");
+        if (constraints instanceof List<?> l && !l.isEmpty()) {
+            topology = blankToNull(String.valueOf(asMap(l.get(0)).get("key")));
+        }
+        Object pc = spec.get("priorityClassName");
+        var owner = owner(md);
+        return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
+                labels(md).get(Keys.QUEUE_LABEL), minMember, pc == null ? null : pc.toString(), topology, null,
+                !"Never".equals(spec.get("preemptionPolicy")), createdAt, invalid,
+                owner == null ? null : owner.getKind(), owner == null ? null : owner.getName(), true);
+    }
+
+    /** The native PodGroup a pod points at ({@code spec.schedulingGroup.podGroupName}), or null. */
+    public static String nativeGroupOf(Pod pod) {
+        if (pod.getSpec() == null || pod.getSpec().getAdditionalProperties() == null) {
+            return null;
+        }
+        Object name = asMap(pod.getSpec().getAdditionalProperties().get("schedulingGroup")).get("podGroupName");
+        return name == null ? null : blankToNull(name.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     public static QueueInfo queue(Queue q, long createdAt) {

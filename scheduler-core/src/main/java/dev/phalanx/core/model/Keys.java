@@ -3,6 +3,10 @@ package dev.phalanx.core.model;
 /** Label keys, annotation names, resource names and defaults: one place for every name Phalanx reads or writes. */
 public final class Keys {
     public static final String SCHEDULER_NAME = "phalanx-scheduler";
+    /**
+     * On a pod: the PodGroup it belongs to. As a label, set by its user; as an annotation, carried onto the pod by
+     * the binding of a gang Phalanx formed itself (a workload's automatic PodGroup).
+     */
     public static final String POD_GROUP_LABEL = "scheduling.phalanx.dev/pod-group";
     /** On a pod without a PodGroup: its queue. On a Namespace: the default queue of everything in it. */
     public static final String QUEUE_LABEL = "scheduling.phalanx.dev/queue";

@@ -40,6 +40,12 @@ public record PodInfo(String namespace, String name, String podGroup, String que
                 invalidReason);
     }
 
+    /** The same pod in the gang of PodGroup {@code group}. */
+    public PodInfo withPodGroup(String group) {
+        return new PodInfo(namespace, name, group, queueLabel, schedulerName, requests, gpuFractionMilli, nodeSelector,
+                tolerations, nodeAffinity, priorityClassName, priority, createdAt, phase, nodeName, gpuDevices, invalidReason);
+    }
+
     public PodInfo withPhase(PodPhase newPhase) {
         boolean keepNode = newPhase != PodPhase.PENDING;
         return new PodInfo(namespace, name, podGroup, queueLabel, schedulerName, requests, gpuFractionMilli,

@@ -14,6 +14,7 @@ import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
+import dev.phalanx.queue.grouping.GroupAssignments;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
@@ -51,10 +52,30 @@ public final class ClusterCache implements ClusterSource {
     private long changes;
 
     private final Clock clock;
+    private final String schedulerName;
+    private final GroupAssignments assignments;
+    /** Pods with a controlling owner: until the podgrouper has said which gang they join, they wait unseen. */
+    private final Set<String> owned = new HashSet<>();
 
     public ClusterCache(String schedulerName, Clock clock) {
+        this(schedulerName, clock, new GroupAssignments());
+    }
+
+    public ClusterCache(String schedulerName, Clock clock, GroupAssignments assignments) {
         this.assembler = new SnapshotAssembler(schedulerName);
         this.clock = clock;
+        this.schedulerName = schedulerName;
+        this.assignments = assignments;
+        assignments.onChange(() -> {
+            synchronized (this) {
+                changed();
+            }
+        });
+    }
+
+    /** The PodGroup the podgrouper gave a pod that names none; null when it gave none (yet). */
+    public String automaticGroup(String podKey) {
+        return assignments.of(podKey).filter(g -> !g.isEmpty()).orElse(null);
     }
 
     public synchronized void onChange(Runnable listener) {
@@ -119,6 +140,25 @@ public final class ClusterCache implements ClusterSource {
         changed();
     }
 
+    /** A native PodGroup ({@code scheduling.k8s.io}); a Phalanx PodGroup of the same name wins over it. */
+    public synchronized void putNative(io.fabric8.kubernetes.api.model.GenericKubernetesResource g) {
+        PodGroupInfo info = KubeObjects.nativePodGroup(g, createdAt(g));
+        uids.put("NativePodGroup/" + info.key(), g.getMetadata().getUid());
+        PodGroupInfo current = podGroups.get(info.key());
+        if (current == null || current.nativeGroup()) {
+            podGroups.put(info.key(), info);
+        }
+        changed();
+    }
+
+    public synchronized void removeNative(io.fabric8.kubernetes.api.model.GenericKubernetesResource g) {
+        PodGroupInfo current = podGroups.get(key(g));
+        if (current != null && current.nativeGroup()) {
+            podGroups.remove(key(g));
+        }
+        changed();
+    }
+
     public synchronized void remove(PodGroup g) {
         podGroups.remove(key(g));
         changed();
@@ -137,6 +177,12 @@ public final class ClusterCache implements ClusterSource {
     public synchronized void put(Pod p) {
         PodInfo info = KubeObjects.pod(p, name -> priorityClasses.getOrDefault(name, 0), createdAt(p));
         pods.put(info.key(), info);
+        if (p.getMetadata().getOwnerReferences() != null
+                && p.getMetadata().getOwnerReferences().stream().anyMatch(o -> Boolean.TRUE.equals(o.getController()))) {
+            owned.add(info.key());
+        } else {
+            owned.remove(info.key());
+        }
         uids.put("Pod/" + info.key(), p.getMetadata().getUid());
         if (info.phase() != PodPhase.PENDING) {
             assumed.remove(info.key()); // the informer caught up with our binding (or the pod finished)
@@ -181,6 +227,8 @@ public final class ClusterCache implements ClusterSource {
         String k = key(p);
         pods.remove(k);
         assumed.remove(k);
+        owned.remove(k);
+        assignments.forget(k);
         startedAt.remove(k);
         terminating.remove(k);
         changed();
@@ -225,12 +273,33 @@ public final class ClusterCache implements ClusterSource {
         return changes;
     }
 
+    /**
+     * A pod of ours that names no gang, as the podgrouper placed it: in the PodGroup it formed, or alone; null
+     * while it has not decided, or its PodGroup has not reached this cache yet (the pod waits unseen meanwhile).
+     */
+    private PodInfo grouped(PodInfo p) {
+        if (p.podGroup() != null || !schedulerName.equals(p.schedulerName()) || !owned.contains(p.key())) {
+            return p;
+        }
+        var group = assignments.of(p.key());
+        if (group.isEmpty()) {
+            return p.isPending() ? null : p;
+        }
+        if (group.get().isEmpty()) {
+            return p;
+        }
+        return podGroups.containsKey(p.namespace() + "/" + group.get()) ? p.withPodGroup(group.get()) : null;
+    }
+
     /** The cluster with assumed pods bound, and when each bound pod started and which are being deleted. */
     @Override
     public synchronized Snapshot snapshot(long now) {
         List<PodInfo> view = new ArrayList<>(pods.size());
         for (PodInfo p : pods.values()) {
-            view.add(assumed.getOrDefault(p.key(), p));
+            PodInfo seen = grouped(assumed.getOrDefault(p.key(), p));
+            if (seen != null) {
+                view.add(seen);
+            }
         }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
                 namespaces, priorityClasses).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));

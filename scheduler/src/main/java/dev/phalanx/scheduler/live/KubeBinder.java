@@ -157,7 +157,7 @@ public final class KubeBinder implements AutoCloseable {
     }
 
     private Outcome tryBind(Binding b, Limiter.Listener firstSlot) {
-        io.fabric8.kubernetes.api.model.Binding body = body(b);
+        io.fabric8.kubernetes.api.model.Binding body = body(b, cache.automaticGroup(b.podKey()));
         String error = null;
         int code = 0;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -203,12 +203,16 @@ public final class KubeBinder implements AutoCloseable {
     }
 
     /**
-     * The Binding for {@code b}. A pod given a share of a device gets its device indexes as an annotation on
-     * the Binding itself: the API server copies a Binding's annotations onto the pod it binds.
+     * The Binding for {@code b}. Annotations on the Binding itself, which the API server copies onto the pod it
+     * binds: the GPU devices the pod was given, and {@code automaticGroup}, the PodGroup the podgrouper formed for
+     * it (null when none), so that the pod keeps its gang without a write of its own.
      */
-    static io.fabric8.kubernetes.api.model.Binding body(Binding b) {
+    static io.fabric8.kubernetes.api.model.Binding body(Binding b, String automaticGroup) {
         BindingBuilder builder = new BindingBuilder();
         var md = builder.withNewMetadata().withName(b.pod()).withNamespace(b.namespace());
+        if (automaticGroup != null) {
+            md.addToAnnotations(Keys.POD_GROUP_LABEL, automaticGroup);
+        }
         if (!b.gpuDevices().isEmpty()) {
             md.addToAnnotations(Keys.GPU_DEVICES_ANNOTATION,
                     String.join(",", b.gpuDevices().stream().map(String::valueOf).toList()));

@@ -114,11 +114,13 @@ public final class PodConditions implements AutoCloseable {
             if (e.getCode() != 404 && e.getCode() != 409) {
                 LOG.debug("could not write why {} waits: {}", key, e.getMessage());
             }
+        } catch (RuntimeException e) { // the client closed under us: the scheduler is stopping
+            LOG.debug("could not write why {} waits: {}", key, e.getMessage());
         }
     }
 
     @Override
     public void close() {
-        writer.shutdown();
+        writer.shutdownNow(); // what is left is written by whoever leads next
     }
 }

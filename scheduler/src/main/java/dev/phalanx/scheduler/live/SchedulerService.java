@@ -7,6 +7,10 @@ import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.CycleRunner;
 import dev.phalanx.core.cycle.SchedulingCycle;
+import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.queue.grouping.GroupAssignments;
+import dev.phalanx.queue.grouping.PodGroupingReconciler;
 import dev.phalanx.queue.reconcile.PodGroupReconciler;
 import dev.phalanx.queue.reconcile.QueueReconciler;
 import dev.phalanx.queue.status.StatusBoard;
@@ -61,6 +65,7 @@ public final class SchedulerService implements AutoCloseable {
     private final Clock clock;
     private final SchedulerMetrics metrics;
     private final ClusterCache cache;
+    private final GroupAssignments assignments;
     private final EventRecorder events;
     private final KubeBinder binder;
     private final CycleRunner runner;
@@ -100,7 +105,8 @@ public final class SchedulerService implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.identity = newIdentity();
-        this.cache = new ClusterCache(config.schedulerName(), clock);
+        this.assignments = new GroupAssignments();
+        this.cache = new ClusterCache(config.schedulerName(), clock, assignments);
         this.events = new EventRecorder(client, clock);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
         KubeEvictor evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
@@ -113,6 +119,10 @@ public final class SchedulerService implements AutoCloseable {
                 .withStopOnInformerErrorDuringStartup(true));
         operator.register(new QueueReconciler(board, clock));
         operator.register(new PodGroupReconciler(board));
+        operator.register(new PodGroupingReconciler(assignments, config.schedulerName(), clock, g -> events.record(
+                EventRecorder.ref(g.owner().apiVersion(), g.owner().kind(), g.namespace(), g.owner().name(), g.owner().uid()),
+                false, Keys.POD_GROUP_ASSIGNED_REASON, "its pods start together as PodGroup " + g.name() + " (minMember "
+                        + g.minMember() + ": " + g.derivation() + ")")));
         cache.onChange(this::wake);
     }
 
@@ -174,6 +184,14 @@ public final class SchedulerService implements AutoCloseable {
         watch(client.resources(Queue.class).inform(handler(cache::put, cache::remove), 0));
         watch(client.resources(PodGroup.class).inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
         watch(client.pods().inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
+        if (servesNativePodGroups()) {
+            watch(client.genericKubernetesResources(KubeObjects.NATIVE_POD_GROUP_API, "PodGroup").inAnyNamespace()
+                    .inform(handler(cache::putNative, cache::removeNative), 0));
+        } else {
+            LOG.info("the API server does not serve {} PodGroups (Kubernetes 1.37 or later with the GenericWorkload "
+                    + "feature gate): native gangs are off; Phalanx PodGroups and workloads' gangs work as ever",
+                    KubeObjects.NATIVE_POD_GROUP_API);
+        }
         informers.forEach(i -> {
             try {
                 i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -207,6 +225,16 @@ public final class SchedulerService implements AutoCloseable {
                     .build()).build().start();
         }
         return this;
+    }
+
+    /** True when the API server lists the native PodGroup resource. */
+    private boolean servesNativePodGroups() {
+        try {
+            var resources = client.getApiResources(KubeObjects.NATIVE_POD_GROUP_API);
+            return resources != null && resources.getResources().stream().anyMatch(r -> "podgroups".equals(r.getName()));
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private String leaseNamespace(PhalanxConfig.LeaderElection le) {

@@ -8,6 +8,7 @@ import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.cycle.CycleReport;
 import dev.phalanx.core.cycle.CycleReport.GangReport;
 import dev.phalanx.core.cycle.CycleReport.QueueReport;
+import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.queue.status.StatusBoard;
@@ -94,6 +95,13 @@ public final class StatusWriter {
                 continue;
             }
             String uid = cache.uid("PodGroup", g.key());
+            String apiVersion = Queue.GROUP + "/" + Queue.VERSION;
+            boolean nativeGroup = false;
+            if (uid == null && cache.uid("NativePodGroup", g.key()) != null) {
+                uid = cache.uid("NativePodGroup", g.key()); // a native gang: told in Events; its status is the API's own
+                apiVersion = KubeObjects.NATIVE_POD_GROUP_API;
+                nativeGroup = true;
+            }
             if (uid == null) { // pods naming a PodGroup that does not exist: reported on the pods
                 if ("Invalid".equals(g.reasonCode())) {
                     for (PodInfo m : gangs.get(g.key()).members()) {
@@ -108,10 +116,10 @@ public final class StatusWriter {
             }
             PodGroupStatus s = StatusBuilder.podGroup(g, lastGroupStatus.get(g.key()), now);
             if (newReason) {
-                var ref = EventRecorder.ref(Queue.GROUP + "/" + Queue.VERSION, "PodGroup", g.namespace(), g.name(), uid);
+                var ref = EventRecorder.ref(apiVersion, "PodGroup", g.namespace(), g.name(), uid);
                 events.record(ref, g.waiting() && !"Waiting".equals(g.reasonCode()), g.reasonCode(), g.message());
             }
-            if (shouldWrite("PodGroup/" + g.key(), s, nowMillis)) {
+            if (!nativeGroup && shouldWrite("PodGroup/" + g.key(), s, nowMillis)) {
                 board.publish(g.namespace(), g.name(), s);
                 lastGroupStatus.put(g.key(), s);
             }

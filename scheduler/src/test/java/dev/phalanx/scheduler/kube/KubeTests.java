@@ -114,4 +114,27 @@ final class KubeTests {
         List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
         return lines.get(lines.size() - 1).trim();
     }
+
+    /**
+     * Installs the workload operators' CRDs as their projects define them ({@code tools/workload-crds/fetch.sh}),
+     * and waits until they are Established.
+     */
+    static void installWorkloadCrds(KubernetesClient client) throws IOException, InterruptedException {
+        Path dir = Path.of(tool("tools/workload-crds/fetch.sh"));
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".yaml")).sorted().toList()) {
+                try (var in = java.nio.file.Files.newInputStream(f)) {
+                    for (var item : client.load(in).items()) {
+                        if (item instanceof io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition crd) {
+                            client.resource(crd).forceConflicts().serverSideApply();
+                            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                                            && c.getStatus().getConditions().stream().anyMatch(x -> "Established".equals(x.getType())
+                                            && "True".equals(x.getStatus())), 60, TimeUnit.SECONDS);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
