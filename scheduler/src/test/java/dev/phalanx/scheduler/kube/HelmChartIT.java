@@ -300,9 +300,11 @@ class HelmChartIT {
                 assertThat(team.getStatus().getAllocated()).containsEntry(Keys.GPU, "4.5");
                 assertThat(team.getStatus().getConditions()).extracting(c -> c.getType()).contains("Valid");
                 List<Event> events = admin.v1().events().inNamespace(ns).list().getItems();
+                // a pod without a PodGroup is told on itself, a PodGroup's members once on their PodGroup
                 assertThat(events).filteredOn(e -> "Scheduled".equals(e.getReason()) && "Pod".equals(e.getInvolvedObject().getKind()))
-                        .extracting(e -> e.getInvolvedObject().getName()).contains("pair-0", "pair-1", "half");
-                assertThat(events).anySatisfy(e -> assertThat(e.getInvolvedObject().getKind()).isEqualTo("PodGroup"));
+                        .extracting(e -> e.getInvolvedObject().getName()).containsExactly("half");
+                assertThat(events).filteredOn(e -> "Scheduled".equals(e.getReason()) && "PodGroup".equals(e.getInvolvedObject().getKind()))
+                        .extracting(e -> e.getInvolvedObject().getName()).containsExactly("pair");
             });
         }
 
@@ -313,7 +315,10 @@ class HelmChartIT {
                 {"patch", "podgroups.scheduling.phalanx.dev", "--subresource=status", "-n", ns},
                 {"create", "events", "-n", ns}, {"create", "leases", "-n", NS},
                 {"update", "leases/" + config.leaderElection().leaseName(), "-n", NS},
-                {"create", "pods", "--subresource=eviction", "-n", ns}}) {
+                {"patch", "leases/" + config.leaderElection().leaseName(), "-n", NS},
+                {"create", "pods", "--subresource=eviction", "-n", ns}, {"patch", "podgroups.scheduling.phalanx.dev", "-n", ns},
+                {"get", "jobs.batch", "-n", ns}, {"get", "deployments.apps", "-n", ns},
+                {"watch", "podgroups.scheduling.k8s.io", "-A"}}) {
             assertThat(canI(allowed)).as(String.join(" ", allowed)).isEqualTo("yes");
         }
         // ... and nothing more
@@ -322,7 +327,8 @@ class HelmChartIT {
                 {"delete", "pods", "-n", ns}, {"update", "pods", "-n", ns}, {"patch", "pods", "-n", ns}, {"update", "pods", "--subresource=status", "-n", ns},
                 {"patch", "nodes"},
                 {"delete", "queues.scheduling.phalanx.dev"}, {"update", "queues.scheduling.phalanx.dev"},
-                {"create", "podgroups.scheduling.phalanx.dev", "-n", ns}, {"get", "configmaps", "-n", NS},
+                {"delete", "podgroups.scheduling.phalanx.dev", "-n", ns}, {"get", "configmaps", "-n", NS},
+                {"update", "jobs.batch", "-n", ns}, {"create", "podgroups.scheduling.k8s.io", "-n", ns},
                 {"update", "leases", "-n", "kube-system"}, {"get", "leases/someone-else", "-n", NS},
                 {"create", "clusterroles"}, {"impersonate", "users"}}) {
             assertThat(canI(denied)).as(String.join(" ", denied)).isEqualTo("no");
