@@ -32,7 +32,9 @@ import java.util.stream.Stream;
  * and the object; objects that are merely invalid are read and judged later, on the object.
  */
 public final class ManifestReader {
-    public static final List<String> KINDS = List.of("Namespace", "Node", "Queue", "PodGroup", "Pod", "PriorityClass");
+    public static final List<String> KINDS = List.of("Namespace", "Node", "Queue", "PodGroup", "Pod", "PriorityClass",
+            "Job", "JobSet", "PyTorchJob", "TFJob", "XGBoostJob", "JAXJob", "PaddleJob", "MXJob", "MPIJob", "RayJob",
+            "RayCluster", "LeaderWorkerSet");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -126,6 +128,9 @@ public final class ManifestReader {
             }
             return;
         }
+        String apiVersion = node.path("apiVersion").asText("");
+        boolean nativeGroup = kind.equals("PodGroup") && apiVersion.startsWith("scheduling.k8s.io/");
+        boolean workload = dev.phalanx.core.workload.WorkloadExpander.expands(apiVersion, kind);
         if (!KINDS.contains(kind)) {
             throw new ManifestException(source + ": " + label + ": kind " + kind + " is not understood here; "
                     + "the simulator reads " + String.join(", ", KINDS));
@@ -133,10 +138,18 @@ public final class ManifestReader {
         if (name.isEmpty()) {
             throw new ManifestException(source + ": " + where + " (" + kind + ") has no metadata.name");
         }
-        if (!seen.add(kind + "/" + (ns.isEmpty() && namespaced(kind) ? "default" : ns) + "/" + name)) {
+        if (!seen.add(apiVersion + "/" + kind + "/" + (ns.isEmpty() && namespaced(kind) ? "default" : ns) + "/" + name)) {
             throw new ManifestException(source + ": " + label + " is defined twice");
         }
         try {
+            if (nativeGroup || workload) {
+                var generic = sourced(node, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class, source);
+                if (generic.object().getMetadata().getNamespace() == null) {
+                    generic.object().getMetadata().setNamespace("default");
+                }
+                (nativeGroup ? out.nativePodGroups() : out.workloads()).add(generic);
+                return;
+            }
             switch (kind) {
                 case "Node" -> out.nodes().add(sourced(node, Node.class, source));
                 case "Namespace" -> out.namespaces().add(sourced(node, Namespace.class, source));
@@ -144,7 +157,8 @@ public final class ManifestReader {
                 case "PodGroup" -> out.podGroups().add(sourced(node, PodGroup.class, source));
                 case "Pod" -> out.pods().add(sourced(node, Pod.class, source));
                 case "PriorityClass" -> out.priorityClasses().add(sourced(node, PriorityClass.class, source));
-                default -> throw new IllegalStateException(kind);
+                default -> throw new ManifestException(source + ": " + label + ": apiVersion " + apiVersion + " of " + kind
+                        + " is not one the simulator reads");
             }
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new ManifestException(source + ": " + label + ": " + rootMessage(e), e);
@@ -152,7 +166,7 @@ public final class ManifestReader {
     }
 
     private static boolean namespaced(String kind) {
-        return kind.equals("Pod") || kind.equals("PodGroup");
+        return !kind.equals("Node") && !kind.equals("Namespace") && !kind.equals("Queue") && !kind.equals("PriorityClass");
     }
 
     private static <T extends HasMetadata> Manifests.Sourced<T> sourced(JsonNode node, Class<T> type, String source)

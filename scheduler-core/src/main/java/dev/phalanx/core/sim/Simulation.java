@@ -19,6 +19,7 @@ import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.Problem;
 import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.workload.WorkloadManifests;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -71,7 +72,7 @@ public final class Simulation implements InMemoryCluster.Listener {
         this.options = options;
         this.cluster = new InMemoryCluster(options.schedulerName()).listener(this);
         this.runner = new CycleRunner(cycle, reporter, cluster, cluster, () -> now);
-        load(manifests);
+        load(WorkloadManifests.expand(manifests));
     }
 
     /** Called after every cycle; the CLI shows it on a terminal. */
@@ -104,6 +105,7 @@ public final class Simulation implements InMemoryCluster.Listener {
         long submittedAt = -1;
         Long scheduledAt;
         CycleReport.GangReport last;
+        SimulationResult.Owner owner;
     }
 
     private record Event(long at, long seq, Runnable action) implements Comparable<Event> {
@@ -129,11 +131,13 @@ public final class Simulation implements InMemoryCluster.Listener {
             if (at == null) {
                 continue;
             }
-            schedule(at, () -> {
-                PodGroupInfo g = KubeObjects.podGroup(s.object(), at);
-                cluster.addPodGroup(g);
-                gangTrack(g.key()).submittedAt = at;
-            });
+            schedule(at, () -> addPodGroup(KubeObjects.podGroup(s.object(), at), at));
+        }
+        for (Manifests.Sourced<io.fabric8.kubernetes.api.model.GenericKubernetesResource> s : m.nativePodGroups()) {
+            Long at = submitAt(s.object(), s.source());
+            if (at != null) {
+                schedule(at, () -> addPodGroup(KubeObjects.nativePodGroup(s.object(), at), at));
+            }
         }
         for (Manifests.Sourced<Pod> s : m.pods()) {
             Pod pod = s.object();
@@ -164,6 +168,13 @@ public final class Simulation implements InMemoryCluster.Listener {
         }
     }
 
+    private void addPodGroup(PodGroupInfo g, long at) {
+        cluster.addPodGroup(g);
+        GangTrack t = gangTrack(g.key());
+        t.submittedAt = at;
+        t.owner = g.ownerKind() == null ? null : new SimulationResult.Owner(g.ownerKind(), g.ownerName());
+    }
+
     private Long submitAt(HasMetadata obj, String source) {
         String text = annotation(obj, Keys.SIM_SUBMIT_AT);
         if (text == null) {
@@ -179,8 +190,7 @@ public final class Simulation implements InMemoryCluster.Listener {
     }
 
     private static String gangKey(Pod pod) {
-        Map<String, String> labels = pod.getMetadata().getLabels();
-        String group = labels == null ? null : labels.get(Keys.POD_GROUP_LABEL);
+        String group = KubeObjects.pod(pod, x -> 0, 0).podGroup();
         return pod.getMetadata().getNamespace() + "/" + (group == null ? pod.getMetadata().getName() : group);
     }
 
@@ -364,7 +374,7 @@ public final class Simulation implements InMemoryCluster.Listener {
                 : (t.scheduledAt != null ? t.scheduledAt - t.submittedAt : end - t.submittedAt) / 1000.0;
         return new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(), g.topologyRequired(),
                 g.phase().display(), t.submittedAt < 0 ? null : sec(t.submittedAt), sec(t.scheduledAt), wait,
-                g.waiting() ? g.reasonCode() + ": " + g.message() : null);
+                g.waiting() ? g.reasonCode() + ": " + g.message() : null, t.owner);
     }
 
     private SimulationResult report(long end) {

@@ -33,9 +33,14 @@ public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGr
                       String forGang) {
     }
 
+    /** One PodGroup; {@code owner}: the workload that owns it (its automatic gang), null when none does. */
     public record PodGroupRecord(String namespace, String name, String queue, int minMember, String topologyRequired,
                                  String phase, Double submittedAt, Double scheduledAt, Double waitSeconds,
-                                 String reason) {
+                                 String reason, Owner owner) {
+    }
+
+    /** A workload by kind and name. */
+    public record Owner(String kind, String name) {
     }
 
     public record QueueRecord(String name, String parent, Map<String, Double> fairShare, Map<String, Double> allocated,

@@ -197,6 +197,10 @@ public final class WorkloadExpander {
     private static Pod pod(Object template, String name, HasMetadata owner, Map<String, String> labels,
                            Map<String, String> annotations) {
         PodTemplateSpec t = JSON.convertValue(map(template), PodTemplateSpec.class);
+        if (t.getSpec() == null || t.getSpec().getContainers() == null || t.getSpec().getContainers().isEmpty()) {
+            throw new IllegalArgumentException(owner.getKind() + " " + owner.getMetadata().getNamespace() + "/"
+                    + owner.getMetadata().getName() + " has no pod template with containers for " + name);
+        }
         Pod p = new Pod();
         p.setApiVersion("v1");
         p.setKind("Pod");
@@ -210,6 +214,7 @@ public final class WorkloadExpander {
         a.putAll(annotations);
         md.setAnnotations(a);
         md.setOwnerReferences(List.of(controllerRef(owner)));
+        md.setUid(uid("pod", md.getNamespace(), name));
         p.setMetadata(md);
         p.setSpec(t.getSpec());
         return p;
@@ -219,7 +224,16 @@ public final class WorkloadExpander {
                                                     Map<String, String> labels, Map<String, Object> spec) {
         return new GenericKubernetesResourceBuilder().withApiVersion(apiVersion).withKind(kind).withNewMetadata()
                 .withName(name).withNamespace(owner.getMetadata().getNamespace()).withLabels(labels)
+                .withUid(uid(kind.toLowerCase(Locale.ROOT), owner.getMetadata().getNamespace(), name))
                 .withOwnerReferences(controllerRef(owner)).endMetadata().addToAdditionalProperties("spec", spec).build();
+    }
+
+    /**
+     * A uid from the object's kind, namespace and name, so that what is created at one go can point at its own
+     * (a LeaderWorkerSet's worker StatefulSet at its leader pod); an API server gives created objects uids of its own.
+     */
+    private static String uid(String kind, String namespace, String name) {
+        return "uid-" + kind + "-" + namespace + "-" + name;
     }
 
     private static OwnerReference controllerRef(HasMetadata owner) {

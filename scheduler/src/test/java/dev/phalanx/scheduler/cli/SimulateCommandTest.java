@@ -149,11 +149,20 @@ class SimulateCommandTest {
     @Test
     void aFileThatCannotBeReadStopsTheRunNamingFileAndObject() throws Exception {
         Path f = dir.resolve("bad.yaml");
-        Files.writeString(f, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: nightly, namespace: ml}\n");
+        Files.writeString(f, "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: nightly, namespace: ml}\n");
         CliRun run = CliRun.of("simulate", "-f", f.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).contains(f.toString()).contains("Job ml/nightly").contains("kind Job is not understood");
+        assertThat(run.err()).contains(f.toString()).contains("CronTab ml/nightly").contains("kind CronTab is not understood");
+    }
+
+    @Test
+    void aWorkloadWithoutAPodTemplateStopsTheRunNamingFileAndObject() throws Exception {
+        Path f = dir.resolve("job.yaml");
+        Files.writeString(f, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: nightly, namespace: ml}\nspec: {parallelism: 2}\n");
+        CliRun run = CliRun.of("simulate", "-f", f.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains(f.toString()).contains("Job ml/nightly").contains("no pod template with containers");
     }
 
     @Test
