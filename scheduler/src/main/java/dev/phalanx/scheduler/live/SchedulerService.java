@@ -88,6 +88,7 @@ public final class SchedulerService implements AutoCloseable {
     private boolean operatorStarted;
     private CompletableFuture<?> election;
     private Thread loop;
+    private volatile boolean nativeGangs;
 
     public SchedulerService(KubernetesClient client, PhalanxConfig config, CyclePolicies policies, Clock clock) {
         this(client, config, policies, clock, new SchedulerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
@@ -139,6 +140,11 @@ public final class SchedulerService implements AutoCloseable {
         return name + "_" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** True when the API server serves native PodGroups and this scheduler watches them. */
+    public boolean nativeGangs() {
+        return nativeGangs;
+    }
+
     public ClusterCache cache() {
         return cache;
     }
@@ -184,7 +190,8 @@ public final class SchedulerService implements AutoCloseable {
         watch(client.resources(Queue.class).inform(handler(cache::put, cache::remove), 0));
         watch(client.resources(PodGroup.class).inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
         watch(client.pods().inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
-        if (servesNativePodGroups()) {
+        nativeGangs = servesNativePodGroups();
+        if (nativeGangs) {
             watch(client.genericKubernetesResources(KubeObjects.NATIVE_POD_GROUP_API, "PodGroup").inAnyNamespace()
                     .inform(handler(cache::putNative, cache::removeNative), 0));
         } else {

@@ -39,13 +39,20 @@ public final class TestControlPlane {
     private boolean stopped;
 
     private TestControlPlane() throws Exception {
+        this(true);
+    }
+
+    /** {@code nativeGangs} false: an API server as before 1.37, serving no scheduling.k8s.io Workload/PodGroup. */
+    private TestControlPlane(boolean nativeGangs) throws Exception {
         String dir = ensureBinaries();
         this.binaries = Path.of(dir);
-        server = new KubeAPIServer(KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir(dir).withOfflineMode(true).withUpdateKubeConfig(false)
-                .withApiServerFlag("--feature-gates", FEATURE_GATES)
-                .withApiServerFlag("--runtime-config", "scheduling.k8s.io/v1beta1=true")
-                .build());
+        KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir(dir).withOfflineMode(true).withUpdateKubeConfig(false);
+        if (nativeGangs) {
+            config.withApiServerFlag("--feature-gates", FEATURE_GATES)
+                    .withApiServerFlag("--runtime-config", "scheduling.k8s.io/v1beta1=true");
+        }
+        server = new KubeAPIServer(config.build());
         server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "kube-api-test-stop"));
         kubeconfigYaml = server.getKubeConfigYaml();
@@ -71,6 +78,11 @@ public final class TestControlPlane {
     /** A control plane of its own, for a test that must restart it; {@link #stop} it when done. */
     public static TestControlPlane separate() throws Exception {
         return new TestControlPlane();
+    }
+
+    /** A control plane of its own that serves no native gang API, as clusters before 1.37 do; {@link #stop} it. */
+    public static TestControlPlane withoutNativeGangs() throws Exception {
+        return new TestControlPlane(false);
     }
 
     public synchronized void stop() {
