@@ -5,6 +5,7 @@ import dev.phalanx.core.cycle.FairShares;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.model.Gang;
+import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Snapshot;
 
@@ -50,11 +51,13 @@ public final class GangAdmission implements AdmissionPolicy {
         for (Gang g : snapshot.gangs()) {
             if (!g.isValid()) {
                 notReady.put(g.key(), GangDecision.invalid(g.key(), g.queue(), g.invalidReason()));
-            } else if (g.pending().isEmpty()) {
-                continue; // nothing to place
+            } else if (g.pending().isEmpty() && (g.held().isEmpty() || g.missingToStart() == 0)) {
+                continue; // nothing to place (a started gang's held members join it when they are ready)
             } else if (g.members().size() < g.minMember()) {
                 notReady.put(g.key(), GangDecision.waiting(g.key(), g.queue(), "WaitingForMembers",
                         g.members().size() + " of minMember " + g.minMember() + " pods exist"));
+            } else if (g.pending().size() < g.missingToStart()) {
+                notReady.put(g.key(), held(g));
             } else {
                 byQueue.computeIfAbsent(g.queue(), k -> new ArrayList<>()).add(g);
             }
@@ -67,6 +70,17 @@ public final class GangAdmission implements AdmissionPolicy {
             return new Ranking(all, notReady);
         }
         return new Ranking(fairRanking(byQueue, fairShares, usage), notReady);
+    }
+
+    /** A gang that cannot start because members are held back: the first one's reason, and how many are held. */
+    private static GangDecision held(Gang g) {
+        List<PodInfo> held = g.held();
+        PodInfo first = held.get(0);
+        String others = held.size() == 1 ? "" : " (" + held.size() + " pods held back, this one first)";
+        String start = g.implicit() ? "" : (g.members().size() - held.size()) + " of minMember " + g.minMember()
+                + " pods are ready or started; ";
+        return GangDecision.waiting(g.key(), g.queue(), first.hold().code(), start + "pod " + first.name() + ": "
+                + first.hold().message() + others);
     }
 
     private static List<Gang> fairRanking(Map<String, List<Gang>> byQueue, FairShares shares, QueueUsage usage) {

@@ -217,6 +217,8 @@ public final class Testing {
         private Map<String, String> nodeSelector;
         private final List<NodeSelectorTerm> affinityTerms = new ArrayList<>();
         private final List<io.fabric8.kubernetes.api.model.Toleration> tolerations = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.PodResourceClaim> claims = new ArrayList<>();
+        private final List<String> gates = new ArrayList<>();
 
         PodFixture(String namespace, String name) {
             b = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata();
@@ -289,6 +291,25 @@ public final class Testing {
             return this;
         }
 
+        /** A ResourceClaim made for the pod from {@code template}, used by its container as {@code name}. */
+        public PodFixture claimFromTemplate(String name, String template) {
+            claims.add(new io.fabric8.kubernetes.api.model.PodResourceClaimBuilder().withName(name)
+                    .withResourceClaimTemplateName(template).build());
+            return this;
+        }
+
+        /** The ResourceClaim {@code claim}, used by its container as {@code name}. */
+        public PodFixture claim(String name, String claim) {
+            claims.add(new io.fabric8.kubernetes.api.model.PodResourceClaimBuilder().withName(name)
+                    .withResourceClaimName(claim).build());
+            return this;
+        }
+
+        public PodFixture gate(String name) {
+            gates.add(name);
+            return this;
+        }
+
         public Pod build() {
             Affinity affinity = affinityTerms.isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
                     .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(affinityTerms)
@@ -296,8 +317,13 @@ public final class Testing {
             return b.editMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
                     .withNewSpec().withSchedulerName(scheduler).withNodeName(nodeName).withPriorityClassName(priorityClass)
                     .withNodeSelector(nodeSelector).withAffinity(affinity).withTolerations(tolerations)
+                    .withResourceClaims(claims)
+                    .withSchedulingGates(gates.stream().map(g -> new io.fabric8.kubernetes.api.model.PodSchedulingGate(g)).toList())
                     .addNewContainer().withName("main").withImage("busybox").withNewResources()
-                    .withRequests(requests).withLimits(limits).endResources().endContainer()
+                    .withRequests(requests).withLimits(limits)
+                    .withClaims(claims.stream().map(c -> new io.fabric8.kubernetes.api.model.ResourceClaimBuilder()
+                            .withName(c.getName()).build()).toList())
+                    .endResources().endContainer()
                     .endSpec().build();
         }
     }

@@ -1,5 +1,7 @@
 package dev.phalanx.core.cycle;
 
+import dev.phalanx.core.dra.ClaimInfo;
+import dev.phalanx.core.dra.ClaimState;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
@@ -22,6 +24,8 @@ import java.util.TreeSet;
  * a placement finds room without walking every node of a large cluster for every pod.
  */
 public final class CapacityView {
+    /** Copies of a pod with claims counted on one node at most (each is a trial allocation). */
+    private static final long MAX_CLAIM_COPIES = 64;
     private final List<NodeInfo> nodes;
     private final Map<String, Integer> index = new HashMap<>();
     private final Resources[] free;
@@ -29,6 +33,11 @@ public final class CapacityView {
     private final FreeRoom[] roomOf;
     private final TreeSet<FreeRoom> bestFitOrder = new TreeSet<>();
     private final Map<String, TopologyIndex> topologies = new HashMap<>();
+    /** Devices and claims of Dynamic Resource Allocation; null when the snapshot has none. */
+    private ClaimState claims;
+    /** What each pod taken on this view had its claims written as (allocation and consumers), by pod key. */
+    private final Map<String, List<ClaimInfo>> claimWrites = new HashMap<>();
+    private ClaimState emptyClaims;
 
     /** A node's place in best-fit order: least free GPU, then least free CPU, then node index. */
     private record FreeRoom(long gpuMilli, long cpuMilli, int node) implements Comparable<FreeRoom> {
@@ -52,6 +61,9 @@ public final class CapacityView {
         }
         this.roomOf = other.roomOf.clone();
         this.bestFitOrder.addAll(other.bestFitOrder);
+        this.claims = other.claims == null ? null : other.claims.copy();
+        this.claimWrites.putAll(other.claimWrites);
+        this.emptyClaims = other.emptyClaims;
         // topology indexes are rebuilt from this copy's free capacity when first asked for
     }
 
@@ -67,6 +79,9 @@ public final class CapacityView {
         java.util.Arrays.fill(deviceFree[i], 1000);
         roomOf[i] = roomOf(i);
         bestFitOrder.add(roomOf[i]);
+        if (claims != null) {
+            claims.release(nodes.get(i));
+        }
         topologies.clear(); // rebuilt from the new free capacity when next asked for
     }
 
@@ -86,11 +101,14 @@ public final class CapacityView {
         for (int i = 0; i < v.size(); i++) {
             v.release(i);
         }
+        v.claims = claims == null ? null : claims.empty();
+        v.claimWrites.clear();
         return v;
     }
 
     public CapacityView(Snapshot snapshot) {
         this.nodes = snapshot.nodes();
+        this.claims = snapshot.dra().isEmpty() ? null : new ClaimState(snapshot.dra(), snapshot.nodes(), snapshot.pods());
         this.free = new Resources[nodes.size()];
         this.deviceFree = new int[nodes.size()][];
         for (int i = 0; i < nodes.size(); i++) {
@@ -199,12 +217,41 @@ public final class CapacityView {
         if (!Toleration.toleratesAll(pod.tolerations(), node.taints())) {
             return "taint";
         }
+        if (pod.deviceGpuMilli() > 0 && node.claimable().milli(Keys.GPU) > 0
+                && pod.deviceGpuMilli() > node.allocatable().milli(Keys.GPU) - node.claimable().milli(Keys.GPU)) {
+            return "resource"; // its GPUs are handed out through claims; a device-plugin request finds none there
+        }
         return pod.requests().offeredBy(node.allocatable()) ? null : "resource";
     }
 
     /** True when {@code pod} can run on node {@code i} with what is free now. */
     public boolean fits(PodInfo pod, int i) {
         return copiesThatFit(pod, i) > 0 && infeasibility(pod, nodes.get(i)) == null;
+    }
+
+    /**
+     * Why {@code pod} may never run on node {@code i} whatever is freed: {@link #infeasibility}, or "claims" when
+     * its ResourceClaims could not be met there even with every device free. Null when it may.
+     */
+    public String infeasibility(PodInfo pod, int i) {
+        String why = infeasibility(pod, nodes.get(i));
+        if (why != null || claims == null || pod.constraints().claims().isEmpty()) {
+            return why;
+        }
+        if (emptyClaims == null) {
+            emptyClaims = claims.empty();
+        }
+        return emptyClaims.problem(pod, nodes.get(i)) == null ? null : "claims";
+    }
+
+    /** Why {@code pod}'s ResourceClaims cannot be met on node {@code i} now, or null when they can (or it has none). */
+    public String claimProblem(PodInfo pod, int i) {
+        return claims == null ? null : claims.problem(pod, nodes.get(i));
+    }
+
+    /** The claims as {@link #take} wrote them for {@code pod} (allocation and consumers); empty when it has none. */
+    public List<ClaimInfo> claimWrites(String podKey) {
+        return claimWrites.getOrDefault(podKey, List.of());
     }
 
     /**
@@ -215,6 +262,12 @@ public final class CapacityView {
         long copies = pod.requests().copiesWithin(free[i]);
         if (copies == 0) {
             return 0;
+        }
+        if (claims != null && !pod.constraints().claims().isEmpty()) {
+            copies = claims.copies(pod, nodes.get(i), Math.min(copies, MAX_CLAIM_COPIES));
+            if (copies == 0) {
+                return 0;
+            }
         }
         int[] dev = deviceFree[i];
         long onDevices = 0;
@@ -275,13 +328,41 @@ public final class CapacityView {
         }
     }
 
-    /** Assumes {@code pod} on node {@code i} with the given devices. */
+    /**
+     * Assumes {@code pod} on node {@code i} with the given devices, and its ResourceClaims allocated there (see
+     * {@link #claimWrites}). Its claims must be met there ({@link #fits}).
+     */
     public void take(int i, PodInfo pod, List<Integer> devices) {
+        if (claims != null && !pod.constraints().claims().isEmpty()) {
+            List<ClaimInfo> written = claims.take(pod, nodes.get(i));
+            if (written == null) {
+                throw new IllegalStateException("the claims of pod " + pod.key() + " cannot be met on node " + nodes.get(i).name()
+                        + ": " + claims.problem(pod, nodes.get(i)));
+            }
+            claimWrites.put(pod.key(), written);
+        }
         move(i, pod, devices, -1);
+    }
+
+    /**
+     * Holds room for {@code pod} on node {@code i} for a gang that waits for it: its resources are counted as taken,
+     * its claims are not allocated (they are when the gang is placed).
+     */
+    public void hold(int i, PodInfo pod, List<Integer> devices) {
+        move(i, pod, devices, -1);
+    }
+
+    /** Undoes {@link #hold}. */
+    public void unhold(int i, PodInfo pod, List<Integer> devices) {
+        move(i, pod, devices, 1);
     }
 
     /** Undoes {@link #take}. */
     public void give(int i, PodInfo pod, List<Integer> devices) {
+        if (claims != null && !pod.constraints().claims().isEmpty()) {
+            claims.give(pod, nodes.get(i));
+            claimWrites.remove(pod.key());
+        }
         move(i, pod, devices, 1);
     }
 

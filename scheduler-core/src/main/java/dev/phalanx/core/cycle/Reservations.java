@@ -70,7 +70,7 @@ final class Reservations {
         for (Binding b : p.bindings()) {
             PodInfo m = byName.get(b.pod());
             members.add(m);
-            capacity.take(capacity.indexOf(b.node()), m, b.gpuDevices());
+            capacity.hold(capacity.indexOf(b.node()), m, b.gpuDevices());
         }
         return new HeldRoom(gang.key(), p.bindings(), members, freesAt(p.bindings(), snapshot), false);
     }
@@ -104,14 +104,14 @@ final class Reservations {
         }
         for (int k = 0; k < held.room().size(); k++) {
             Binding b = held.room().get(k);
-            capacity.give(capacity.indexOf(b.node()), held.members().get(k), b.gpuDevices());
+            capacity.unhold(capacity.indexOf(b.node()), held.members().get(k), b.gpuDevices());
         }
         try {
             return placement.place(gang, pods, capacity);
         } finally {
             for (int k = 0; k < held.room().size(); k++) {
                 Binding b = held.room().get(k);
-                capacity.take(capacity.indexOf(b.node()), held.members().get(k), b.gpuDevices());
+                capacity.hold(capacity.indexOf(b.node()), held.members().get(k), b.gpuDevices());
             }
         }
     }

@@ -108,7 +108,8 @@ public final class SchedulingCycle {
         static GangShape of(Gang gang, List<PodInfo> pods) {
             List<List<Object>> kinds = new ArrayList<>();
             for (PodInfo p : pods) {
-                kinds.add(List.of(p.requests(), p.gpuFractionMilli(), p.nodeSelector(), p.tolerations(), p.nodeAffinity()));
+                kinds.add(List.of(p.requests(), p.gpuFractionMilli(), p.nodeSelector(), p.tolerations(), p.nodeAffinity(),
+                        p.constraints().shape()));
             }
             return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds);
         }
@@ -136,9 +137,8 @@ public final class SchedulingCycle {
             if (!p.placed()) {
                 return GangDecision.waiting(gang.key(), gang.queue(), p.reasonCode(), p.reason());
             }
-            take(p.bindings(), mustPlace, capacity);
+            bindings.addAll(take(p.bindings(), mustPlace, capacity));
             usage.allocate(gang.queue(), Reservations.sum(mustPlace));
-            bindings.addAll(p.bindings());
         }
         String elasticWait = null;
         for (PodInfo extra : elastic) {
@@ -154,9 +154,8 @@ public final class SchedulingCycle {
                 elasticWait = p.reasonCode() + ": " + p.reason();
                 break;
             }
-            take(p.bindings(), List.of(extra), capacity);
+            bindings.addAll(take(p.bindings(), List.of(extra), capacity));
             usage.allocate(gang.queue(), extra.requests());
-            bindings.addAll(p.bindings());
         }
         if (bindings.isEmpty()) {
             return GangDecision.waiting(gang.key(), gang.queue(), "NoRoom", "no room for more members now"
@@ -178,11 +177,17 @@ public final class SchedulingCycle {
         return gang.withMembers(members);
     }
 
-    private static void take(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {
+    /** Assumes the bindings on the cycle's view; returns them with the claims each pod's binding must write first. */
+    private static List<Binding> take(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {
         Map<String, PodInfo> byName = new LinkedHashMap<>();
         pods.forEach(p -> byName.put(p.name(), p));
+        List<Binding> out = new ArrayList<>(bindings.size());
         for (Binding b : bindings) {
-            capacity.take(capacity.indexOf(b.node()), byName.get(b.pod()), b.gpuDevices());
+            PodInfo pod = byName.get(b.pod());
+            capacity.take(capacity.indexOf(b.node()), pod, b.gpuDevices());
+            List<dev.phalanx.core.dra.ClaimInfo> written = capacity.claimWrites(pod.key());
+            out.add(written.isEmpty() ? b : b.withClaims(written));
         }
+        return out;
     }
 }

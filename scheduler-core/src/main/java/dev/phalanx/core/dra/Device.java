@@ -1,26 +1,26 @@
 package dev.phalanx.core.dra;
 
+import dev.phalanx.core.model.NodeInfo;
+import dev.phalanx.core.model.RequiredNodeAffinity;
 import dev.phalanx.core.model.Sorted;
 
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 
 /**
  * One device a DRA driver publishes in a ResourceSlice. {@code node}: the node it is attached to, null for a
- * device any node of {@code nodes} may use (a slice with {@code allNodes} or a node selector: {@code nodes} is
- * then null for all nodes, else the node names it selected). Attributes and capacities are keyed by their fully
+ * device several nodes may use: those {@code nodeSelector} selects (a slice's or device's node selector), every
+ * node when it is null (a slice with {@code allNodes}). Attributes and capacities are keyed by their fully
  * qualified name ({@code domain/name}; a name without a domain takes the driver's); an attribute's value is a
  * Long, Boolean, String or {@link Semver}.
  */
-public record Device(String driver, String pool, String name, String node, List<String> nodes,
+public record Device(String driver, String pool, String name, String node, RequiredNodeAffinity nodeSelector,
                      SortedMap<String, Object> attributes, SortedMap<String, BigDecimal> capacity, List<Taint> taints) {
     public Device {
         attributes = Sorted.map(attributes);
         capacity = Sorted.map(capacity);
         taints = List.copyOf(taints);
-        nodes = nodes == null ? null : List.copyOf(nodes);
     }
 
     /** A device taint; devices with a NoSchedule or NoExecute taint are handed out only to requests that tolerate it. */
@@ -35,9 +35,9 @@ public record Device(String driver, String pool, String name, String node, List<
         return new Id(driver, pool, name);
     }
 
-    /** Where it may be used: attached to {@code nodeName}, or a device the slice offers it. */
-    public boolean availableOn(String nodeName) {
-        return node != null ? node.equals(nodeName) : nodes == null || nodes.contains(nodeName);
+    /** True when a pod on {@code n} may use it: it is attached to {@code n}, or its node selector selects {@code n}. */
+    public boolean availableOn(NodeInfo n) {
+        return node != null ? node.equals(n.name()) : nodeSelector == null || nodeSelector.matches(n);
     }
 
     /** A device's identity, as a claim's allocation names it. */
@@ -58,9 +58,5 @@ public record Device(String driver, String pool, String name, String node, List<
     /** The attribute {@code qualifiedName} (domain/name, or a bare name in the driver's domain), or null. */
     public Object attribute(String qualifiedName) {
         return attributes.get(qualifiedName.contains("/") ? qualifiedName : driver + "/" + qualifiedName);
-    }
-
-    public static Map<String, Object> noAttributes() {
-        return Map.of();
     }
 }

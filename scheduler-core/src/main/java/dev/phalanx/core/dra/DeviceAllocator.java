@@ -55,6 +55,16 @@ public final class DeviceAllocator {
         return null;
     }
 
+    /** True when {@code device} belongs to class {@code c}: every selector of the class selects it. */
+    public boolean inClass(DeviceClassInfo c, Device device) {
+        for (String s : c.selectors()) {
+            if (!cel.selects(s, device)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** True when {@code device} may serve {@code request}: its class's and its own selectors pass, its taints are tolerated. */
     public boolean matches(ClaimInfo.Request request, Device device) {
         DeviceClassInfo c = classes.get(request.deviceClassName());
@@ -75,16 +85,32 @@ public final class DeviceAllocator {
         return true;
     }
 
+    /** {@link #allocate(ClaimInfo, List, Set)} with every device of {@code free} free. */
     public Result allocate(ClaimInfo claim, List<Device> free) {
+        return allocate(claim, free, Set.of());
+    }
+
+    /**
+     * Devices for {@code claim} from {@code available} (the devices a pod on one node may use) other than those
+     * {@code inUse} (allocated to other claims). A request in {@code All} mode takes every matching device, and
+     * fails, as in Kubernetes, when any of them is in use.
+     */
+    public Result allocate(ClaimInfo claim, List<Device> available, Set<Device.Id> inUse) {
         String invalid = invalid(claim);
         if (invalid != null) {
             return new Result(List.of(), invalid, null, 0);
         }
-        List<Device> candidates = new ArrayList<>(free);
+        List<Device> candidates = new ArrayList<>(available);
         candidates.sort(Comparator.comparing(Device::id));
         Map<String, List<Device>> matching = new LinkedHashMap<>();
         for (ClaimInfo.Request r : claim.requests()) {
-            matching.put(r.name(), candidates.stream().filter(d -> matches(r, d)).toList());
+            List<Device> all = candidates.stream().filter(d -> matches(r, d)).toList();
+            List<Device> free = all.stream().filter(d -> !inUse.contains(d.id())).toList();
+            if (r.all() && free.size() < all.size()) {
+                return new Result(List.of(), describe(r) + "; " + (all.size() - free.size()) + " of the " + all.size()
+                        + " here are in use", r.name(), free.size());
+            }
+            matching.put(r.name(), free);
         }
         Search search = new Search(claim, matching);
         List<ClaimInfo.Allocated> chosen = search.run(0, new LinkedHashMap<>(), new HashSet<>());

@@ -76,7 +76,19 @@ public final class DeviceSelectors {
     private record Compiled(CelRuntime.Program program, String error) {
     }
 
+    private static final DeviceSelectors SHARED = new DeviceSelectors();
+    private static final int MAX_REMEMBERED = 1 << 18;
+
     private final Map<String, Compiled> programs = new ConcurrentHashMap<>();
+    private final Map<Selection, Boolean> results = new ConcurrentHashMap<>();
+
+    private record Selection(String expression, Device device) {
+    }
+
+    /** One instance for the whole process: every cycle finds the expressions it has met compiled, and their results. */
+    public static DeviceSelectors shared() {
+        return SHARED;
+    }
 
     /** Null when {@code expression} compiles to a boolean, else why not, in words. */
     public String problem(String expression) {
@@ -85,6 +97,20 @@ public final class DeviceSelectors {
 
     /** True when {@code expression} selects {@code device}; false when it does not, does not compile or fails on it. */
     public boolean selects(String expression, Device device) {
+        Selection key = new Selection(expression, device);
+        Boolean known = results.get(key);
+        if (known != null) {
+            return known;
+        }
+        boolean selected = evaluate(expression, device);
+        if (results.size() >= MAX_REMEMBERED) {
+            results.clear(); // devices come and go; what is met again is evaluated again
+        }
+        results.put(key, selected);
+        return selected;
+    }
+
+    private boolean evaluate(String expression, Device device) {
         Compiled c = compiled(expression);
         if (c.error() != null) {
             return false;

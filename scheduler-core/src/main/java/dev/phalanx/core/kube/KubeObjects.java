@@ -9,6 +9,7 @@ import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
+import dev.phalanx.core.model.PodConstraints;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
@@ -137,11 +138,46 @@ public final class KubeObjects {
         if (group == null) {
             group = nativeGroupOf(pod);
         }
+        PodConstraints constraints = new PodConstraints(labels, claims(pod), gates(spec));
+        PodInfo.Hold hold = constraints.schedulingGates().isEmpty() ? null : new PodInfo.Hold("SchedulingGated",
+                "it has scheduling gates " + String.join(", ", constraints.schedulingGates())
+                        + "; it is not scheduled until they are removed");
         return new PodInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
                 group, labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
                 spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations, requiredNodeAffinity(spec),
                 spec.getPriorityClassName(), priority, createdAt, phase, phase == PodPhase.PENDING ? null : spec.getNodeName(),
-                devices, invalid);
+                devices, invalid, constraints, Resources.NONE, hold);
+    }
+
+    private static List<String> gates(PodSpec spec) {
+        List<String> out = new ArrayList<>();
+        if (spec.getSchedulingGates() != null) {
+            spec.getSchedulingGates().forEach(g -> out.add(g.getName()));
+        }
+        return out;
+    }
+
+    /**
+     * The ResourceClaims a pod uses: those it names, and those made for it from a template, by the name the
+     * resourceclaim controller wrote in its status (null until then).
+     */
+    static List<PodConstraints.PodClaim> claims(Pod pod) {
+        List<PodConstraints.PodClaim> out = new ArrayList<>();
+        if (pod.getSpec().getResourceClaims() == null) {
+            return out;
+        }
+        Map<String, String> made = new LinkedHashMap<>();
+        if (pod.getStatus() != null && pod.getStatus().getResourceClaimStatuses() != null) {
+            pod.getStatus().getResourceClaimStatuses().forEach(s -> made.put(s.getName(), s.getResourceClaimName()));
+        }
+        for (var c : pod.getSpec().getResourceClaims()) {
+            if (c.getResourceClaimName() != null) {
+                out.add(new PodConstraints.PodClaim(c.getName(), c.getResourceClaimName(), null));
+            } else if (c.getResourceClaimTemplateName() != null) {
+                out.add(new PodConstraints.PodClaim(c.getName(), made.get(c.getName()), c.getResourceClaimTemplateName()));
+            }
+        }
+        return out;
     }
 
     /** The node affinity a pod requires; preferred terms do not constrain placement and are not read. */

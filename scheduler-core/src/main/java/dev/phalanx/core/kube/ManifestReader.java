@@ -131,7 +131,8 @@ public final class ManifestReader {
         String apiVersion = node.path("apiVersion").asText("");
         boolean nativeGroup = kind.equals("PodGroup") && apiVersion.startsWith("scheduling.k8s.io/");
         boolean workload = dev.phalanx.core.workload.WorkloadExpander.expands(apiVersion, kind);
-        if (!KINDS.contains(kind)) {
+        Class<? extends HasMetadata> dra = DraObjects.typeOf(apiVersion, kind);
+        if (!KINDS.contains(kind) && dra == null) {
             throw new ManifestException(source + ": " + label + ": kind " + kind + " is not understood here; "
                     + "the simulator reads " + String.join(", ", KINDS));
         }
@@ -142,6 +143,10 @@ public final class ManifestReader {
             throw new ManifestException(source + ": " + label + " is defined twice");
         }
         try {
+            if (dra != null) {
+                out.dra().add(new Manifests.Sourced<>(sourced(node, dra, source).object(), source));
+                return;
+            }
             if (nativeGroup || workload) {
                 var generic = sourced(node, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class, source);
                 if (generic.object().getMetadata().getNamespace() == null) {
@@ -166,7 +171,8 @@ public final class ManifestReader {
     }
 
     private static boolean namespaced(String kind) {
-        return !kind.equals("Node") && !kind.equals("Namespace") && !kind.equals("Queue") && !kind.equals("PriorityClass");
+        return !kind.equals("Node") && !kind.equals("Namespace") && !kind.equals("Queue") && !kind.equals("PriorityClass")
+                && !kind.equals("DeviceClass") && !kind.equals("ResourceSlice");
     }
 
     private static <T extends HasMetadata> Manifests.Sourced<T> sourced(JsonNode node, Class<T> type, String source)

@@ -17,8 +17,14 @@ public record Gang(String namespace, String name, boolean implicit, String queue
         return namespace + "/" + name;
     }
 
+    /** Members waiting to be placed and ready for it: pending and not held back (see {@link #held}). */
     public List<PodInfo> pending() {
-        return members.stream().filter(PodInfo::isPending).toList();
+        return members.stream().filter(PodInfo::isSchedulable).toList();
+    }
+
+    /** Pending members not ready to be scheduled (a scheduling gate, a claim not created yet). */
+    public List<PodInfo> held() {
+        return members.stream().filter(p -> p.isPending() && p.hold() != null).toList();
     }
 
     public List<PodInfo> bound() {

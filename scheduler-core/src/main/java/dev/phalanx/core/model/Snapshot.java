@@ -1,5 +1,7 @@
 package dev.phalanx.core.model;
 
+import dev.phalanx.core.dra.DraState;
+
 import java.util.List;
 import java.util.Map;
 
@@ -7,12 +9,18 @@ import java.util.Map;
  * Everything one scheduling cycle reads, frozen at {@code now} (epoch milliseconds live, simulated
  * milliseconds in a simulation). Every step of the cycle is a pure function of a snapshot.
  * {@code pods} are all pods holding node resources or waiting for this scheduler; {@code gangs} group
- * the ones this scheduler places.
+ * the ones this scheduler places; {@code dra} the devices, classes and claims of Dynamic Resource Allocation.
  */
 public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues,
                        Map<String, NamespaceInfo> namespaces, List<PodInfo> pods, List<Gang> gangs,
-                       List<Problem> problems, Planning planning) {
+                       List<Problem> problems, Planning planning, DraState dra) {
+    public Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
+                    List<PodInfo> pods, List<Gang> gangs, List<Problem> problems, Planning planning) {
+        this(now, nodes, queues, namespaces, pods, gangs, problems, planning, DraState.NONE);
+    }
+
     public Snapshot {
+        dra = dra == null ? DraState.NONE : dra;
         nodes = List.copyOf(nodes);
         queues = Sorted.map(queues);
         namespaces = Sorted.map(namespaces);
@@ -23,7 +31,7 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
     }
 
     public Snapshot withPlanning(Planning p) {
-        return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p);
+        return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p, dra);
     }
 
     public Resources totalAllocatable() {

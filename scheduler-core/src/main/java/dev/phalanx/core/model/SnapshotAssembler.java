@@ -1,5 +1,8 @@
 package dev.phalanx.core.model;
 
+import dev.phalanx.core.dra.ClaimAccounting;
+import dev.phalanx.core.dra.DraState;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -23,8 +26,19 @@ public final class SnapshotAssembler {
     public Snapshot assemble(long now, List<NodeInfo> nodes, List<PodInfo> pods, List<PodGroupInfo> podGroups,
                              Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
                              Map<String, Integer> priorityClasses) {
+        return assemble(now, nodes, pods, podGroups, queues, namespaces, priorityClasses, DraState.NONE);
+    }
+
+    /** The snapshot of a cluster with DRA devices, classes and claims: see {@link ClaimAccounting}. */
+    public Snapshot assemble(long now, List<NodeInfo> nodes, List<PodInfo> pods, List<PodGroupInfo> podGroups,
+                             Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
+                             Map<String, Integer> priorityClasses, DraState dra) {
         QueueTree tree = QueueTree.build(queues);
         List<Problem> problems = new ArrayList<>(tree.problems());
+        ClaimAccounting.Result claims = ClaimAccounting.apply(dra, nodes, pods);
+        nodes = claims.nodes();
+        pods = claims.pods();
+        problems.addAll(claims.problems());
 
         Map<String, List<PodInfo>> membersByGroup = new TreeMap<>();
         List<Gang> gangs = new ArrayList<>();
@@ -71,7 +85,11 @@ public final class SnapshotAssembler {
             if (reason == null && g.priorityClassName() != null && !priorityClasses.containsKey(g.priorityClassName())) {
                 reason = "PriorityClass " + g.priorityClassName() + " does not exist";
             }
-            gangs.add(new Gang(g.namespace(), g.name(), false, queue, g.minMember(), priority, g.topologyRequired(),
+            // a ComputeDomain's IMEX channels reach one NVLink clique: its gang is kept inside one
+            String required = g.topologyRequired() == null
+                    && members.stream().anyMatch(m -> claims.inComputeDomain().contains(m.key())) ? Keys.CLIQUE_LABEL
+                    : g.topologyRequired();
+            gangs.add(new Gang(g.namespace(), g.name(), false, queue, g.minMember(), priority, required,
                     g.topologyPreferred(), g.preemptible(), g.createdAt(), members, reason));
         }
         // pods naming a PodGroup that does not exist wait, each reported
@@ -89,7 +107,7 @@ public final class SnapshotAssembler {
             }
         }
         gangs.sort(Comparator.comparing(Gang::key));
-        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE);
+        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE, dra);
     }
 
     private Gang singleton(PodInfo p, QueueTree tree, Map<String, NamespaceInfo> namespaces) {

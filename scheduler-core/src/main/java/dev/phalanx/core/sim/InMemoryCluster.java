@@ -6,10 +6,15 @@ import dev.phalanx.core.cycle.CommitPort;
 import dev.phalanx.core.cycle.CycleReport;
 import dev.phalanx.core.cycle.Eviction;
 import dev.phalanx.core.cycle.GangDecision;
+import dev.phalanx.core.dra.ClaimInfo;
+import dev.phalanx.core.dra.Device;
+import dev.phalanx.core.dra.DeviceClassInfo;
+import dev.phalanx.core.dra.DraState;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.PodGroupInfo;
+import dev.phalanx.core.model.PodConstraints;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
@@ -50,6 +55,10 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
     private final Map<String, PodInfo> pods = new TreeMap<>();
     private final Map<String, Long> boundAt = new HashMap<>();
     private final Map<String, Long> runFor = new HashMap<>();
+    private final List<Device> devices = new ArrayList<>();
+    private final Map<String, DeviceClassInfo> deviceClasses = new TreeMap<>();
+    private final Map<String, ClaimInfo> claims = new TreeMap<>();
+    private final Map<String, ClaimInfo> claimTemplates = new TreeMap<>();
     private Listener listener;
     private long now;
 
@@ -100,8 +109,32 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
         return podGroups.remove(key);
     }
 
-    /** A pod arrives; {@code runForMillis} is how long it runs once bound (-1: until the end). */
+    public void addDevices(List<Device> published) {
+        devices.addAll(published);
+    }
+
+    public void addDeviceClass(DeviceClassInfo c) {
+        deviceClasses.put(c.name(), c);
+    }
+
+    public void addClaim(ClaimInfo c) {
+        claims.put(c.key(), c);
+    }
+
+    public void addClaimTemplate(ClaimInfo t) {
+        claimTemplates.put(t.key(), t);
+    }
+
+    public ClaimInfo claim(String key) {
+        return claims.get(key);
+    }
+
+    /**
+     * A pod arrives; {@code runForMillis} is how long it runs once bound (-1: until the end). Its claims to be made
+     * from templates are made at once, as the resourceclaim controller makes them (named pod-claim).
+     */
     public void addPod(PodInfo p, long runForMillis) {
+        p = withClaimsMade(p);
         pods.put(p.key(), p);
         if (runForMillis >= 0) {
             runFor.put(p.key(), runForMillis);
@@ -115,17 +148,61 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
         return pods.get(key);
     }
 
+    private PodInfo withClaimsMade(PodInfo p) {
+        if (p.constraints().claims().stream().noneMatch(c -> c.claim() == null && c.template() != null)) {
+            return p;
+        }
+        List<PodConstraints.PodClaim> made = new ArrayList<>();
+        for (PodConstraints.PodClaim c : p.constraints().claims()) {
+            ClaimInfo t = c.claim() == null ? claimTemplates.get(p.namespace() + "/" + c.template()) : null;
+            if (t == null) {
+                made.add(c);
+                continue;
+            }
+            String name = p.name() + "-" + c.name();
+            claims.putIfAbsent(p.namespace() + "/" + name, new ClaimInfo(p.namespace(), name, null, t.requests(),
+                    t.constraints(), List.of(), null, Set.of(), t.computeDomain(), t.invalidReason()));
+            made.add(new PodConstraints.PodClaim(c.name(), name, c.template()));
+        }
+        PodConstraints k = p.constraints();
+        return p.withConstraints(new PodConstraints(k.labels(), made, k.schedulingGates()));
+    }
+
+    /**
+     * The pod no longer uses its claims (it finished, was evicted or left): it is taken out of their consumers, and a
+     * claim nobody uses any more is deallocated, as the resourceclaim controller does.
+     */
+    private void releaseClaims(PodInfo p) {
+        for (PodConstraints.PodClaim c : p.constraints().claims()) {
+            ClaimInfo claim = c.claim() == null ? null : claims.get(p.namespace() + "/" + c.claim());
+            if (claim == null || !claim.reservedFor().contains(p.key())) {
+                continue;
+            }
+            Set<String> left = new java.util.TreeSet<>(claim.reservedFor());
+            left.remove(p.key());
+            ClaimInfo after = new ClaimInfo(claim.namespace(), claim.name(), claim.uid(), claim.requests(), claim.constraints(),
+                    left.isEmpty() ? List.of() : claim.allocated(), left.isEmpty() ? null : claim.allocatedNode(), left,
+                    claim.computeDomain(), claim.invalidReason());
+            claims.put(claim.key(), after);
+        }
+    }
+
     /** Ends a running pod's run as Succeeded; it holds nothing from now on. */
     public void finish(String podKey) {
         PodInfo p = pods.get(podKey);
         pods.put(podKey, p.withPhase(PodPhase.SUCCEEDED));
         boundAt.remove(podKey);
+        releaseClaims(p);
     }
 
     public PodInfo removePod(String key) {
         boundAt.remove(key);
         runFor.remove(key);
-        return pods.remove(key);
+        PodInfo p = pods.remove(key);
+        if (p != null) {
+            releaseClaims(p);
+        }
+        return p;
     }
 
     /** GPUs (units) held by bound pods now. */
@@ -148,8 +225,10 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
                 expectedEnds.put(k, t + r);
             }
         });
+        DraState dra = devices.isEmpty() && claims.isEmpty() ? DraState.NONE
+                : new DraState(devices, deviceClasses, claims, claimTemplates);
         return assembler.assemble(at, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses).withPlanning(Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of()));
+                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of()));
     }
 
     @Override
@@ -161,6 +240,7 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
             }
             pods.put(e.podKey(), p.withPhase(PodPhase.PENDING));
             boundAt.remove(e.podKey());
+            releaseClaims(p);
             if (listener != null) {
                 listener.evicted(e);
             }
@@ -173,6 +253,14 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
             PodInfo p = pods.get(b.podKey());
             if (p == null || !p.isPending()) {
                 throw new IllegalStateException("the cycle bound " + b.podKey() + ", which is not pending");
+            }
+            for (ClaimInfo c : b.claims()) {
+                ClaimInfo current = claims.get(c.key());
+                if (current == null || (current.isAllocated() && !current.allocated().equals(c.allocated()))) {
+                    throw new IllegalStateException("the cycle allocated claim " + c.key() + " for " + b.podKey()
+                            + ", which " + (current == null ? "does not exist" : "is allocated otherwise"));
+                }
+                claims.put(c.key(), c);
             }
             pods.put(b.podKey(), p.bound(b.node(), b.gpuDevices()).withPhase(PodPhase.RUNNING));
             boundAt.put(b.podKey(), now);

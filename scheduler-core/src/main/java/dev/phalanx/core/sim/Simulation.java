@@ -10,6 +10,7 @@ import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
 import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.kube.DraObjects;
 import dev.phalanx.core.kube.Manifests;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.Keys;
@@ -123,6 +124,7 @@ public final class Simulation implements InMemoryCluster.Listener {
         m.priorityClasses().forEach(s -> cluster.addPriorityClass(s.object().getMetadata().getName(), s.object().getValue()));
         m.namespaces().forEach(s -> cluster.addNamespace(KubeObjects.namespace(s.object())));
         m.nodes().forEach(s -> cluster.addNode(KubeObjects.node(s.object())));
+        loadDra(m);
         for (Manifests.Sourced<Queue> s : m.queues()) {
             cluster.addQueue(KubeObjects.queue(s.object(), 0));
         }
@@ -164,6 +166,30 @@ public final class Simulation implements InMemoryCluster.Listener {
             String ns = s.object().getMetadata().getNamespace();
             if (!cluster.hasNamespace(ns)) {
                 cluster.addNamespace(new NamespaceInfo(ns, Map.of()));
+            }
+        }
+    }
+
+    /** Devices, classes, claims and templates as the API server would hold them; a ComputeDomain's template as its controller makes it. */
+    private void loadDra(Manifests m) {
+        for (Manifests.Sourced<HasMetadata> s : m.dra()) {
+            switch (s.object()) {
+                case io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice slice -> cluster.addDevices(DraObjects.devices(slice));
+                case io.fabric8.kubernetes.api.model.resource.v1.DeviceClass c ->
+                        cluster.addDeviceClass(DraObjects.deviceClass(c, Map.of()));
+                case io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim c -> cluster.addClaim(DraObjects.claim(c));
+                case io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate t ->
+                        cluster.addClaimTemplate(DraObjects.template(t));
+                case io.fabric8.kubernetes.api.model.GenericKubernetesResource cd -> {
+                    var template = DraObjects.computeDomainTemplate(cd);
+                    if (template != null) {
+                        cluster.addClaimTemplate(template);
+                    } else {
+                        inputProblems.add(new Problem("ComputeDomain", cd.getMetadata().getNamespace(), cd.getMetadata().getName(),
+                                "spec.channel.resourceClaimTemplate.name is missing; no claim template is made for it"));
+                    }
+                }
+                default -> { }
             }
         }
     }

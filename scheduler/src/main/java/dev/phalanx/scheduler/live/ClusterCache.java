@@ -4,6 +4,11 @@ import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.cycle.ClusterSource;
+import dev.phalanx.core.dra.ClaimInfo;
+import dev.phalanx.core.dra.Device;
+import dev.phalanx.core.dra.DeviceClassInfo;
+import dev.phalanx.core.dra.DraState;
+import dev.phalanx.core.kube.DraObjects;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
@@ -19,6 +24,10 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClass;
 
 import java.time.Instant;
@@ -50,6 +59,15 @@ public final class ClusterCache implements ClusterSource {
     private final Map<String, String> uids = new HashMap<>();
     private final List<Runnable> listeners = new ArrayList<>();
     private long changes;
+    private final Map<String, List<Device>> slices = new TreeMap<>();
+    private final Map<String, DeviceClassInfo> deviceClasses = new TreeMap<>();
+    private final Map<String, DeviceClass> classObjects = new HashMap<>();
+    private final Map<String, ClaimInfo> claims = new TreeMap<>();
+    private final Map<String, ResourceClaim> claimObjects = new HashMap<>();
+    private final Map<String, ClaimInfo> claimTemplates = new TreeMap<>();
+    /** Claims as this scheduler is writing them (allocated, reserved), until the informer shows as much. */
+    private final Map<String, ClaimInfo> assumedClaims = new HashMap<>();
+    private Map<String, String> deviceClassResources = Map.of();
 
     private final Clock clock;
     private final String schedulerName;
@@ -71,6 +89,100 @@ public final class ClusterCache implements ClusterSource {
                 changed();
             }
         });
+    }
+
+    /** The resource each DeviceClass named here counts as in queues, overriding the class's own (see DraObjects). */
+    public synchronized void deviceClassResources(Map<String, String> byClass) {
+        this.deviceClassResources = Map.copyOf(byClass);
+    }
+
+    public synchronized void put(ResourceSlice s) {
+        slices.put(s.getMetadata().getName(), DraObjects.devices(s));
+        changed();
+    }
+
+    public synchronized void remove(ResourceSlice s) {
+        slices.remove(s.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(DeviceClass c) {
+        deviceClasses.put(c.getMetadata().getName(), DraObjects.deviceClass(c, deviceClassResources));
+        classObjects.put(c.getMetadata().getName(), c);
+        changed();
+    }
+
+    public synchronized void remove(DeviceClass c) {
+        deviceClasses.remove(c.getMetadata().getName());
+        classObjects.remove(c.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(ResourceClaim c) {
+        ClaimInfo info = DraObjects.claim(c);
+        claims.put(info.key(), info);
+        claimObjects.put(info.key(), c);
+        ClaimInfo mine = assumedClaims.get(info.key());
+        if (mine != null && info.allocated().equals(mine.allocated()) && info.reservedFor().containsAll(mine.reservedFor())) {
+            assumedClaims.remove(info.key()); // the informer caught up with what we wrote
+        }
+        changed();
+    }
+
+    public synchronized void remove(ResourceClaim c) {
+        String k = key(c);
+        claims.remove(k);
+        claimObjects.remove(k);
+        assumedClaims.remove(k);
+        changed();
+    }
+
+    public synchronized void put(ResourceClaimTemplate t) {
+        ClaimInfo info = DraObjects.template(t);
+        claimTemplates.put(info.key(), info);
+        changed();
+    }
+
+    public synchronized void remove(ResourceClaimTemplate t) {
+        claimTemplates.remove(key(t));
+        changed();
+    }
+
+    /** The DeviceClass as the informer last saw it, or null. */
+    public synchronized DeviceClass deviceClassObject(String name) {
+        return classObjects.get(name);
+    }
+
+    /** The ResourceClaim as the informer last saw it, or null. */
+    public synchronized ResourceClaim claimObject(String key) {
+        return claimObjects.get(key);
+    }
+
+    /** Claims about to be written as given: every later snapshot sees them so, until the informer does. */
+    public synchronized void assumeClaims(List<ClaimInfo> written) {
+        if (written.isEmpty()) {
+            return;
+        }
+        for (ClaimInfo c : written) {
+            ClaimInfo before = assumedClaims.get(c.key());
+            if (before != null) {
+                // another member's binding assumed this shared claim already: both pods are its consumers
+                java.util.Set<String> both = new java.util.TreeSet<>(before.reservedFor());
+                both.addAll(c.reservedFor());
+                c = new ClaimInfo(c.namespace(), c.name(), c.uid(), c.requests(), c.constraints(), c.allocated(),
+                        c.allocatedNode(), both, c.computeDomain(), c.invalidReason());
+            }
+            assumedClaims.put(c.key(), c);
+        }
+        changed();
+    }
+
+    /** A pod's claims were not written after all (its binding failed): the informer's view of them holds again. */
+    public synchronized void forgetClaims(List<ClaimInfo> written) {
+        written.forEach(c -> assumedClaims.remove(c.key()));
+        if (!written.isEmpty()) {
+            changed();
+        }
     }
 
     /** The PodGroup the podgrouper gave a pod that names none; null when it gave none (yet). */
@@ -301,7 +413,15 @@ public final class ClusterCache implements ClusterSource {
                 view.add(seen);
             }
         }
+        DraState dra = DraState.NONE;
+        if (!slices.isEmpty() || !claims.isEmpty()) {
+            List<Device> devices = new ArrayList<>();
+            slices.values().forEach(devices::addAll);
+            Map<String, ClaimInfo> seen = new TreeMap<>(claims);
+            seen.putAll(assumedClaims);
+            dra = new DraState(devices, deviceClasses, seen, claimTemplates);
+        }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));
+                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));
     }
 }

@@ -45,6 +45,7 @@ public final class KubeBinder implements AutoCloseable {
     private final SimpleLimiter<Void> window;
     private final Limiter<Void> limiter;
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    private final ClaimWriter claims;
     private final Thread dispatcher;
     private volatile boolean closed;
 
@@ -58,6 +59,7 @@ public final class KubeBinder implements AutoCloseable {
         this.cache = cache;
         this.events = events;
         this.metrics = metrics;
+        this.claims = new ClaimWriter(client, cache, cache::deviceClassObject);
         this.window = SimpleLimiter.newBuilder().named("phalanx-bind").limit(VegasLimit.newBuilder()
                 .initialLimit(Math.min(16, maxInFlight)).maxConcurrency(maxInFlight).build()).build();
         this.limiter = BlockingLimiter.wrap(window);
@@ -116,6 +118,7 @@ public final class KubeBinder implements AutoCloseable {
     public CompletableFuture<List<Outcome>> bindAsync(List<Binding> bindings, boolean eventPerPod) {
         for (Binding b : bindings) {
             cache.assume(b.podKey(), b.node(), b.gpuDevices());
+            cache.assumeClaims(b.claims());
         }
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (Binding b : bindings) {
@@ -137,6 +140,7 @@ public final class KubeBinder implements AutoCloseable {
                     "Successfully assigned " + o.binding().podKey() + " to " + o.binding().node());
         } else {
             cache.forget(o.binding().podKey());
+            cache.forgetClaims(o.binding().claims());
             events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
                     cache.uid("Pod", o.binding().podKey())), true, "FailedBinding",
                     "binding to " + o.binding().node() + " failed: " + o.error());
@@ -160,6 +164,27 @@ public final class KubeBinder implements AutoCloseable {
         io.fabric8.kubernetes.api.model.Binding body = body(b, cache.automaticGroup(b.podKey()));
         String error = null;
         int code = 0;
+        List<ClaimWriter.Written> written = List.of();
+        if (!b.claims().isEmpty()) {
+            try {
+                // the claims are allocated and reserved for the pod before it is bound, as the kubelet expects them
+                written = claims.reserve(b, cache.uid("Pod", b.podKey()));
+            } catch (RuntimeException e) {
+                settleSlot(firstSlot, 0);
+                int c = e instanceof ClaimWriter.ClaimException ce ? ce.code : 0;
+                LOG.warn("claims of {} could not be written: {}", b.podKey(), e.getMessage());
+                return new Outcome(b, false, e.getMessage(), c);
+            }
+        }
+        Outcome o = tryBind(b, body, firstSlot, error, code);
+        if (!o.bound() && !written.isEmpty()) {
+            claims.release(b, written);
+        }
+        return o;
+    }
+
+    private Outcome tryBind(Binding b, io.fabric8.kubernetes.api.model.Binding body, Limiter.Listener firstSlot, String error,
+                            int code) {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             // the first attempt has the slot the dispatcher took for it; a retry waits for one of its own
             Limiter.Listener slot = attempt == 1 ? firstSlot : limiter.acquire(null).orElse(null);

@@ -22,6 +22,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
@@ -199,6 +203,15 @@ public final class SchedulerService implements AutoCloseable {
                     + "feature gate): native gangs are off; Phalanx PodGroups and workloads' gangs work as ever",
                     KubeObjects.NATIVE_POD_GROUP_API);
         }
+        if (servesDra()) {
+            watch(client.resources(ResourceSlice.class).inform(handler(cache::put, cache::remove), 0));
+            watch(client.resources(DeviceClass.class).inform(handler(cache::put, cache::remove), 0));
+            watch(client.resources(ResourceClaim.class).inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
+            watch(client.resources(ResourceClaimTemplate.class).inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
+        } else {
+            LOG.info("the API server does not serve resource.k8s.io/v1 (Kubernetes 1.34 or later): pods asking for devices "
+                    + "through ResourceClaims wait, saying their claims do not exist");
+        }
         informers.forEach(i -> {
             try {
                 i.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -235,6 +248,15 @@ public final class SchedulerService implements AutoCloseable {
     }
 
     /** True when the API server lists the native PodGroup resource. */
+    private boolean servesDra() {
+        try {
+            var resources = client.getApiResources("resource.k8s.io/v1");
+            return resources != null && resources.getResources().stream().anyMatch(r -> "resourceclaims".equals(r.getName()));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private boolean servesNativePodGroups() {
         try {
             var resources = client.getApiResources(KubeObjects.NATIVE_POD_GROUP_API);

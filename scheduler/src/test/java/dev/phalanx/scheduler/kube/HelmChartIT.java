@@ -318,7 +318,11 @@ class HelmChartIT {
                 {"patch", "leases/" + config.leaderElection().leaseName(), "-n", NS},
                 {"create", "pods", "--subresource=eviction", "-n", ns}, {"patch", "podgroups.scheduling.phalanx.dev", "-n", ns},
                 {"get", "jobs.batch", "-n", ns}, {"get", "deployments.apps", "-n", ns},
-                {"watch", "podgroups.scheduling.k8s.io", "-A"}}) {
+                {"watch", "podgroups.scheduling.k8s.io", "-A"},
+                {"watch", "resourceslices.resource.k8s.io"}, {"list", "deviceclasses.resource.k8s.io"},
+                {"watch", "resourceclaimtemplates.resource.k8s.io", "-A"},
+                {"update", "resourceclaims.resource.k8s.io", "-n", ns},
+                {"update", "resourceclaims.resource.k8s.io", "--subresource=status", "-n", ns}}) {
             assertThat(canI(allowed)).as(String.join(" ", allowed)).isEqualTo("yes");
         }
         // ... and nothing more
@@ -330,7 +334,9 @@ class HelmChartIT {
                 {"delete", "podgroups.scheduling.phalanx.dev", "-n", ns}, {"get", "configmaps", "-n", NS},
                 {"update", "jobs.batch", "-n", ns}, {"create", "podgroups.scheduling.k8s.io", "-n", ns},
                 {"update", "leases", "-n", "kube-system"}, {"get", "leases/someone-else", "-n", NS},
-                {"create", "clusterroles"}, {"impersonate", "users"}}) {
+                {"create", "clusterroles"}, {"impersonate", "users"},
+                {"create", "resourceclaims.resource.k8s.io", "-n", ns}, {"delete", "resourceclaims.resource.k8s.io", "-n", ns},
+                {"update", "resourceslices.resource.k8s.io"}}) {
             assertThat(canI(denied)).as(String.join(" ", denied)).isEqualTo("no");
         }
     }

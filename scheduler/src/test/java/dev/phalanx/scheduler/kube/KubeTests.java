@@ -36,12 +36,33 @@ final class KubeTests {
         }
         client.batch().v1().jobs().inAnyNamespace().delete();
         client.pods().inAnyNamespace().withGracePeriod(0).delete();
+        // claims an allocation protects are held by their finalizer once the controller that lifts it is gone
+        var claims = client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim.class);
+        for (var c : claims.inAnyNamespace().list().getItems()) {
+            if (c.getMetadata().getFinalizers() != null && !c.getMetadata().getFinalizers().isEmpty()) {
+                try {
+                    claims.inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName()).edit(x -> {
+                        x.getMetadata().setFinalizers(List.of());
+                        return x;
+                    });
+                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                    if (e.getCode() != 404 && e.getCode() != 409) {
+                        throw e; // gone meanwhile (its pod's garbage collection), or changed: deleted below either way
+                    }
+                }
+            }
+        }
+        claims.inAnyNamespace().delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class).inAnyNamespace().delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
         client.resources(PodGroup.class).inAnyNamespace().delete();
         client.resources(Queue.class).delete();
         client.nodes().delete();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
                 && client.pods().inAnyNamespace().list().getItems().isEmpty()
-                && client.resources(Queue.class).list().getItems().isEmpty());
+                && client.resources(Queue.class).list().getItems().isEmpty()
+                && claims.inAnyNamespace().list().getItems().isEmpty());
     }
 
     /** A namespace whose pods go to {@code queue}, with the default service account pods need. */
