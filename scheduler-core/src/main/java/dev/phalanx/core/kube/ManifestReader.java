@@ -3,7 +3,6 @@ package dev.phalanx.core.kube;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.phalanx.api.v1alpha1.PodGroup;
@@ -81,30 +80,11 @@ public final class ManifestReader {
     }
 
     public ManifestReader read(Reader reader, String source) {
-        int doc = 0;
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(reader)) {
-            while (it.hasNext()) {
-                doc++;
-                JsonNode node;
-                try {
-                    node = it.next();
-                } catch (RuntimeException e) {
-                    throw new ManifestException(source + ": document " + doc + " is not valid YAML: " + rootMessage(e), e);
-                }
-                if (node == null || node.isNull() || node.isMissingNode() || (node.isObject() && node.isEmpty())) {
-                    continue;
-                }
+        YamlDocuments.read(reader, source, (doc, node) -> {
+            if (node != null && !(node.isObject() && node.isEmpty())) {
                 add(node, source, "document " + doc);
             }
-        } catch (IOException e) {
-            throw new ManifestException(source + ": " + (doc == 0 ? "" : "document " + (doc + 1) + " ") + "is not valid YAML: "
-                    + rootMessage(e), e);
-        } catch (RuntimeException e) {
-            if (e instanceof ManifestException) {
-                throw e;
-            }
-            throw new ManifestException(source + ": document " + (doc + 1) + " is not valid YAML: " + rootMessage(e), e);
-        }
+        });
         return this;
     }
 

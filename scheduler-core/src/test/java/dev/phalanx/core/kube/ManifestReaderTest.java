@@ -62,7 +62,68 @@ class ManifestReaderTest {
         assertThatThrownBy(() -> new ManifestReader().read(yaml, "broken.yaml"))
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("broken.yaml")
-                .hasMessageContaining("document 2");
+                .hasMessageContaining("document 2 is not valid YAML (line 6");
+    }
+
+    @Test
+    void anchorsAliasesAndMergeKeysAreResolvedAsKubectlResolvesThem() {
+        // anchors hold within one document, as YAML scopes them: a List shares them among its items
+        String yaml = """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: Node
+                  metadata:
+                    name: n1
+                    labels: &rack1 {nvidia.com/gpu.clique: nvl-1, topology.kubernetes.io/rack: r1}
+                  status:
+                    allocatable: &gpu8 {nvidia.com/gpu: "8", cpu: "64"}
+                - apiVersion: v1
+                  kind: Node
+                  metadata: {name: n2, labels: *rack1}
+                  status: {allocatable: *gpu8}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p, namespace: default}
+                spec:
+                  containers:
+                  - &main
+                    name: main
+                    image: busybox
+                    resources: {limits: {nvidia.com/gpu: "1"}}
+                  - <<: *main
+                    name: sidecar
+                """;
+        Manifests m = new ManifestReader().read(yaml, "anchors.yaml").manifests();
+        var n2 = m.nodes().get(1).object();
+        assertThat(n2.getMetadata().getLabels()).containsEntry("nvidia.com/gpu.clique", "nvl-1");
+        assertThat(n2.getStatus().getAllocatable().get("nvidia.com/gpu").toString()).isEqualTo("8");
+        var containers = m.pods().get(0).object().getSpec().getContainers();
+        assertThat(containers).extracting(c -> c.getName()).containsExactly("main", "sidecar");
+        assertThat(containers.get(1).getImage()).isEqualTo("busybox");
+        assertThat(containers.get(1).getResources().getLimits().get("nvidia.com/gpu").toString()).isEqualTo("1");
+    }
+
+    @Test
+    void anAliasToNoAnchorNamesTheFileTheDocumentAndTheAlias() {
+        // an anchor of one document is not seen from the next
+        String yaml = "kind: Node\nmetadata: {name: a, labels: &l {x: y}}\n---\nkind: Node\nmetadata: {name: b, labels: *l}\n";
+        assertThatThrownBy(() -> new ManifestReader().read(yaml, "alias.yaml"))
+                .isInstanceOf(ManifestException.class)
+                .hasMessage("alias.yaml: document 2: alias *l names no anchor &l before it in this document");
+    }
+
+    @Test
+    void aYamlBombOfAliasesIsRefusedBeforeItFillsTheHeap() {
+        StringBuilder yaml = new StringBuilder("kind: Node\nmetadata: {name: bomb}\nx0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+        for (int i = 1; i < 9; i++) {
+            yaml.append("x").append(i).append(": &a").append(i).append(" [")
+                    .append(String.join(", ", java.util.Collections.nCopies(10, "*a" + (i - 1)))).append("]\n");
+        }
+        assertThatThrownBy(() -> new ManifestReader().read(yaml.toString(), "bomb.yaml"))
+                .hasMessageContaining("bomb.yaml: document 1: aliases expand to more than");
     }
 
     @Test
