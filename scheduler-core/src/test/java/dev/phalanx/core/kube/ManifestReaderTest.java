@@ -47,13 +47,50 @@ class ManifestReaderTest {
     }
 
     @Test
-    void anUnknownKindStopsWithTheFileAndTheObject() {
-        String yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n";
-        assertThatThrownBy(() -> new ManifestReader().read(yaml, "apps.yaml"))
-                .isInstanceOf(ManifestException.class)
-                .hasMessageContaining("apps.yaml")
-                .hasMessageContaining("Deployment shop/web")
-                .hasMessageContaining("Namespace, Node, Queue, PodGroup, Pod, PriorityClass");
+    void kindsTheSimulatorDoesNotModelAreSkippedAndCountedOncePerKind() {
+        String yaml = """
+                apiVersion: v1
+                kind: List
+                items:
+                - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web, namespace: shop}}
+                - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: shop}}
+                - {apiVersion: apps/v1, kind: Deployment, metadata: {name: api, namespace: shop}}
+                - {apiVersion: v1, kind: Node, metadata: {name: n1}}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: db, namespace: shop}
+                """;
+        ManifestReader reader = new ManifestReader().read(yaml, "all.yaml");
+        assertThat(reader.manifests().nodes()).hasSize(1);
+        assertThat(reader.skipped()).extracting(ManifestReader.Skipped::describe).containsExactly(
+                "skipped 3 Deployment (apps/v1): a kind the simulator does not model",
+                "skipped 1 Service (v1): a kind the simulator does not model");
+    }
+
+    @Test
+    void volcanosQueueAndPodGroupAreNotReadAsPhalanxs() {
+        String yaml = """
+                apiVersion: scheduling.volcano.sh/v1beta1
+                kind: Queue
+                metadata: {name: team-a}
+                spec: {weight: 1, capability: {nvidia.com/gpu: 8}}
+                ---
+                apiVersion: scheduling.volcano.sh/v1beta1
+                kind: PodGroup
+                metadata: {name: g, namespace: a}
+                spec: {minMember: 2, queue: team-a}
+                ---
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: Queue
+                metadata: {name: team-b}
+                """;
+        ManifestReader reader = new ManifestReader().read(yaml, "volcano.yaml");
+        assertThat(reader.manifests().queues()).extracting(q -> q.object().getMetadata().getName()).containsExactly("team-b");
+        assertThat(reader.manifests().podGroups()).isEmpty();
+        assertThat(reader.skipped()).extracting(ManifestReader.Skipped::describe).containsExactly(
+                "skipped 1 Queue (scheduling.volcano.sh/v1beta1): not Phalanx's Queue, which is scheduling.phalanx.dev/v1alpha1",
+                "skipped 1 PodGroup (scheduling.volcano.sh/v1beta1): not Phalanx's PodGroup, which is scheduling.phalanx.dev/v1alpha1");
     }
 
     @Test

@@ -26,6 +26,11 @@ record CliRun(int exitCode, String out, String err) {
      * state this JVM holds, nor on identity hash codes, which differ from one JVM to the next.
      */
     static CliRun inNewJvm(String... args) throws Exception {
+        return inNewJvmWithStdin(null, args);
+    }
+
+    /** {@link #inNewJvm}, with {@code stdin} written to its standard input (null: none). */
+    static CliRun inNewJvmWithStdin(String stdin, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
                 java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), PhalanxCli.class.getName()));
@@ -33,7 +38,11 @@ record CliRun(int exitCode, String out, String err) {
         java.nio.file.Path err = java.nio.file.Files.createTempFile("phalanx-cli", ".err");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
                 p.destroyForcibly();

@@ -149,11 +149,65 @@ class SimulateCommandTest {
     @Test
     void aFileThatCannotBeReadStopsTheRunNamingFileAndObject() throws Exception {
         Path f = dir.resolve("bad.yaml");
-        Files.writeString(f, "apiVersion: batch/v1\nkind: Job\nmetadata: {name: nightly, namespace: ml}\n");
+        Files.writeString(f, "apiVersion: v1\nkind: Pod\nmetadata: {name: nightly, namespace: ml}\nspec: {containers: 7}\n");
         CliRun run = CliRun.of("simulate", "-f", f.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).contains(f.toString()).contains("Job ml/nightly").contains("kind Job is not understood");
+        assertThat(run.err()).contains(f.toString() + ": Pod ml/nightly:");
+    }
+
+    @Test
+    void aClusterDumpWithKindsTheSimulatorDoesNotModelReplaysWithOneWarningPerKind() throws Exception {
+        // what 'kubectl get all -A -o yaml' prints: a List of workloads, services and their pods
+        String dump = """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: apps/v1
+                  kind: Deployment
+                  metadata: {name: web, namespace: shop, uid: 5d0c, resourceVersion: "812"}
+                  spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}}
+                  status: {readyReplicas: 2}
+                - apiVersion: apps/v1
+                  kind: ReplicaSet
+                  metadata: {name: web-7d9, namespace: shop}
+                - apiVersion: apps/v1
+                  kind: ReplicaSet
+                  metadata: {name: web-6c1, namespace: shop}
+                - apiVersion: v1
+                  kind: Service
+                  metadata: {name: web, namespace: shop}
+                  spec: {ports: [{port: 80}]}
+                - apiVersion: v1
+                  kind: Pod
+                  metadata: {name: trainer, namespace: ml, uid: 77aa, managedFields: [{manager: kubectl, operation: Apply}]}
+                  spec:
+                    schedulerName: phalanx-scheduler
+                    containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: "4"}}}]
+                  status: {phase: Pending, qosClass: BestEffort, conditions: [{type: PodScheduled, status: "False"}]}
+                """;
+        List<HasMetadata> objs = cluster();
+        Path f = write("cluster.yaml", objs);
+        Path all = dir.resolve("all.yaml");
+        Files.writeString(all, dump);
+        CliRun run = CliRun.of("simulate", "-f", f.toString(), all.toString(), "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err().lines().filter(l -> l.contains("warning")).toList()).containsExactly(
+                "phalanx simulate: warning: skipped 1 Deployment (apps/v1): a kind the simulator does not model",
+                "phalanx simulate: warning: skipped 2 ReplicaSet (apps/v1): a kind the simulator does not model",
+                "phalanx simulate: warning: skipped 1 Service (v1): a kind the simulator does not model");
+        assertThat(find(run.json().get("pods"), "trainer").path("node").asText()).isNotEmpty();
+    }
+
+    @Test
+    void dashFReadsStandardInput() throws Exception {
+        CliRun run = CliRun.inNewJvmWithStdin(yaml(cluster()) + yaml(List.of(pod("ml", "from-stdin").gpus(1).build())),
+                "simulate", "-f", "-", "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(find(run.json().get("pods"), "from-stdin").path("node").asText()).isNotEmpty();
+        CliRun broken = CliRun.inNewJvmWithStdin("kind: Node\nmetadata: {name: [\n", "simulate", "-f", "-");
+        assertThat(broken.exitCode()).isEqualTo(2);
+        assertThat(broken.err()).contains("phalanx simulate: stdin: document 1 is not valid YAML");
     }
 
     @Test
