@@ -138,6 +138,14 @@ public final class ManifestReader {
         if (!seen.add(kind + "/" + (ns.isEmpty() && namespaced(kind) ? "default" : ns) + "/" + name)) {
             throw new ManifestException(source + ": " + label + " is defined twice");
         }
+        if (kind.equals("Queue") || kind.equals("PodGroup")) {
+            // refused as the API server refuses them under kubectl's default strict field validation
+            List<String> unknown = StrictFields.unknown(node, kind.equals("Queue") ? Queue.class : PodGroup.class);
+            if (!unknown.isEmpty()) {
+                throw new ManifestException(source + ": " + label + ": strict decoding error: "
+                        + String.join(", ", unknown.stream().map(f -> "unknown field \"" + f + "\"").toList()));
+            }
+        }
         try {
             switch (kind) {
                 case "Node" -> out.nodes().add(sourced(node, Node.class, source));

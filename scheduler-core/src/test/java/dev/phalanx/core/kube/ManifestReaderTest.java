@@ -94,6 +94,50 @@ class ManifestReaderTest {
     }
 
     @Test
+    void unknownFieldsOfQueuesAndPodGroupsAreRefusedAsKubectlsStrictValidationRefusesThem() {
+        String queue = """
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: Queue
+                metadata: {name: team-a, labelz: {a: b}}
+                spec:
+                  namespaceSelector: {matchExpressions: [{key: a, operator: In, values: [x], extra: 1}]}
+                  resources:
+                    nvidia.com/gpu: {quota: 16, quotaa: 3, limit: 64}
+                  parnet: x
+                statuz: 1
+                """;
+        assertThatThrownBy(() -> new ManifestReader().read(queue, "queues.yaml"))
+                .isInstanceOf(ManifestException.class)
+                .hasMessage("queues.yaml: Queue team-a: strict decoding error: unknown field \"metadata.labelz\", "
+                        + "unknown field \"spec.namespaceSelector.matchExpressions[0].extra\", unknown field \"spec.parnet\", "
+                        + "unknown field \"spec.resources.nvidia.com/gpu.quotaa\", unknown field \"statuz\"");
+        // a typo that would otherwise drop the NVLink constraint without a word
+        String podGroup = """
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: PodGroup
+                metadata: {name: g, namespace: a}
+                spec: {minMember: 2, topology: {require: nvidia.com/gpu.clique}}
+                """;
+        assertThatThrownBy(() -> new ManifestReader().read(podGroup, "gangs.yaml"))
+                .hasMessage("gangs.yaml: PodGroup a/g: strict decoding error: unknown field \"spec.topology.require\"");
+    }
+
+    @Test
+    void everyFieldPhalanxDefinesIsAcceptedStatusIncluded() {
+        String yaml = """
+                apiVersion: scheduling.phalanx.dev/v1alpha1
+                kind: PodGroup
+                metadata: {name: g, namespace: a, labels: {x: y}, annotations: {z: w}, uid: 1, resourceVersion: "9",
+                           creationTimestamp: "2026-01-01T00:00:00Z", managedFields: [{manager: kubectl}]}
+                spec: {queue: q, minMember: 2, priorityClassName: p, preemptible: false,
+                       topology: {required: nvidia.com/gpu.clique, preferred: topology.kubernetes.io/rack}}
+                status: {phase: Pending, scheduled: 0, running: 0, placement: {a: b},
+                         conditions: [{type: Scheduled, status: "False", reason: R, message: m, lastTransitionTime: t}]}
+                """;
+        assertThat(new ManifestReader().read(yaml, "g.yaml").manifests().podGroups()).hasSize(1);
+    }
+
+    @Test
     void malformedYamlStopsWithTheFileAndTheDocument() {
         String yaml = "apiVersion: v1\nkind: Node\nmetadata: {name: ok}\n---\nkind: Pod\nmetadata: {name: [unclosed\n";
         assertThatThrownBy(() -> new ManifestReader().read(yaml, "broken.yaml"))
