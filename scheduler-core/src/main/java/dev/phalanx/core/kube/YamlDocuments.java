@@ -1,6 +1,5 @@
 package dev.phalanx.core.kube;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -68,11 +67,7 @@ final class YamlDocuments {
     }
 
     private static ManifestException invalid(String source, int doc, IOException e) {
-        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-        String where = e instanceof JsonProcessingException j && j.getLocation() != null
-                ? " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")" : "";
-        return new ManifestException(source + ": document " + doc + " is not valid YAML" + where + ": "
-                + (m == null ? e.toString() : m.replace('\n', ' ').trim()), e);
+        return new ManifestException(source + ": document " + doc + " is not valid YAML " + YamlSyntax.describe(e), e);
     }
 
     /** A YAML error of our own: an alias to no anchor, a merge key that is not a mapping, a bomb. */

@@ -143,7 +143,8 @@ class ManifestReaderTest {
         assertThatThrownBy(() -> new ManifestReader().read(yaml, "broken.yaml"))
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("broken.yaml")
-                .hasMessageContaining("document 2 is not valid YAML (line 6");
+                .hasMessageContaining("document 2 is not valid YAML (line 7, column 1): expected ',' or ']', but got <stream end>"
+                        + " (while parsing a flow sequence that starts at line 6, column 18)");
     }
 
     @Test
