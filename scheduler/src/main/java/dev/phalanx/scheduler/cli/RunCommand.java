@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 
 /** {@code phalanx run}: schedule the pods of a real cluster. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the scheduler against a Kubernetes cluster: pods with spec.schedulerName phalanx-scheduler",
-                "are placed gang by gang; PodGroup and Queue status and Events say what happened and why."})
+        description = {"Run the scheduler against a Kubernetes cluster.",
+                "Pods whose spec.schedulerName is the configured one (phalanx-scheduler) are placed gang by gang;",
+                "PodGroup and Queue status, pods' PodScheduled conditions and Events say what happened and why."})
 public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,7 +27,7 @@ public final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     KubeOptions kube;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "scheduler configuration (YAML)")
+    @Option(names = "--config", paramLabel = "FILE", description = "scheduler configuration (YAML; see the README); default: every default")
     Path configFile;
 
     @Override

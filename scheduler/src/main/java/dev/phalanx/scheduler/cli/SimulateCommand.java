@@ -26,9 +26,10 @@ import java.util.concurrent.Callable;
 /** {@code phalanx simulate}: replays Kubernetes YAML through the real scheduling cycle on a simulated clock. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Replay a cluster (Nodes, Queues, PodGroups, Pods, ...) through the scheduler on a simulated clock.",
-                "With no -f it replays the bundled example: 24 8-GPU nodes in 6 NVLink domains, three queues, a day of gangs.",
+                "With no -f it replays the bundled example (examples/gpu-cluster-day.yaml): 20 8-GPU nodes in 4 racks, each",
+                "rack one NVLink domain; queues llm and vision under training, and batch; a day of gangs and single pods.",
                 "Pods and PodGroups may carry sim.phalanx.dev/submit-at (when they are created) and pods",
-                "sim.phalanx.dev/run-for (how long they run once bound); durations take s, m, h, d."})
+                "sim.phalanx.dev/run-for (how long they run once bound); durations take ms, s, m, h, d."})
 public final class SimulateCommand implements Callable<Integer> {
     public static final String EXAMPLE_RESOURCE = "/examples/gpu-cluster-day.yaml";
     /** {@code -f -}: read standard input, as kubectl does. */
