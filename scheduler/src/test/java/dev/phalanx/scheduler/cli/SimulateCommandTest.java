@@ -147,6 +147,21 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aMalformedSimulationAnnotationIsReportedOnItsObject() throws Exception {
+        List<HasMetadata> objs = cluster();
+        objs.add(pod("ml", "when").gpus(1).submitAt("soon").build());
+        objs.add(pod("ml", "how-long").gpus(1).runFor("a while").build());
+        CliRun run = CliRun.of("simulate", "-f", write("sim.yaml", objs).toString(), "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String problems = run.json().get("problems").toString();
+        assertThat(problems).contains("annotation sim.phalanx.dev/submit-at: 'soon' is not a duration")
+                .contains("it is left out")
+                .contains("annotation sim.phalanx.dev/run-for: 'a while' is not a duration").contains("it runs until the end");
+        assertThat(run.json().get("pods").toString()).doesNotContain("\"when\"");
+        assertThat(find(run.json().get("pods"), "how-long").path("node").asText()).isNotEmpty();
+    }
+
+    @Test
     void aFileThatCannotBeReadStopsTheRunNamingFileAndObject() throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "apiVersion: v1\nkind: Pod\nmetadata: {name: nightly, namespace: ml}\nspec: {containers: 7}\n");
@@ -237,6 +252,14 @@ class SimulateCommandTest {
         CliRun run = CliRun.of("simulate", "-o", "yaml");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--output").contains("[text, json]").contains("'yaml'");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void anUntilThatIsNotADurationIsRefusedWithTheFormOfOne() {
+        CliRun run = CliRun.of("simulate", "--until", "soon");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("phalanx simulate: --until: 'soon' is not a duration (expected e.g. 90s, 5m, 2h, 1d)");
         assertThat(run.out()).isEmpty();
     }
 
