@@ -5,6 +5,8 @@ import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.scheduler.kube.TestControlPlane;
 import dev.phalanx.scheduler.kube.TestingKubelet;
+import dev.phalanx.testing.Dra;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import dev.phalanx.scheduler.metrics.Metrics;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -80,7 +82,9 @@ public final class ApiServerThroughput {
     /** Who binds the pods of a round. */
     public enum Contender {
         CEILING("ceiling"), PHALANX("phalanx"), KUBE_SCHEDULER("kube-scheduler"), KUBE_SCHEDULER_GANG("kube-scheduler-gang"),
-        COSCHEDULING_PLUGIN("coscheduling");
+        COSCHEDULING_PLUGIN("coscheduling"),
+        /** The DRA variant: each pod's GPU comes through a ResourceClaim of its own, allocated by the binder. */
+        CEILING_DRA("ceiling-dra"), PHALANX_DRA("phalanx-dra"), KUBE_SCHEDULER_DRA("kube-scheduler-dra");
 
         private final String label;
 
@@ -92,6 +96,21 @@ public final class ApiServerThroughput {
             return label;
         }
 
+        /** Whether its pods ask for their GPU through a ResourceClaim. */
+        public boolean dra() {
+            return label.endsWith("-dra");
+        }
+
+        /** The same contender without DRA (who binds). */
+        Contender binder() {
+            return switch (this) {
+                case CEILING_DRA -> CEILING;
+                case PHALANX_DRA -> PHALANX;
+                case KUBE_SCHEDULER_DRA -> KUBE_SCHEDULER;
+                default -> this;
+            };
+        }
+
         public static Contender of(String label) {
             for (Contender c : values()) {
                 if (c.label.equals(label)) {
@@ -99,7 +118,7 @@ public final class ApiServerThroughput {
                 }
             }
             throw new IllegalArgumentException("unknown contender " + label + "; known: ceiling, phalanx, kube-scheduler, "
-                    + "kube-scheduler-gang, coscheduling");
+                    + "kube-scheduler-gang, coscheduling, ceiling-dra, phalanx-dra, kube-scheduler-dra");
         }
     }
 
@@ -258,6 +277,7 @@ public final class ApiServerThroughput {
                         """.formatted(controlPlane.kubeconfigFile(), COSCHEDULING));
                 yield component(controlPlane.start("scheduler-plugins", List.of("--config=" + config)));
             }
+            default -> startContender(c.binder());
         };
     }
 
@@ -344,7 +364,8 @@ public final class ApiServerThroughput {
     }
 
     /** The gang's object, if the contender has one: Phalanx's PodGroup, the native one, or scheduler-plugins'. */
-    private HasMetadata groupObject(Contender c, Gang g) {
+    private HasMetadata groupObject(Contender contender, Gang g) {
+        Contender c = contender.binder();
         int size = g.pods().size();
         return switch (c) {
             case PHALANX -> {
@@ -358,11 +379,22 @@ public final class ApiServerThroughput {
             case COSCHEDULING_PLUGIN -> new GenericKubernetesResourceBuilder().withApiVersion("scheduling.x-k8s.io/v1alpha1")
                     .withKind("PodGroup").withNewMetadata().withName(g.name()).withNamespace(g.namespace()).endMetadata()
                     .addToAdditionalProperties("spec", Map.of("minMember", size)).build();
-            case CEILING, KUBE_SCHEDULER -> null;
+            default -> null;
         };
     }
 
-    private Pod member(Contender c, Gang g, String name) {
+    private Pod member(Contender contender, Gang g, String name) {
+        Contender c = contender.binder();
+        if (contender.dra()) {
+            // the claim a template would make for it: one GPU
+            client.resource(Dra.claim(g.namespace(), name, Dra.gpus(1))).create();
+            var p = pod(g.namespace(), name).claim("gpu", name);
+            return switch (c) {
+                case CEILING -> p.scheduler("none").build();
+                case PHALANX -> p.group(g.name()).scheduler(Keys.SCHEDULER_NAME).build();
+                default -> p.scheduler("default-scheduler").build();
+            };
+        }
         Pod p = switch (c) {
             case CEILING -> pod(g.namespace(), name).gpus(1).scheduler("none").build();
             case PHALANX -> pod(g.namespace(), name).gpus(1).group(g.name()).scheduler(Keys.SCHEDULER_NAME).build();
@@ -377,6 +409,7 @@ public final class ApiServerThroughput {
                 x.getMetadata().getLabels().put(X_K8S_GROUP_LABEL, g.name());
                 yield x;
             }
+            default -> throw new IllegalStateException("no pods of their own: " + c);
         };
         return p;
     }
@@ -402,7 +435,10 @@ public final class ApiServerThroughput {
             public void onClose(WatcherException cause) {
             }
         });
-        Running running = startContender(contender);
+        if (contender.dra()) {
+            publishDevices();
+        }
+        Running running = startContender(contender.binder());
         Cpu before = Cpu.now(running.process());
         Map<String, Long> requestsBefore = requests();
         try {
@@ -419,8 +455,8 @@ public final class ApiServerThroughput {
                 }
             });
             long created = System.nanoTime();
-            if (contender == Contender.CEILING) {
-                bindDirectly(gangs);
+            if (contender.binder() == Contender.CEILING) {
+                bindDirectly(gangs, contender.dra());
             }
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             while (boundAt.size() < podCount) {
@@ -500,8 +536,18 @@ public final class ApiServerThroughput {
         });
     }
 
-    /** The ceiling's binder: every pod to a node fixed in advance, one Binding each and nothing else. */
-    private void bindDirectly(List<Gang> gangs) throws Exception {
+    /** DRA rounds: the GPU class, and each node's eight GPUs published as a DRA driver publishes them. */
+    private void publishDevices() throws Exception {
+        client.resource(Dra.gpuClass()).create();
+        parallel(CREATORS, nodes, i -> client.resource(Dra.gpuSlice(String.format("node-%05d", i), GPUS_PER_NODE, "NVIDIA H100"))
+                .create());
+    }
+
+    /**
+     * The ceiling's binder: every pod to a node fixed in advance, one Binding each and nothing else; with {@code dra},
+     * its claim allocated to a device of that node and reserved for it first, as any DRA binder must.
+     */
+    private void bindDirectly(List<Gang> gangs, boolean dra) throws Exception {
         List<String[]> pods = new ArrayList<>();
         for (Gang g : gangs) {
             for (String p : g.pods()) {
@@ -512,6 +558,26 @@ public final class ApiServerThroughput {
             String ns = pods.get(i)[0];
             String name = pods.get(i)[1];
             String nodeName = String.format("node-%05d", i / GPUS_PER_NODE);
+            if (dra) {
+                var claim = client.resources(ResourceClaim.class).inNamespace(ns).withName(name).get();
+                var pod = client.pods().inNamespace(ns).withName(name).get();
+                var result = new io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult();
+                result.setRequest("gpus");
+                result.setDriver(Dra.GPU_DRIVER);
+                result.setPool(nodeName);
+                result.setDevice("gpu-" + i % GPUS_PER_NODE);
+                var allocation = new io.fabric8.kubernetes.api.model.resource.v1.AllocationResult();
+                allocation.setDevices(new io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationResult(List.of(), List.of(result)));
+                allocation.setNodeSelector(new io.fabric8.kubernetes.api.model.NodeSelectorBuilder().addNewNodeSelectorTerm()
+                        .addNewMatchField().withKey("metadata.name").withOperator("In").withValues(nodeName).endMatchField()
+                        .endNodeSelectorTerm().build());
+                var status = new io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimStatus();
+                status.setAllocation(allocation);
+                status.setReservedFor(List.of(new io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimConsumerReference(
+                        "", name, "pods", pod.getMetadata().getUid())));
+                claim.setStatus(status);
+                client.resources(ResourceClaim.class).inNamespace(ns).resource(claim).updateStatus();
+            }
             client.bindings().inNamespace(ns).resource(new BindingBuilder().withNewMetadata().withName(name).endMetadata()
                     .withNewTarget().withApiVersion("v1").withKind("Node").withName(nodeName).endTarget().build()).create();
         });
@@ -553,7 +619,8 @@ public final class ApiServerThroughput {
         });
         long pods = gangs.stream().mapToLong(g -> g.pods().size()).sum();
         out.computeIfPresent("POST pods", (k, v) -> v - pods > 0 ? v - pods : null);
-        if (c != Contender.CEILING && c != Contender.KUBE_SCHEDULER) {
+        out.computeIfPresent("POST resourceclaims", (k, v) -> v - pods > 0 ? v - pods : null);
+        if (c.binder() != Contender.CEILING && c.binder() != Contender.KUBE_SCHEDULER) {
             out.computeIfPresent("POST podgroups", (k, v) -> v - gangs.size() > 0 ? v - gangs.size() : null);
         }
         return out;
@@ -563,6 +630,20 @@ public final class ApiServerThroughput {
         for (int t = 0; t < TEAMS; t++) {
             String ns = "team-" + t;
             client.pods().inNamespace(ns).withGracePeriod(0).delete();
+            var claims = client.resources(ResourceClaim.class).inNamespace(ns);
+            for (var c : claims.list().getItems()) {
+                if (c.getMetadata().getFinalizers() != null && !c.getMetadata().getFinalizers().isEmpty()) {
+                    try {
+                        claims.withName(c.getMetadata().getName()).edit(x -> {
+                            x.getMetadata().setFinalizers(List.of());
+                            return x;
+                        });
+                    } catch (RuntimeException e) {
+                        // gone or changed meanwhile: deleted below either way
+                    }
+                }
+            }
+            claims.delete();
             client.resources(PodGroup.class).inNamespace(ns).delete();
             for (String api : List.of("scheduling.k8s.io/v1beta1", "scheduling.x-k8s.io/v1alpha1")) {
                 try {
@@ -575,6 +656,11 @@ public final class ApiServerThroughput {
         awaitCondition("the round's pods to be gone", () -> client.pods().inAnyNamespace().list().getItems().isEmpty()
                 && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty());
         client.v1().events().inAnyNamespace().delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
+        awaitCondition("the round's claims and devices to be gone", () -> client.resources(ResourceClaim.class).inAnyNamespace()
+                .list().getItems().isEmpty()
+                && client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).list().getItems().isEmpty());
         if (client.resources(Queue.class).list().getItems().size() != TEAMS) {
             throw new IllegalStateException("the queues are gone");
         }

@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * queue's limit and every ancestor's (invariant 3), and its quota when it may not be preempted.
  */
 public final class GangAdmission implements AdmissionPolicy {
-    static final Comparator<Gang> SERVICE_ORDER = Comparator.comparingInt(Gang::priority).reversed()
+    /** How gangs of one queue are served: higher priority first, then first come first served. */
+    public static final Comparator<Gang> SERVICE_ORDER = Comparator.comparingInt(Gang::priority).reversed()
             .thenComparingLong(Gang::createdAt)
             .thenComparing(Gang::key);
 

@@ -1,14 +1,23 @@
 package dev.phalanx.scheduler;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.phalanx.core.kube.Durations;
+import dev.phalanx.core.kube.YamlSyntax;
 import dev.phalanx.core.model.Keys;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The scheduler's configuration ({@code phalanx run --config F}, YAML). Every field has a default.
@@ -50,8 +59,18 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         if (commitsInFlight < 0) {
             throw new IllegalArgumentException("commitsInFlight must be 0 or more, got " + commitsInFlight);
         }
-        for (String d : new String[]{cyclePeriod, debounce, statusPeriod, staleGangGrace}) {
-            Durations.parseMillis(d);
+        duration("cyclePeriod", cyclePeriod);
+        duration("debounce", debounce);
+        duration("statusPeriod", statusPeriod);
+        duration("staleGangGrace", staleGangGrace);
+    }
+
+    /** Refuses a duration that does not parse, naming its field. */
+    private static long duration(String field, String value) {
+        try {
+            return Durations.parseMillis(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
         }
     }
 
@@ -79,9 +98,9 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
             leaseDuration = leaseDuration == null ? "15s" : leaseDuration;
             renewDeadline = renewDeadline == null ? "10s" : renewDeadline;
             retryPeriod = retryPeriod == null ? "2s" : retryPeriod;
-            long lease = Durations.parseMillis(leaseDuration);
-            long renew = Durations.parseMillis(renewDeadline);
-            long retry = Durations.parseMillis(retryPeriod);
+            long lease = duration("leaseDuration", leaseDuration);
+            long renew = duration("renewDeadline", renewDeadline);
+            long retry = duration("retryPeriod", retryPeriod);
             if (!(retry < renew && renew < lease)) {
                 throw new IllegalArgumentException("leaderElection needs retryPeriod < renewDeadline < leaseDuration, got "
                         + retryPeriod + ", " + renewDeadline + ", " + leaseDuration);
@@ -105,13 +124,72 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         }
     }
 
+    /**
+     * Reads a configuration file; an empty one means every default. An error names the file and the field,
+     * in the file's own terms: an unknown field with the ones there are, a value of the wrong type, a
+     * duration that does not parse, timings that do not fit together.
+     */
     public static PhalanxConfig load(Path file) {
+        String text;
         try {
-            PhalanxConfig c = YAML.readValue(Files.readString(file), PhalanxConfig.class);
-            return c == null ? defaults() : c;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage().split("\n")[0], e);
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + e.getMessage(), e);
         }
+        try {
+            // the whole file is parsed before any field is read, so a syntax error is reported as one
+            JsonNode tree = YAML.readTree(text);
+            if (tree == null || tree.isNull() || tree.isMissingNode()) {
+                return defaults(); // empty, or comments only
+            }
+            return YAML.treeToValue(tree, PhalanxConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList();
+            throw new IllegalArgumentException(file + ": unknown field \"" + path(e) + "\""
+                    + (known.isEmpty() ? "" : "; the fields there are " + String.join(", ", known)), e);
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            String where = path(e);
+            String m = cause.getMessage();
+            throw new IllegalArgumentException(file + ": " + (where.isEmpty() || m.startsWith(where) ? "" : where + ": ") + m, e);
+        } catch (MismatchedInputException e) {
+            String value = e instanceof InvalidFormatException f ? " \"" + f.getValue() + "\"" : "";
+            throw new IllegalArgumentException(file + ": " + (path(e).isEmpty() ? "the file" : path(e)) + ": expected "
+                    + expected(e.getTargetType()) + (value.isEmpty() ? "" : ", got" + value), e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(file + " is not valid YAML " + YamlSyntax.describe(e), e);
+        }
+    }
+
+    /** The field a Jackson error is about, as written in the file: leaderElection.leaseDuration. */
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** What a value of {@code type} looks like, in words for the person who wrote the file. */
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "another kind of value";
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "a whole number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a single value";
+        }
+        return "a mapping of fields";
     }
 
     public long cyclePeriodMillis() {

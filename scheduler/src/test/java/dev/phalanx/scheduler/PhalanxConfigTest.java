@@ -63,6 +63,39 @@ class PhalanxConfigTest {
         assertThatThrownBy(() -> load("staleGangGrace: soon\n")).hasMessageContaining("config.yaml")
                 .hasMessageContaining("soon");
         assertThatThrownBy(() -> load("evictionFallback: true\n")).hasMessageContaining("config.yaml")
-                .hasMessageContaining("Unrecognized field \"evictionFallback\"");
+                .hasMessageContaining("unknown field \"evictionFallback\"");
+    }
+
+    @Test
+    void errorsNameTheFileAndTheFieldAsWrittenNeverAJavaClass() {
+        String file = dir.resolve("config.yaml").toString();
+        assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseName: x, lease: 1s}"))
+                .hasMessage(file + ": unknown field \"leaderElection.lease\"; the fields there are enabled, leaseDuration, "
+                        + "leaseName, leaseNamespace, renewDeadline, retryPeriod");
+        assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseDuration: 5s, renewDeadline: 10s}"))
+                .hasMessage(file + ": leaderElection needs retryPeriod < renewDeadline < leaseDuration, got 2s, 10s, 5s");
+        assertThatThrownBy(() -> load("leaderElection: {leaseDuration: 10x}"))
+                .hasMessage(file + ": leaderElection: leaseDuration: '10x' is not a duration (expected e.g. 90s, 5m, 2h, 1d)");
+        assertThatThrownBy(() -> load("staleGangGrace: soon"))
+                .hasMessage(file + ": staleGangGrace: 'soon' is not a duration (expected e.g. 90s, 5m, 2h, 1d)");
+        assertThatThrownBy(() -> load("bindParallelism: many"))
+                .hasMessage(file + ": bindParallelism: expected a whole number, got \"many\"");
+        assertThatThrownBy(() -> load("leaderElection: on please"))
+                .hasMessageStartingWith(file + ": leaderElection: expected a mapping of fields");
+        assertThatThrownBy(() -> load("metricsPort: 70000"))
+                .hasMessage(file + ": metricsPort must be 0 (off) or a port up to 65535, got 70000");
+        assertThatThrownBy(() -> load("cyclePeriod: [10s\n"))
+                .hasMessage(file + " is not valid YAML (line 2, column 1): expected ',' or ']', but got <stream end>"
+                        + " (while parsing a flow sequence that starts at line 1, column 14)");
+        for (String bad : new String[]{"leaderElection: {enabled: true, leaseName: x, lease: 1s}", "bindParallelism: many",
+                "leaderElection: {leaseDuration: 10x}", "leaderElection: on please", "cyclePeriod: [10s\n"}) {
+            assertThatThrownBy(() -> load(bad)).message().doesNotContain("dev.phalanx", "$", "class", "`");
+        }
+    }
+
+    @Test
+    void anEmptyFileMeansEveryDefault() throws Exception {
+        assertThat(load("")).isEqualTo(PhalanxConfig.defaults());
+        assertThat(load("# nothing set\n")).isEqualTo(PhalanxConfig.defaults());
     }
 }

@@ -1,5 +1,6 @@
 package dev.phalanx.core.kube;
 
+import dev.phalanx.api.v1alpha1.ApiPatterns;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupSpec;
 import dev.phalanx.api.v1alpha1.Queue;
@@ -265,6 +266,12 @@ public final class KubeObjects {
         }
         String required = spec.getTopology() == null ? null : spec.getTopology().getRequired();
         String preferred = spec.getTopology() == null ? null : spec.getTopology().getPreferred();
+        for (String[] key : new String[][]{{"required", required}, {"preferred", preferred}}) {
+            if (invalid == null && key[1] != null && !isLabelKey(key[1])) {
+                invalid = "spec.topology." + key[0] + " must be a node label key such as " + Keys.CLIQUE_LABEL
+                        + ", got \"" + key[1] + "\"";
+            }
+        }
         var owner = owner(md);
         return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
                 minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred),
@@ -374,6 +381,13 @@ public final class KubeObjects {
         return new QueueInfo(q.getMetadata().getName(), parent, spec.getPriority() == null ? 0 : spec.getPriority(),
                 spec.getNamespaceSelector(), shares, preempt, reclaim, createdAt, invalid);
     }
+
+    /** Whether {@code key} is a label key, as the CRD's schema checks it: an optional DNS prefix and a short name. */
+    static boolean isLabelKey(String key) {
+        return key.length() <= 317 && LABEL_KEY.matcher(key).matches();
+    }
+
+    private static final java.util.regex.Pattern LABEL_KEY = java.util.regex.Pattern.compile(ApiPatterns.LABEL_KEY);
 
     public static Map<String, String> labels(ObjectMeta md) {
         return md.getLabels() == null ? Map.of() : md.getLabels();

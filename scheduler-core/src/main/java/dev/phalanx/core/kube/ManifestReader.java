@@ -3,7 +3,6 @@ package dev.phalanx.core.kube;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.phalanx.api.v1alpha1.PodGroup;
@@ -22,24 +21,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * Reads ordinary Kubernetes YAML (multi-document, or {@code kind: List} as {@code kubectl get -o yaml}
  * prints it) into {@link Manifests}. Anything it cannot read stops it with a message naming the file
- * and the object; objects that are merely invalid are read and judged later, on the object.
+ * and the object; objects that are merely invalid are read and judged later, on the object. Objects of
+ * kinds it does not model (a Deployment, a Service, Volcano's PodGroup, which shares a kind name but not
+ * the API group) are skipped and counted in {@link #skipped()}, so a whole cluster dump can be replayed.
  */
 public final class ManifestReader {
     public static final List<String> KINDS = List.of("Namespace", "Node", "Queue", "PodGroup", "Pod", "PriorityClass",
             "Job", "JobSet", "PyTorchJob", "TFJob", "XGBoostJob", "JAXJob", "PaddleJob", "MXJob", "MPIJob", "RayJob",
-            "RayCluster", "LeaderWorkerSet");
+            "RayCluster", "LeaderWorkerSet", "DeviceClass", "ResourceSlice", "ResourceClaim", "ResourceClaimTemplate",
+            "ComputeDomain");
+    /** Phalanx's own API version, the only one its Queue and PodGroup kinds are read from. */
+    public static final String PHALANX_API_VERSION = HasMetadata.getApiVersion(Queue.class);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Manifests out = Manifests.empty();
     private final Set<String> seen = new HashSet<>();
+    private final Map<String, Skipped> skipped = new LinkedHashMap<>();
+
+    /** Objects of one kind and apiVersion that were not read, and why. */
+    public record Skipped(String kind, String apiVersion, int count, String why) {
+        /** One line for a person: "skipped 3 Deployment (apps/v1): a kind the simulator does not model". */
+        public String describe() {
+            return "skipped " + count + " " + kind + " (" + apiVersion + "): " + why;
+        }
+    }
 
     /** Reads files, and every *.yaml / *.yml / *.json file under directories, in name order. */
     public ManifestReader readPaths(List<Path> paths) {
@@ -83,30 +98,11 @@ public final class ManifestReader {
     }
 
     public ManifestReader read(Reader reader, String source) {
-        int doc = 0;
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(reader)) {
-            while (it.hasNext()) {
-                doc++;
-                JsonNode node;
-                try {
-                    node = it.next();
-                } catch (RuntimeException e) {
-                    throw new ManifestException(source + ": document " + doc + " is not valid YAML: " + rootMessage(e), e);
-                }
-                if (node == null || node.isNull() || node.isMissingNode() || (node.isObject() && node.isEmpty())) {
-                    continue;
-                }
+        YamlDocuments.read(reader, source, (doc, node) -> {
+            if (node != null && !(node.isObject() && node.isEmpty())) {
                 add(node, source, "document " + doc);
             }
-        } catch (IOException e) {
-            throw new ManifestException(source + ": " + (doc == 0 ? "" : "document " + (doc + 1) + " ") + "is not valid YAML: "
-                    + rootMessage(e), e);
-        } catch (RuntimeException e) {
-            if (e instanceof ManifestException) {
-                throw e;
-            }
-            throw new ManifestException(source + ": document " + (doc + 1) + " is not valid YAML: " + rootMessage(e), e);
-        }
+        });
         return this;
     }
 
@@ -132,15 +128,31 @@ public final class ManifestReader {
         boolean nativeGroup = kind.equals("PodGroup") && apiVersion.startsWith("scheduling.k8s.io/");
         boolean workload = dev.phalanx.core.workload.WorkloadExpander.expands(apiVersion, kind);
         Class<? extends HasMetadata> dra = DraObjects.typeOf(apiVersion, kind);
-        if (!KINDS.contains(kind) && dra == null) {
-            throw new ManifestException(source + ": " + label + ": kind " + kind + " is not understood here; "
-                    + "the simulator reads " + String.join(", ", KINDS));
+        if (!nativeGroup && !workload && dra == null) {
+            if (!KINDS.contains(kind)) {
+                skip(kind, apiVersion, "a kind the simulator does not model");
+                return;
+            }
+            if (!apiVersion.isEmpty() && !readsAs(kind, apiVersion)) {
+                skip(kind, apiVersion, kind.equals("Queue") || kind.equals("PodGroup")
+                        ? "not Phalanx's " + kind + ", which is " + PHALANX_API_VERSION
+                        : "not the " + kind + " of the Kubernetes API the simulator reads");
+                return;
+            }
         }
         if (name.isEmpty()) {
             throw new ManifestException(source + ": " + where + " (" + kind + ") has no metadata.name");
         }
         if (!seen.add(apiVersion + "/" + kind + "/" + (ns.isEmpty() && namespaced(kind) ? "default" : ns) + "/" + name)) {
             throw new ManifestException(source + ": " + label + " is defined twice");
+        }
+        if (!nativeGroup && (kind.equals("Queue") || kind.equals("PodGroup"))) {
+            // refused as the API server refuses them under kubectl's default strict field validation
+            List<String> unknown = StrictFields.unknown(node, kind.equals("Queue") ? Queue.class : PodGroup.class);
+            if (!unknown.isEmpty()) {
+                throw new ManifestException(source + ": " + label + ": strict decoding error: "
+                        + String.join(", ", unknown.stream().map(f -> "unknown field \"" + f + "\"").toList()));
+            }
         }
         try {
             if (dra != null) {
@@ -168,6 +180,27 @@ public final class ManifestReader {
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new ManifestException(source + ": " + label + ": " + rootMessage(e), e);
         }
+    }
+
+    /** Whether an object of {@code kind} written with {@code apiVersion} is the kind the simulator models. */
+    private static boolean readsAs(String kind, String apiVersion) {
+        return switch (kind) {
+            case "Queue", "PodGroup" -> apiVersion.equals(PHALANX_API_VERSION);
+            // v1beta1 and v1alpha1 PriorityClasses had the same fields as v1
+            case "PriorityClass" -> apiVersion.startsWith("scheduling.k8s.io/");
+            default -> apiVersion.equals("v1");
+        };
+    }
+
+    private void skip(String kind, String apiVersion, String why) {
+        String v = apiVersion.isEmpty() ? "no apiVersion" : apiVersion;
+        skipped.merge(kind + " " + v, new Skipped(kind, v, 1, why),
+                (a, b) -> new Skipped(a.kind(), a.apiVersion(), a.count() + 1, a.why()));
+    }
+
+    /** What was skipped, one entry per kind and apiVersion, in the order first seen. */
+    public List<Skipped> skipped() {
+        return List.copyOf(skipped.values());
     }
 
     private static boolean namespaced(String kind) {

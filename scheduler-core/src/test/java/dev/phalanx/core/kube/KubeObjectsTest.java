@@ -66,6 +66,16 @@ class KubeObjectsTest {
     }
 
     @Test
+    void aTopologyKeyThatIsNotALabelKeyIsReportedOnThePodGroupAsTheCrdRefusesIt() {
+        assertThat(KubeObjects.podGroup(podGroup("a", "g", 2).required("NVLink domain").build(), 0).invalidReason())
+                .isEqualTo("spec.topology.required must be a node label key such as nvidia.com/gpu.clique, got \"NVLink domain\"");
+        assertThat(KubeObjects.podGroup(podGroup("a", "g", 2).preferred("rack/").build(), 0).invalidReason())
+                .startsWith("spec.topology.preferred must be a node label key");
+        assertThat(KubeObjects.podGroup(podGroup("a", "g", 2).required(Keys.CLIQUE_LABEL).preferred("kubernetes.io/hostname")
+                .build(), 0).invalidReason()).isNull();
+    }
+
+    @Test
     void queueLimitMinusOneMeansNoLimitAndALimitBelowQuotaIsInvalid() {
         QueueInfo open = KubeObjects.queue(queue("q").gpu("16", 2, "-1").build(), 0);
         assertThat(open.share(Keys.GPU).limited()).isFalse();

@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "fragmentation", mixinStandardHelpOptions = true,
         description = {"GPUs left unallocated by each node-scoring policy on Alibaba's GPU-sharing trace.",
                 "The FGD paper's protocol (Weng et al., USENIX ATC 2023): each seed shuffles the pod list and inflates it",
-                "to 130% of the cluster's GPUs; pods are placed one at a time and dropped when they fit nowhere. Reports",
-                "the GPUs left unallocated when arrived demand reaches 100%, per policy, next to the published figures."})
+                "to 130%% of the cluster's GPUs; pods are placed one at a time and dropped when they fit nowhere. Reports",
+                "the GPUs left unallocated when arrived demand reaches 100%%, per policy, next to the published figures."})
 public final class FragmentationBenchCommand implements Callable<Integer> {
     static final String DEFAULT_NODES = "benchmarks/data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv";
     static final String DEFAULT_PODS = "benchmarks/data/alibaba-gpu-v2023/openb_pod_list_default.csv";

@@ -6,10 +6,15 @@ import picocli.CommandLine.Command;
 /** {@code phalanx}: the gang-aware batch scheduler for Kubernetes GPU clusters. */
 @Command(name = "phalanx", mixinStandardHelpOptions = true, versionProvider = PhalanxCli.Version.class,
         description = "Gang-aware batch scheduler for Kubernetes GPU clusters.",
-        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SimulateCommand.class, RunCommand.class, SnapshotCommand.class, WhyCommand.class, QueuesCommand.class,
+                TopCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class PhalanxCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print the stack trace too.")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -19,10 +24,29 @@ public final class PhalanxCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new PhalanxCli());
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-            line.getErr().println("phalanx " + line.getCommandName() + ": " + ex.getMessage());
-            return 2;
+            String command = line.getCommandSpec().qualifiedName(" ");
+            if (ex instanceof CliException c) {
+                line.getErr().println(command + ": " + c.getMessage());
+            } else {
+                line.getErr().println(command + ": " + KubeOptions.message(ex));
+            }
+            if (verbose(parsed)) {
+                ex.printStackTrace(line.getErr());
+            }
+            line.getErr().flush();
+            return ex instanceof CliException c ? c.exitCode() : 2;
         });
         return cl;
+    }
+
+    /** Whether --verbose was given, to this command or to any it runs. */
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static void main(String[] args) {

@@ -6,31 +6,28 @@ import dev.phalanx.scheduler.Policies;
 import dev.phalanx.scheduler.live.SchedulerService;
 import dev.phalanx.scheduler.metrics.OpsHttpServer;
 import dev.phalanx.scheduler.metrics.SchedulerMetrics;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code phalanx run}: schedule the pods of a real cluster. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run the scheduler against a Kubernetes cluster: pods with spec.schedulerName phalanx-scheduler",
-                "are placed gang by gang; PodGroup and Queue status and Events say what happened and why."})
+        description = {"Run the scheduler against a Kubernetes cluster.",
+                "Pods whose spec.schedulerName is the configured one (phalanx-scheduler) are placed gang by gang;",
+                "PodGroup and Queue status, pods' PodScheduled conditions and Events say what happened and why."})
 public final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--kubeconfig", paramLabel = "FILE",
-            description = "kubeconfig to use; default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config")
-    Path kubeconfig;
+    @CommandLine.Mixin
+    KubeOptions kube;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "scheduler configuration (YAML)")
+    @Option(names = "--config", paramLabel = "FILE", description = "scheduler configuration (YAML; see the README); default: every default")
     Path configFile;
 
     @Override
@@ -42,21 +39,11 @@ public final class RunCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("phalanx run: --config " + e.getMessage());
             return 2;
         }
-        Config kube;
-        if (kubeconfig != null) {
-            if (!Files.isReadable(kubeconfig)) {
-                spec.commandLine().getErr().println("phalanx run: --kubeconfig " + kubeconfig + ": no such readable file");
-                return 2;
-            }
-            kube = Config.fromKubeconfig(Files.readString(kubeconfig));
-        } else {
-            kube = Config.autoConfigure(null);
-        }
         var registry = SchedulerMetrics.prometheusRegistry();
         SchedulerMetrics metrics = new SchedulerMetrics(registry);
         CompletableFuture<String> stop = new CompletableFuture<>();
         CompletableFuture<Void> stopped = new CompletableFuture<>();
-        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
+        try (KubernetesClient client = kube.connect();
              SchedulerService service = new SchedulerService(client, config, Policies.live(metrics), Clock.SYSTEM,
                      metrics);
              OpsHttpServer http = config.metricsPort() == 0 ? null

@@ -26,17 +26,25 @@ import java.util.concurrent.Callable;
 /** {@code phalanx simulate}: replays Kubernetes YAML through the real scheduling cycle on a simulated clock. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Replay a cluster (Nodes, Queues, PodGroups, Pods, ...) through the scheduler on a simulated clock.",
-                "With no -f it replays the bundled example: 24 8-GPU nodes in 6 NVLink domains, three queues, a day of gangs.",
+                "With no -f it replays the bundled example (examples/gpu-cluster-day.yaml): 20 8-GPU nodes in 4 racks, each",
+                "rack one NVLink domain; queues llm and vision under training, and batch; a day of gangs and single pods.",
                 "Pods and PodGroups may carry sim.phalanx.dev/submit-at (when they are created) and pods",
-                "sim.phalanx.dev/run-for (how long they run once bound); durations take s, m, h, d."})
+                "sim.phalanx.dev/run-for (how long they run once bound); durations take ms, s, m, h, d."})
 public final class SimulateCommand implements Callable<Integer> {
     public static final String EXAMPLE_RESOURCE = "/examples/gpu-cluster-day.yaml";
+    /** {@code -f -}: read standard input, as kubectl does. */
+    static final String STDIN = "-";
+
+    /** Where {@code -f -} reads from. */
+    InputStream stdin = System.in;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-f", "--filename"}, paramLabel = "FILE_OR_DIR", arity = "1..*",
-            description = "YAML files or directories (multi-document or kind: List). Default: the bundled example.")
+            description = {"YAML files or directories (multi-document or kind: List), or - for standard input, as",
+                    "'kubectl get ... -o yaml' prints them. Kinds the simulator does not model are skipped with a warning.",
+                    "Default: the bundled example."})
     List<Path> files = new ArrayList<>();
 
     @Option(names = "--until", paramLabel = "DURATION",
@@ -71,21 +79,30 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         Manifests manifests;
         String source;
+        ManifestReader reader = new ManifestReader();
         try {
-            ManifestReader reader = new ManifestReader();
             if (files.isEmpty()) {
                 source = "bundled example (" + EXAMPLE_RESOURCE.substring(1) + ")";
                 try (InputStream in = SimulateCommand.class.getResourceAsStream(EXAMPLE_RESOURCE)) {
                     reader.read(in, EXAMPLE_RESOURCE.substring(1));
                 }
             } else {
-                source = String.join(", ", files.stream().map(Path::toString).toList());
-                reader.readPaths(files);
+                source = String.join(", ", files.stream().map(f -> f.toString().equals(STDIN) ? "stdin" : f.toString()).toList());
+                for (Path f : files) {
+                    if (f.toString().equals(STDIN)) {
+                        reader.read(stdin, "stdin");
+                    } else {
+                        reader.readPaths(List.of(f));
+                    }
+                }
             }
             manifests = reader.manifests();
         } catch (ManifestException e) {
             err.println("phalanx simulate: " + e.getMessage());
             return 2;
+        }
+        for (ManifestReader.Skipped s : reader.skipped()) {
+            err.println("phalanx simulate: warning: " + s.describe());
         }
         Simulation sim = new Simulation(manifests, new SchedulingCycle(Policies.reproducible(seed, true)), Policies.reporter(),
                 SimulationOptions.until(untilMillis));

@@ -8,10 +8,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** One in-process run of the phalanx CLI: exit code, stdout, stderr. */
-record CliRun(int exitCode, String out, String err) {
+public record CliRun(int exitCode, String out, String err) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static CliRun of(String... args) {
+    public static CliRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = PhalanxCli.commandLine();
@@ -25,7 +25,12 @@ record CliRun(int exitCode, String out, String err) {
      * One run of the phalanx CLI in a JVM of its own (the tests' class path): nothing it does can depend on
      * state this JVM holds, nor on identity hash codes, which differ from one JVM to the next.
      */
-    static CliRun inNewJvm(String... args) throws Exception {
+    public static CliRun inNewJvm(String... args) throws Exception {
+        return inNewJvmWithStdin(null, args);
+    }
+
+    /** {@link #inNewJvm}, with {@code stdin} written to its standard input (null: none). */
+    public static CliRun inNewJvmWithStdin(String stdin, String... args) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
                 java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), PhalanxCli.class.getName()));
@@ -33,7 +38,11 @@ record CliRun(int exitCode, String out, String err) {
         java.nio.file.Path err = java.nio.file.Files.createTempFile("phalanx-cli", ".err");
         try {
             Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
                 p.destroyForcibly();
@@ -45,7 +54,7 @@ record CliRun(int exitCode, String out, String err) {
         }
     }
 
-    JsonNode json() {
+    public JsonNode json() {
         try {
             return JSON.readTree(out);
         } catch (Exception e) {

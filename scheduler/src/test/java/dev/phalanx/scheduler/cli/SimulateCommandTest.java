@@ -147,13 +147,82 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aMalformedSimulationAnnotationIsReportedOnItsObject() throws Exception {
+        List<HasMetadata> objs = cluster();
+        objs.add(pod("ml", "when").gpus(1).submitAt("soon").build());
+        objs.add(pod("ml", "how-long").gpus(1).runFor("a while").build());
+        CliRun run = CliRun.of("simulate", "-f", write("sim.yaml", objs).toString(), "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String problems = run.json().get("problems").toString();
+        assertThat(problems).contains("annotation sim.phalanx.dev/submit-at: 'soon' is not a duration")
+                .contains("it is left out")
+                .contains("annotation sim.phalanx.dev/run-for: 'a while' is not a duration").contains("it runs until the end");
+        assertThat(run.json().get("pods").toString()).doesNotContain("\"when\"");
+        assertThat(find(run.json().get("pods"), "how-long").path("node").asText()).isNotEmpty();
+    }
+
+    @Test
     void aFileThatCannotBeReadStopsTheRunNamingFileAndObject() throws Exception {
         Path f = dir.resolve("bad.yaml");
-        Files.writeString(f, "apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: nightly, namespace: ml}\n");
+        Files.writeString(f, "apiVersion: v1\nkind: Pod\nmetadata: {name: nightly, namespace: ml}\nspec: {containers: 7}\n");
         CliRun run = CliRun.of("simulate", "-f", f.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
-        assertThat(run.err()).contains(f.toString()).contains("CronTab ml/nightly").contains("kind CronTab is not understood");
+        assertThat(run.err()).contains(f.toString() + ": Pod ml/nightly:");
+    }
+
+    @Test
+    void aClusterDumpWithKindsTheSimulatorDoesNotModelReplaysWithOneWarningPerKind() throws Exception {
+        // what 'kubectl get all -A -o yaml' prints: a List of workloads, services and their pods
+        String dump = """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: apps/v1
+                  kind: Deployment
+                  metadata: {name: web, namespace: shop, uid: 5d0c, resourceVersion: "812"}
+                  spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}}
+                  status: {readyReplicas: 2}
+                - apiVersion: apps/v1
+                  kind: ReplicaSet
+                  metadata: {name: web-7d9, namespace: shop}
+                - apiVersion: apps/v1
+                  kind: ReplicaSet
+                  metadata: {name: web-6c1, namespace: shop}
+                - apiVersion: v1
+                  kind: Service
+                  metadata: {name: web, namespace: shop}
+                  spec: {ports: [{port: 80}]}
+                - apiVersion: v1
+                  kind: Pod
+                  metadata: {name: trainer, namespace: ml, uid: 77aa, managedFields: [{manager: kubectl, operation: Apply}]}
+                  spec:
+                    schedulerName: phalanx-scheduler
+                    containers: [{name: c, image: trainer, resources: {limits: {nvidia.com/gpu: "4"}}}]
+                  status: {phase: Pending, qosClass: BestEffort, conditions: [{type: PodScheduled, status: "False"}]}
+                """;
+        List<HasMetadata> objs = cluster();
+        Path f = write("cluster.yaml", objs);
+        Path all = dir.resolve("all.yaml");
+        Files.writeString(all, dump);
+        CliRun run = CliRun.of("simulate", "-f", f.toString(), all.toString(), "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err().lines().filter(l -> l.contains("warning")).toList()).containsExactly(
+                "phalanx simulate: warning: skipped 1 Deployment (apps/v1): a kind the simulator does not model",
+                "phalanx simulate: warning: skipped 2 ReplicaSet (apps/v1): a kind the simulator does not model",
+                "phalanx simulate: warning: skipped 1 Service (v1): a kind the simulator does not model");
+        assertThat(find(run.json().get("pods"), "trainer").path("node").asText()).isNotEmpty();
+    }
+
+    @Test
+    void dashFReadsStandardInput() throws Exception {
+        CliRun run = CliRun.inNewJvmWithStdin(yaml(cluster()) + yaml(List.of(pod("ml", "from-stdin").gpus(1).build())),
+                "simulate", "-f", "-", "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(find(run.json().get("pods"), "from-stdin").path("node").asText()).isNotEmpty();
+        CliRun broken = CliRun.inNewJvmWithStdin("kind: Node\nmetadata: {name: [\n", "simulate", "-f", "-");
+        assertThat(broken.exitCode()).isEqualTo(2);
+        assertThat(broken.err()).contains("phalanx simulate: stdin: document 1 is not valid YAML");
     }
 
     @Test
@@ -192,6 +261,14 @@ class SimulateCommandTest {
         CliRun run = CliRun.of("simulate", "-o", "yaml");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--output").contains("[text, json]").contains("'yaml'");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void anUntilThatIsNotADurationIsRefusedWithTheFormOfOne() {
+        CliRun run = CliRun.of("simulate", "--until", "soon");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("phalanx simulate: --until: 'soon' is not a duration (expected e.g. 90s, 5m, 2h, 1d)");
         assertThat(run.out()).isEmpty();
     }
 

@@ -231,6 +231,94 @@ class HelmChartIT {
     }
 
     @Test
+    void malformedValuesAreRefusedAtInstallTimeWithTheSchemasWords() throws Exception {
+        Map<String, String> refused = Map.of(
+                "replicas=five", "at '/replicas': got string, want integer",
+                "replica=5", "additional properties 'replica' not allowed",
+                "scheduler.cyclePeriod=10x", "at '/scheduler/cyclePeriod': '10x' does not match pattern",
+                "leaderElection.leaseDuration=15", "at '/leaderElection/leaseDuration': got number, want string",
+                "image.pullPolicy=Sometimes", "at '/image/pullPolicy': value must be one of",
+                "metrics.port=70000", "at '/metrics/port': maximum",
+                "scheduler.bindParallelism=0", "at '/scheduler/bindParallelism': minimum",
+                "scheduler.logFormat=xml", "at '/scheduler/logFormat': value must be one of");
+        for (Map.Entry<String, String> e : refused.entrySet()) {
+            for (String verb : List.of("template", "install")) {
+                List<String> args = new ArrayList<>(List.of(verb, RELEASE, CHART.toString(), "--namespace", NS, "--set", e.getKey()));
+                if (verb.equals("install")) {
+                    args.addAll(List.of("--dry-run=client", "--kubeconfig", TestControlPlane.get().kubeconfigFile().toString()));
+                }
+                KubeTests.Run r = helm(args.toArray(String[]::new));
+                assertThat(r.exit()).as("helm %s --set %s", verb, e.getKey()).isNotZero();
+                assertThat(r.out()).as("helm %s --set %s", verb, e.getKey())
+                        .contains("values don't meet the specifications of the schema(s)").contains(e.getValue());
+            }
+        }
+    }
+
+    @Test
+    void documentedValuesOtherThanTheDefaultsRenderAndTheSchedulerReadsThem() throws Exception {
+        List<HasMetadata> objects = objects(render("replicas=1", "leaderElection.enabled=false",
+                "image.repository=registry.example.com/ml/phalanx", "image.tag=0.2.0", "image.pullPolicy=Always",
+                "imagePullSecrets[0].name=registry", "scheduler.cyclePeriod=1h30m", "scheduler.debounce=500ms",
+                "scheduler.statusPeriod=2s", "scheduler.staleGangGrace=2m", "scheduler.logLevel=debug", "scheduler.logFormat=text",
+                "scheduler.bindParallelism=32", "leaderElection.leaseDuration=20s", "metrics.port=9090",
+                "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.interval=1m", "resources.limits.memory=4Gi",
+                "resources.requests.cpu=1", "priorityClassName=system-cluster-critical", "podLabels.team=platform",
+                "nodeSelector.pool=system", "dashboards.folder=GPU"));
+        Deployment d = only(objects, Deployment.class);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).isEqualTo("registry.example.com/ml/phalanx:0.2.0");
+        assertThat(c.getImagePullPolicy()).isEqualTo("Always");
+        assertThat(d.getSpec().getTemplate().getSpec().getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry");
+        PhalanxConfig config = chartConfig(objects);
+        assertThat(config.cyclePeriodMillis()).isEqualTo(5_400_000);
+        assertThat(config.debounceMillis()).isEqualTo(500);
+        assertThat(config.metricsPort()).isEqualTo(9090);
+        assertThat(config.leaderElection().leaseDurationMillis()).isEqualTo(20_000);
+        // without a tag, the image is the chart's appVersion
+        Deployment byDefault = only(objects(render()), Deployment.class);
+        assertThat(byDefault.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("ghcr.io/phalanx-dev/phalanx:0.1.0");
+    }
+
+    @Test
+    void theSchemaKnowsEveryValueValuesYamlDocumentsAndNoOther() throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        JsonNode values = yaml.readTree(CHART.resolve("values.yaml").toFile());
+        JsonNode schema = new ObjectMapper().readTree(CHART.resolve("values.schema.json").toFile());
+        Set<String> documented = new java.util.TreeSet<>();
+        Set<String> known = new java.util.TreeSet<>();
+        paths(values, schema, schema, "", documented);
+        schemaPaths(schema, schema, "", known);
+        known.remove("global");
+        assertThat(known).isEqualTo(documented);
+    }
+
+    /**
+     * The paths of values.yaml down to its leaves; a map whose keys are free (labels, a resource list) is a leaf,
+     * as it is in the schema.
+     */
+    private static void paths(JsonNode node, JsonNode root, JsonNode schema, String at, Set<String> out) {
+        JsonNode s = schema.has("$ref") ? root.at(schema.get("$ref").asText().substring(1)) : schema;
+        if (node.isObject() && s.has("properties")) {
+            node.fieldNames().forEachRemaining(f -> paths(node.get(f), root, s.path("properties").path(f),
+                    at.isEmpty() ? f : at + "." + f, out));
+        } else {
+            out.add(at);
+        }
+    }
+
+    private static void schemaPaths(JsonNode root, JsonNode node, String at, Set<String> out) {
+        JsonNode n = node.has("$ref") ? root.at(node.get("$ref").asText().substring(1)) : node;
+        if (n.has("properties") && !n.path("properties").isEmpty()) {
+            n.path("properties").fieldNames().forEachRemaining(f ->
+                    schemaPaths(root, n.path("properties").get(f), at.isEmpty() ? f : at + "." + f, out));
+        } else {
+            out.add(at);
+        }
+    }
+
+    @Test
     void everyValueIsDocumentedWithACommentAboveIt() throws Exception {
         List<String> lines = Files.readAllLines(CHART.resolve("values.yaml"));
         List<String> undocumented = new ArrayList<>();
