@@ -36,10 +36,14 @@ import java.util.List;
  *                        has them evicted, so no half gang holds GPUs
  * @param commitsInFlight gangs whose bindings may still be in flight while the next cycle decides (0: a cycle
  *                        waits for its bindings)
+ * @param deviceClassResources the resource each DRA DeviceClass's devices count as in queues, quotas and fair
+ *                        share (e.g. {@code gpu.nvidia.com: nvidia.com/gpu}); a class not named counts as its
+ *                        {@code extendedResourceName}, NVIDIA's GPU class as nvidia.com/gpu, any other in no queue
  */
 public record PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism,
                             String statusPeriod, Integer metricsPort, LeaderElection leaderElection,
-                            boolean evictionFallbackToDelete, String staleGangGrace, Integer commitsInFlight) {
+                            boolean evictionFallbackToDelete, String staleGangGrace, Integer commitsInFlight,
+                            java.util.Map<String, String> deviceClassResources) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -56,6 +60,7 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         leaderElection = leaderElection == null ? LeaderElection.OFF : leaderElection;
         staleGangGrace = staleGangGrace == null ? "60s" : staleGangGrace;
         commitsInFlight = commitsInFlight == null ? 64 : commitsInFlight;
+        deviceClassResources = deviceClassResources == null ? java.util.Map.of() : java.util.Map.copyOf(deviceClassResources);
         if (commitsInFlight < 0) {
             throw new IllegalArgumentException("commitsInFlight must be 0 or more, got " + commitsInFlight);
         }
@@ -75,7 +80,7 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
     }
 
     public static PhalanxConfig defaults() {
-        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null, null);
+        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null, null, null);
     }
 
     /**
@@ -206,32 +211,32 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
 
     public PhalanxConfig withCyclePeriod(String period) {
         return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 
     public PhalanxConfig withStatusPeriod(String period) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, period, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 
     public PhalanxConfig withBindParallelism(int parallelism) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, parallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 
     public PhalanxConfig withMetricsPort(int port) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 
     public PhalanxConfig withEvictionFallbackToDelete(boolean fallback) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, fallback, staleGangGrace, commitsInFlight);
+                leaderElection, fallback, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 
     public PhalanxConfig withStaleGangGrace(String grace) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, evictionFallbackToDelete, grace, commitsInFlight);
+                leaderElection, evictionFallbackToDelete, grace, commitsInFlight, deviceClassResources);
     }
 
     public long staleGangGraceMillis() {
@@ -240,11 +245,11 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
 
     public PhalanxConfig withCommitsInFlight(int n) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, evictionFallbackToDelete, staleGangGrace, n);
+                leaderElection, evictionFallbackToDelete, staleGangGrace, n, deviceClassResources);
     }
 
     public PhalanxConfig withLeaderElection(LeaderElection election) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
     }
 }

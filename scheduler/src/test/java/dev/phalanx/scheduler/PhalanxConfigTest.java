@@ -45,6 +45,13 @@ class PhalanxConfigTest {
     }
 
     @Test
+    void readsWhatEachDeviceClassCountsAsInQueues() throws Exception {
+        assertThat(PhalanxConfig.defaults().deviceClassResources()).isEmpty();
+        PhalanxConfig c = load("deviceClassResources: {mig.nvidia.com: nvidia.com/mig-1g.10gb}\n");
+        assertThat(c.deviceClassResources()).containsExactly(java.util.Map.entry("mig.nvidia.com", "nvidia.com/mig-1g.10gb"));
+    }
+
+    @Test
     void refusesTimingsThatWouldLetTwoLeadersOverlapAndPortsThatDoNotExist() {
         assertThatThrownBy(() -> load("leaderElection: {enabled: true, leaseDuration: 5s, renewDeadline: 10s}"))
                 .hasMessageContaining("retryPeriod < renewDeadline < leaseDuration, got 2s, 10s, 5s");

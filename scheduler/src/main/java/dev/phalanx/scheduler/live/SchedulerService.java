@@ -112,6 +112,7 @@ public final class SchedulerService implements AutoCloseable {
         this.identity = newIdentity();
         this.assignments = new GroupAssignments();
         this.cache = new ClusterCache(config.schedulerName(), clock, assignments);
+        cache.deviceClassResources(config.deviceClassResources());
         this.events = new EventRecorder(client, clock);
         this.binder = new KubeBinder(client, cache, events, config.bindParallelism(), metrics);
         KubeEvictor evictor = new KubeEvictor(client, cache, events, metrics, config.evictionFallbackToDelete());
