@@ -60,8 +60,9 @@ public final class SchedulingCycle {
         HeldRoom held = null;
         List<Eviction> evictions = new ArrayList<>();
         Map<GangShape, Boolean> fitsEmpty = new HashMap<>();
+        Map<List<Object>, GangDecision> unplaced = new HashMap<>();
         for (Gang gang : ready) {
-            GangDecision d = decideOne(gang, usage, capacity, held, snapshot);
+            GangDecision d = decideOne(gang, usage, capacity, held, snapshot, unplaced);
             if (d.outcome() == GangDecision.Outcome.WAITING && ROOM_CODES.contains(d.reasonCode())) {
                 List<PodInfo> mustPlace = mustPlace(gang);
                 // a fact of the gang, whatever else waits: gangs of one shape are asked once per cycle
@@ -121,7 +122,13 @@ public final class SchedulingCycle {
         return pending.subList(0, Math.min(gang.missingToStart(), pending.size()));
     }
 
-    private GangDecision decideOne(Gang gang, QueueUsage usage, CapacityView capacity, HeldRoom held, Snapshot snapshot) {
+    /**
+     * {@code unplaced}: placements that failed earlier in this cycle, by gang shape and the room it was offered. Free
+     * room only shrinks during a cycle, so a gang of a shape that did not fit does not fit later in the same cycle
+     * either: it is told the same reason without a placement being tried again.
+     */
+    private GangDecision decideOne(Gang gang, QueueUsage usage, CapacityView capacity, HeldRoom held, Snapshot snapshot,
+                                   Map<List<Object>, GangDecision> unplaced) {
         List<PodInfo> pending = gang.pending();
         List<PodInfo> mustPlace = mustPlace(gang);
         List<PodInfo> elastic = pending.subList(mustPlace.size(), pending.size());
@@ -133,9 +140,18 @@ public final class SchedulingCycle {
             if (refused != null) {
                 return refused;
             }
+            List<Object> shape = List.of(GangShape.of(gang, mustPlace), backfill, held == null ? "" : held.gangKey());
+            GangDecision known = unplaced.get(shape);
+            if (known != null) {
+                return GangDecision.waiting(gang.key(), gang.queue(), known.reasonCode(), known.reason());
+            }
             PlacementPolicy.Placement p = reservations.placeAround(gang, mustPlace, capacity, held, backfill);
             if (!p.placed()) {
-                return GangDecision.waiting(gang.key(), gang.queue(), p.reasonCode(), p.reason());
+                GangDecision d = GangDecision.waiting(gang.key(), gang.queue(), p.reasonCode(), p.reason());
+                if (p.reason() == null || mustPlace.stream().noneMatch(m -> p.reason().contains(m.name()))) {
+                    unplaced.put(shape, d); // a reason that names a member is this gang's own
+                }
+                return d;
             }
             bindings.addAll(take(p.bindings(), mustPlace, capacity));
             usage.allocate(gang.queue(), Reservations.sum(mustPlace));
