@@ -6,6 +6,10 @@
 #   <dir>/k8s/<X.Y.Z>-linux-amd64/{kube-controller-manager,kube-scheduler}
 #   <dir>/scheduler-plugins/<vA.B.C>/kube-scheduler                    scheduler-plugins' scheduler
 #   <dir>/scheduler-plugins/<vA.B.C>/coscheduling-crd.yaml             the PodGroup CRD its Coscheduling reads
+#   <dir>/jobset/<vA.B.C>/jobset-controller                           JobSet's controller manager
+#   <dir>/jobset/<vA.B.C>/webhooks.yaml                               its webhook configurations, as its release has them
+#   <dir>/training-operator/<vA.B.C>/training-operator                Kubeflow's training operator (v1)
+#   <dir>/training-operator/<vA.B.C>/webhooks.yaml                    its webhook configuration, likewise
 #
 # Usage:
 #   export KUBE_API_TEST_DIR=$(tools/control-plane/build.sh | tail -1)          # apiserver + etcd
@@ -13,9 +17,10 @@
 #   tools/control-plane/build.sh all
 #
 # Components: kube-apiserver, etcd (always), kube-controller-manager, kube-scheduler,
-# scheduler-plugins. Progress goes to stderr; the last line on stdout is the directory to use as
-# KUBE_API_TEST_DIR. Idempotent: a component whose binary is installed and reports the pinned version is
-# not built again, so a warm call returns at once.
+# scheduler-plugins, jobset-controller, training-operator (the two operators at the versions whose CRDs
+# tools/workload-crds/fetch.sh installs, each with the dependencies its own go.mod pins). Progress goes to
+# stderr; the last line on stdout is the directory to use as KUBE_API_TEST_DIR. Idempotent: a component whose
+# binary is installed and reports the pinned version is not built again, so a warm call returns at once.
 #
 # Environment:
 #   PHALANX_CONTROL_PLANE_DIR       output dir (default ${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test)
@@ -23,6 +28,8 @@
 #   PHALANX_ETCD_VERSION            etcd server version, X.Y.Z (default below)
 #   PHALANX_SCHEDULER_PLUGINS_VERSION  sigs.k8s.io/scheduler-plugins version, vA.B.C (default below)
 #   PHALANX_SCHEDULER_PLUGINS_K8S_VERSION  Kubernetes libraries it is built with, X.Y.Z (default below)
+#   PHALANX_JOBSET_VERSION          sigs.k8s.io/jobset version, vA.B.C (default below)
+#   PHALANX_TRAINING_OPERATOR_VERSION  github.com/kubeflow/training-operator version, vA.B.C (default below)
 #   GO                              go binary (default: go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
@@ -32,6 +39,9 @@ SCHEDULER_PLUGINS_VERSION="${PHALANX_SCHEDULER_PLUGINS_VERSION:-v0.34.7}"
 # the Kubernetes libraries scheduler-plugins is built with: its own pins (1.34.7) include a module the Go
 # module proxy refuses (k8s.io/csi-translation-lib v0.34.7), so the newest 1.34 patch that builds stands in
 SCHEDULER_PLUGINS_K8S_VERSION="${PHALANX_SCHEDULER_PLUGINS_K8S_VERSION:-1.34.10}"
+# the same versions as the CRDs of tools/workload-crds/fetch.sh: a controller must know the fields its CRD has
+JOBSET_VERSION="${PHALANX_JOBSET_VERSION:-v0.10.1}"
+TRAINING_OPERATOR_VERSION="${PHALANX_TRAINING_OPERATOR_VERSION:-v1.8.1}"
 OUT_DIR="${PHALANX_CONTROL_PLANE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/phalanx/kube-api-test}"
 
 # Staging modules of k8s.io/kubernetes that its go.mod requires at v0.0.0, so each must be replaced with
@@ -56,6 +66,13 @@ esac
 
 BIN_DIR="${OUT_DIR}/k8s/${K8S_VERSION}-${GOOS_ARCH}"
 PLUGINS_DIR="${OUT_DIR}/scheduler-plugins/${SCHEDULER_PLUGINS_VERSION}"
+JOBSET_DIR="${OUT_DIR}/jobset/${JOBSET_VERSION}"
+TRAINING_OPERATOR_DIR="${OUT_DIR}/training-operator/${TRAINING_OPERATOR_VERSION}"
+
+if [[ -z "${GO:-}" ]]; then
+  GO="$(command -v go || true)"
+  [[ -n "${GO}" ]] || GO=/usr/local/go/bin/go
+fi
 
 # A version check reads a binary's whole output before it compares: `cmd | grep -q` under pipefail fails
 # whenever grep exits at its match while cmd still writes (cmd dies of SIGPIPE).
@@ -66,12 +83,25 @@ has_version() { # binary, line it must print
   [[ $'\n'"${out}"$'\n' == *$'\n'"$2"$'\n'* ]]
 }
 
+# The operators print no version without a cluster to talk to, so their build information says which module
+# version their main package came from (`go version -m`: a line "<tab>mod<tab>MODULE<tab>VERSION<tab>SUM").
+has_module() { # binary, module, version
+  local out
+  [[ -x "$1" && -x "${GO}" ]] || return 1
+  out="$("${GO}" version -m "$1" 2>/dev/null)" || return 1
+  [[ "${out}" == *$'\n\t'mod$'\t'"$2"$'\t'"$3"$'\t'* ]]
+}
+
 installed() { # component
   case "$1" in
     kube-apiserver | kube-controller-manager | kube-scheduler) has_version "${BIN_DIR}/$1" "Kubernetes v${K8S_VERSION}" ;;
     etcd) has_version "${BIN_DIR}/etcd" "etcd Version: ${ETCD_VERSION}" ;;
     scheduler-plugins) [[ -x "${PLUGINS_DIR}/kube-scheduler" && -f "${PLUGINS_DIR}/version" && -f "${PLUGINS_DIR}/coscheduling-crd.yaml" \
         && "$(cat "${PLUGINS_DIR}/version")" == "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" ]] ;;
+    jobset-controller) [[ -f "${JOBSET_DIR}/webhooks.yaml" ]] \
+        && has_module "${JOBSET_DIR}/jobset-controller" sigs.k8s.io/jobset "${JOBSET_VERSION}" ;;
+    training-operator) [[ -f "${TRAINING_OPERATOR_DIR}/webhooks.yaml" ]] \
+        && has_module "${TRAINING_OPERATOR_DIR}/training-operator" github.com/kubeflow/training-operator "${TRAINING_OPERATOR_VERSION}" ;;
   esac
 }
 
@@ -90,9 +120,10 @@ link_kubectl() {
 wanted=(kube-apiserver etcd)
 for arg in "$@"; do
   case "${arg}" in
-    all) wanted+=(kube-controller-manager kube-scheduler scheduler-plugins) ;;
-    kube-apiserver | etcd | kube-controller-manager | kube-scheduler | scheduler-plugins) wanted+=("${arg}") ;;
-    *) die "unknown component ${arg} (known: kube-apiserver etcd kube-controller-manager kube-scheduler scheduler-plugins all)" ;;
+    all) wanted+=(kube-controller-manager kube-scheduler scheduler-plugins jobset-controller training-operator) ;;
+    kube-apiserver | etcd | kube-controller-manager | kube-scheduler | scheduler-plugins | jobset-controller | training-operator)
+      wanted+=("${arg}") ;;
+    *) die "unknown component ${arg} (known: kube-apiserver etcd kube-controller-manager kube-scheduler scheduler-plugins jobset-controller training-operator all)" ;;
   esac
 done
 missing=()
@@ -101,22 +132,18 @@ for c in "${wanted[@]}"; do
 done
 link_kubectl
 if [[ ${#missing[@]} -eq 0 ]]; then
-  log "Kubernetes v${K8S_VERSION} components (${wanted[*]}) already in ${BIN_DIR}"
+  log "${wanted[*]} (Kubernetes v${K8S_VERSION}) already in ${OUT_DIR}"
   echo "${OUT_DIR}"
   exit 0
 fi
 
 # --- build -----------------------------------------------------------------
-if [[ -z "${GO:-}" ]]; then
-  GO="$(command -v go || true)"
-  [[ -n "${GO}" ]] || GO=/usr/local/go/bin/go
-fi
 [[ -x "${GO}" ]] || die "go not found (set GO=/path/to/go)"
 
 K8S_MINOR="${K8S_VERSION#*.}"; K8S_MINOR="${K8S_MINOR%%.*}"
 K8S_MAJOR="${K8S_VERSION%%.*}"
 
-mkdir -p "${BIN_DIR}" "${PLUGINS_DIR}"
+mkdir -p "${BIN_DIR}"
 WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/phalanx-control-plane.XXXXXX")"
 STAGE_DIR="$(mktemp -d "${OUT_DIR}/.staging.XXXXXX")" # same filesystem as BIN_DIR => atomic mv
 cleanup() { rm -rf "${WORK_DIR}" "${STAGE_DIR}"; }
@@ -190,7 +217,7 @@ fi
 
 if [[ " ${missing[*]} " == *" scheduler-plugins "* ]]; then
   # scheduler-plugins pins its own Kubernetes libraries: its go.mod replaces the staging modules itself
-  mkdir -p "${WORK_DIR}/scheduler-plugins"
+  mkdir -p "${WORK_DIR}/scheduler-plugins" "${PLUGINS_DIR}"
   printf 'module phalanx.local/control-plane/scheduler-plugins\n\ngo 1.26.0\n' >"${WORK_DIR}/scheduler-plugins/go.mod"
   log "building scheduler-plugins ${SCHEDULER_PLUGINS_VERSION}"
   start=${SECONDS}
@@ -216,6 +243,40 @@ if [[ " ${missing[*]} " == *" scheduler-plugins "* ]]; then
     "${PLUGINS_DIR}/coscheduling-crd.yaml"
   printf '%s\n' "${SCHEDULER_PLUGINS_VERSION} k8s ${SCHEDULER_PLUGINS_K8S_VERSION}" >"${PLUGINS_DIR}/version"
   log "scheduler-plugins built in $((SECONDS - start))s"
+fi
+
+# An operator in a wrapper module that requires it and nothing else, so every dependency is at the version the
+# operator's own go.mod pins (neither has replace directives). Its webhook configurations are rendered from the
+# same module with kustomize (kubectl's), as its release renders them.
+build_operator() { # component, module, version, package, output dir, webhook kustomization in the module, -ldflags
+  local component="$1" module="$2" version="$3" package="$4" dir="$5" webhooks="$6" ldflags="$7" src
+  mkdir -p "${WORK_DIR}/${component}" "${dir}"
+  printf 'module phalanx.local/control-plane/%s\n\ngo 1.26.0\n' "${component}" >"${WORK_DIR}/${component}/go.mod"
+  log "building ${component} ${version} (${module})"
+  start=${SECONDS}
+  (
+    cd "${WORK_DIR}/${component}"
+    "${GO}" get "${module}@${version}"
+    "${NICE[@]}" "${GO}" build -trimpath -ldflags "-s -w ${ldflags}" -o "${STAGE_DIR}/${component}" "${package}"
+  )
+  has_module "${STAGE_DIR}/${component}" "${module}" "${version}" \
+    || die "${component} was not built from ${module} ${version}: $("${GO}" version -m "${STAGE_DIR}/${component}" 2>&1 | head -3)"
+  src="$(cd "${WORK_DIR}/${component}" && "${GO}" list -m -f '{{.Dir}}' "${module}")"
+  kubectl kustomize "${src}/${webhooks}" >"${STAGE_DIR}/${component}-webhooks.yaml" \
+    || die "kubectl kustomize ${module}/${webhooks} failed"
+  mv -f "${STAGE_DIR}/${component}-webhooks.yaml" "${dir}/webhooks.yaml"
+  mv -f "${STAGE_DIR}/${component}" "${dir}/${component}"
+  log "${component} ${version} built in $((SECONDS - start))s"
+}
+
+if [[ " ${missing[*]} " == *" jobset-controller "* ]]; then
+  build_operator jobset-controller sigs.k8s.io/jobset "${JOBSET_VERSION}" sigs.k8s.io/jobset "${JOBSET_DIR}" \
+    config/components/webhook "-X sigs.k8s.io/jobset/pkg/version.GitVersion=${JOBSET_VERSION}"
+fi
+
+if [[ " ${missing[*]} " == *" training-operator "* ]]; then
+  build_operator training-operator github.com/kubeflow/training-operator "${TRAINING_OPERATOR_VERSION}" \
+    github.com/kubeflow/training-operator/cmd/training-operator.v1 "${TRAINING_OPERATOR_DIR}" manifests/base/webhook ""
 fi
 
 log "installed: $(ls "${BIN_DIR}" | tr '\n' ' ')"
