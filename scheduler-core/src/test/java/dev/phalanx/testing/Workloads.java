@@ -19,8 +19,12 @@ public final class Workloads {
 
     /** A pod template asking for {@code gpus} GPUs, scheduled by Phalanx. */
     public static Map<String, Object> podTemplate(int gpus) {
+        return podTemplate(gpus, "main");
+    }
+
+    private static Map<String, Object> podTemplate(int gpus, String container) {
         return Map.of("spec", Map.of("schedulerName", Keys.SCHEDULER_NAME, "restartPolicy", "Never",
-                "containers", List.of(Map.of("name", "main", "image", "busybox", "resources",
+                "containers", List.of(Map.of("name", container, "image", "busybox", "resources",
                         Map.of("requests", Map.of(Keys.GPU, String.valueOf(gpus)), "limits", Map.of(Keys.GPU, String.valueOf(gpus)))))));
     }
 
@@ -36,10 +40,12 @@ public final class Workloads {
                         "template", podTemplate(gpus)))))), annotations);
     }
 
+    /** A master and {@code workers} workers; the container is named "pytorch", which the training operator requires. */
     public static GenericKubernetesResource pyTorchJob(String ns, String name, int workers, int gpus, String... annotations) {
         return object("kubeflow.org/v1", "PyTorchJob", ns, name, Map.of("pytorchReplicaSpecs", Map.of(
-                "Master", Map.of("replicas", 1, "restartPolicy", "Never", "template", podTemplate(gpus)),
-                "Worker", Map.of("replicas", workers, "restartPolicy", "Never", "template", podTemplate(gpus)))), annotations);
+                "Master", Map.of("replicas", 1, "restartPolicy", "Never", "template", podTemplate(gpus, "pytorch")),
+                "Worker", Map.of("replicas", workers, "restartPolicy", "Never", "template", podTemplate(gpus, "pytorch")))),
+                annotations);
     }
 
     /** A native gang ({@code scheduling.k8s.io/v1beta1} PodGroup) of {@code minCount}, inside one {@code topologyKey} if given. */

@@ -137,11 +137,15 @@ public final class TestControlPlane {
 
     /**
      * Starts a Kubernetes component of the same version beside this API server: {@code kube-scheduler},
-     * {@code kube-controller-manager}, or {@code scheduler-plugins} (that project's kube-scheduler), built
-     * when missing. It talks to the API server with the admin kubeconfig; {@code args} are its flags. Close
-     * it to stop it. Its output goes to a file named in {@link Component#log}.
+     * {@code kube-controller-manager}, or {@code scheduler-plugins} (that project's kube-scheduler); or a
+     * workload operator ({@value #JOBSET_CONTROLLER}, {@value #TRAINING_OPERATOR}, see {@link #startOperator}).
+     * Each is built when missing. It talks to the API server with the admin kubeconfig; {@code args} are its
+     * flags. Close it to stop it. Its output goes to a file named in {@link Component#log}.
      */
     public Component start(String component, List<String> args) throws IOException, InterruptedException {
+        if (OPERATORS.containsKey(component)) {
+            return startOperator(component, args);
+        }
         ensureBinaries(component);
         Path binary;
         if (component.equals("scheduler-plugins")) {
@@ -162,11 +166,235 @@ public final class TestControlPlane {
                 "--secure-port=0"));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new Component(component, p, log, kubeconfig);
+        return new Component(component, p, log, kubeconfig, () -> { }, () -> { });
     }
 
-    /** A running Kubernetes component; closing it stops it. */
-    public record Component(String name, Process process, Path log, Path kubeconfig) implements AutoCloseable {
+    /** JobSet's controller manager (sigs.k8s.io/jobset), at the version of the JobSet CRD the tests install. */
+    public static final String JOBSET_CONTROLLER = "jobset-controller";
+    /** Kubeflow's training operator v1 (PyTorchJob and the other Kubeflow jobs), likewise. */
+    public static final String TRAINING_OPERATOR = "training-operator";
+    /** Each operator's folder under the binaries, as tools/control-plane/build.sh lays it out. */
+    private static final java.util.Map<String, String> OPERATORS = java.util.Map.of(JOBSET_CONTROLLER, "jobset",
+            TRAINING_OPERATOR, "training-operator");
+    /** The namespace the training operator keeps its webhook certificate in: its default, MY_POD_NAMESPACE unset. */
+    static final String TRAINING_OPERATOR_NAMESPACE = "kubeflow";
+
+    private Path operatorDir(String operator) throws IOException, InterruptedException {
+        ensureBinaries(operator);
+        try (var versions = Files.list(binaries.resolve(OPERATORS.get(operator)))) {
+            return versions.filter(d -> Files.isExecutable(d.resolve(operator))).sorted().reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException("no " + operator + " under " + binaries));
+        }
+    }
+
+    /**
+     * Starts a workload operator out of cluster, as its Deployment would run it but against this API server:
+     * the admin kubeconfig, no leader election, no metrics or health endpoint (address 0: no port of its own to
+     * collide with another run), and its webhooks served on a free port with a certificate made here
+     * ({@link WebhookCertificates}) and reached at 127.0.0.1 (JobSet's server listens there alone; the training
+     * operator has no flag for the address it listens on). Once it serves them, its webhook configurations, as its release renders
+     * them, are registered with the API server pointing at that port, so JobSets are defaulted and PyTorchJobs
+     * validated as in a cluster; closing the component unregisters them before it stops the operator, so that no
+     * request is refused by a webhook nobody serves.
+     *
+     * <p>The training operator serves the webhooks of the schemes it runs ({@code --enable-scheme}, all when not
+     * given), so only those are registered. It keeps its certificate in a Secret, checked and rotated by
+     * cert-controller, which waits for the files a kubelet would mount from it at a fixed
+     * {@code /tmp/k8s-webhook-server/serving-certs}: the Secret is filled here with certificates that pass its
+     * checks, its server reads them from its own {@code $TMPDIR}, and the fixed path only needs a file to exist.
+     */
+    private Component startOperator(String operator, List<String> args) throws IOException, InterruptedException {
+        Path dir = operatorDir(operator);
+        Path work = Files.createTempDirectory("phalanx-" + operator);
+        Path kubeconfig = work.resolve("kubeconfig");
+        Files.writeString(kubeconfig, kubeconfigYaml);
+        Path log = Files.createTempFile("phalanx-" + operator, ".log");
+        int port = freePort();
+        List<String> cmd = new java.util.ArrayList<>(List.of(dir.resolve(operator).toString(), "--kubeconfig=" + kubeconfig,
+                "--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0"));
+        ProcessBuilder pb = new ProcessBuilder();
+        java.util.Set<String> servedResources = null; // null: all its webhooks
+        WebhookCertificates certs;
+        if (operator.equals(JOBSET_CONTROLLER)) {
+            certs = WebhookCertificates.issue("jobset-ca", List.of());
+            Path config = work.resolve("config.yaml");
+            // its Configuration is the only way to move the webhook server and to leave the certificates to us; it
+            // says what the flags say too, since it is what the controller logs
+            Files.writeString(config, """
+                    apiVersion: config.jobset.x-k8s.io/v1alpha1
+                    kind: Configuration
+                    leaderElection:
+                      leaderElect: false
+                    metrics:
+                      bindAddress: "0"
+                    health:
+                      healthProbeBindAddress: "0"
+                    webhook:
+                      host: 127.0.0.1
+                      port: %d
+                      certDir: %s
+                    internalCertManagement:
+                      enable: false
+                    """.formatted(port, certs.writeTo(work.resolve("certs"))));
+            cmd.add("--config=" + config);
+        } else {
+            certs = WebhookCertificates.issue("training-operator-ca",
+                    List.of("training-operator." + TRAINING_OPERATOR_NAMESPACE + ".svc"));
+            try (KubernetesClient client = newClient()) {
+                client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                        .withName(TRAINING_OPERATOR_NAMESPACE).endMetadata().build()).serverSideApply();
+                client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                        .withName("training-operator-webhook-cert").withNamespace(TRAINING_OPERATOR_NAMESPACE).endMetadata()
+                        .addToStringData("ca.crt", certs.caPem()).addToStringData("ca.key", certs.caKeyPem())
+                        .addToStringData("tls.crt", certs.certPem()).addToStringData("tls.key", certs.keyPem()).build())
+                        .forceConflicts().serverSideApply();
+            }
+            certs.writeTo(work.resolve("k8s-webhook-server/serving-certs"));
+            pb.environment().put("TMPDIR", work.toString());
+            // its Deployment's variables: the namespace of its Secret, and the one namespace it would watch alone
+            pb.environment().remove("MY_POD_NAMESPACE");
+            pb.environment().remove("KUBEFLOW_NAMESPACE");
+            Path mounted = Path.of("/tmp/k8s-webhook-server/serving-certs/tls.crt");
+            if (!Files.exists(mounted)) {
+                Files.createDirectories(mounted.getParent());
+                Files.writeString(mounted, certs.certPem());
+            }
+            cmd.add("--webhook-server-port=" + port); // on every address: it has no flag for the host
+            servedResources = new java.util.HashSet<>();
+            for (String a : args) {
+                if (a.startsWith("--enable-scheme=")) {
+                    servedResources.add(a.substring("--enable-scheme=".length()).toLowerCase(java.util.Locale.ROOT) + "s");
+                }
+            }
+            if (servedResources.isEmpty()) {
+                servedResources = null;
+            }
+        }
+        cmd.addAll(args);
+        List<HasMetadata> webhooks = webhookConfigurations(dir.resolve("webhooks.yaml"), port, certs, servedResources);
+        Process p = pb.command(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Component component = new Component(operator, p, log, kubeconfig, () -> {
+            try (KubernetesClient client = newClient()) {
+                webhooks.forEach(w -> client.resource(w).delete());
+            }
+        }, () -> deleteTree(work));
+        try {
+            awaitServing(component, certs, webhooks);
+            try (KubernetesClient client = newClient()) {
+                for (HasMetadata w : webhooks) {
+                    client.resource(w).forceConflicts().serverSideApply();
+                }
+            }
+        } catch (RuntimeException e) {
+            component.close();
+            throw e;
+        }
+        return component;
+    }
+
+    /**
+     * The operator's rendered webhook configurations, each webhook pointed at {@code https://127.0.0.1:port} and
+     * trusting {@code certs}' CA; of the training operator's, those for {@code resources} (null: all).
+     */
+    private List<HasMetadata> webhookConfigurations(Path file, int port, WebhookCertificates certs,
+                                                    java.util.Set<String> resources) throws IOException {
+        List<HasMetadata> out = new java.util.ArrayList<>();
+        try (KubernetesClient parser = newClient(); var in = Files.newInputStream(file)) {
+            for (HasMetadata item : parser.load(in).items()) {
+                if (item instanceof io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration m) {
+                    m.getWebhooks().removeIf(w -> !serves(w.getRules(), resources));
+                    m.getWebhooks().forEach(w -> w.setClientConfig(clientConfig(w.getClientConfig(), port, certs)));
+                    out.add(m);
+                } else if (item instanceof io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration v) {
+                    v.getWebhooks().removeIf(w -> !serves(w.getRules(), resources));
+                    v.getWebhooks().forEach(w -> w.setClientConfig(clientConfig(w.getClientConfig(), port, certs)));
+                    out.add(v);
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalStateException("no webhook configuration in " + file);
+        }
+        return out;
+    }
+
+    private static boolean serves(List<io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations> rules,
+                                  java.util.Set<String> resources) {
+        return resources == null || rules.stream().flatMap(r -> r.getResources().stream()).anyMatch(resources::contains);
+    }
+
+    private static io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig clientConfig(
+            io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig rendered, int port, WebhookCertificates certs) {
+        String path = rendered.getService() == null ? "/" : rendered.getService().getPath();
+        return new io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder()
+                .withUrl("https://127.0.0.1:" + port + path).withCaBundle(certs.caBundle()).build();
+    }
+
+    /**
+     * Waits until the operator answers on every webhook path it is to serve: a path it does not serve yet is a
+     * 404. Its handler refuses the empty probe (and logs an error "unknown content type" for it): that answer is
+     * the sign it is there.
+     */
+    private static void awaitServing(Component operator, WebhookCertificates certs, List<HasMetadata> webhooks) {
+        List<String> urls = new java.util.ArrayList<>();
+        for (HasMetadata w : webhooks) {
+            if (w instanceof io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration m) {
+                m.getWebhooks().forEach(x -> urls.add(x.getClientConfig().getUrl()));
+            } else if (w instanceof io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration v) {
+                v.getWebhooks().forEach(x -> urls.add(x.getClientConfig().getUrl()));
+            }
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(certs.trusting())
+                .connectTimeout(java.time.Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        for (String url : urls) {
+            while (true) {
+                if (!operator.process().isAlive()) {
+                    throw new IllegalStateException(operator.name() + " exited (" + operator.process().exitValue() + "):\n"
+                            + operator.tail());
+                }
+                try {
+                    var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                            .timeout(java.time.Duration.ofSeconds(2)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+                    if (answer.statusCode() != 404) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(operator.name() + " does not serve " + url + " after 90 s:\n" + operator.tail());
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory
+        }
+    }
+
+    /** A running Kubernetes component or operator; closing it stops it and undoes what starting it set up. */
+    public record Component(String name, Process process, Path log, Path kubeconfig, Runnable beforeStop, Runnable afterStop)
+            implements AutoCloseable {
         /** The last lines it wrote, to explain a failure. */
         public String tail() {
             try {
@@ -179,6 +407,7 @@ public final class TestControlPlane {
 
         @Override
         public void close() {
+            beforeStop.run();
             process.destroy();
             try {
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
@@ -192,6 +421,7 @@ public final class TestControlPlane {
             } catch (IOException ignored) {
                 // a temporary file
             }
+            afterStop.run();
         }
     }
 
