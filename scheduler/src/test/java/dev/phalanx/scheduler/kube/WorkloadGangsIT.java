@@ -3,14 +3,12 @@ package dev.phalanx.scheduler.kube;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.model.Keys;
-import dev.phalanx.core.workload.WorkloadExpander;
 import dev.phalanx.scheduler.PhalanxConfig;
 import dev.phalanx.scheduler.Policies;
 import dev.phalanx.scheduler.live.SchedulerService;
 import dev.phalanx.testing.Workloads;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -37,17 +35,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Workloads as users submit them, on the real API server, none with a hand-made PodGroup: a batch Job whose pods
- * the real Job controller (kube-controller-manager) creates; a JobSet, whose Jobs a stand-in for its controller
- * creates and whose pods the real Job controller creates; a PyTorchJob, whose pods a stand-in for the training
- * operator creates; a native Kubernetes PodGroup with its pods. Each starts whole (no member is bound before
- * all of its gang exist), inside one NVLink domain as its topology asks, and its workload is told the PodGroup
- * it got; a gang the cluster cannot hold binds nothing and says why.
+ * Workloads as users submit them, on the real API server, none with a hand-made PodGroup and none expanded by a
+ * stand-in: a batch Job whose pods the real Job controller (kube-controller-manager) creates; a JobSet whose Jobs
+ * the real JobSet controller creates (sigs.k8s.io/jobset, its webhooks defaulting the JobSet) and whose pods the
+ * Job controller creates; a PyTorchJob whose pods and Services the real Kubeflow training operator creates
+ * (github.com/kubeflow/training-operator v1, its webhook validating the PyTorchJob); a native Kubernetes
+ * PodGroup with its pods. The operators are built from their Go modules at the versions of the CRDs installed
+ * and run out of cluster ({@link TestControlPlane#start}). Each workload starts whole (no member is bound before
+ * all of its gang exist), inside one NVLink domain as its topology asks, and is told the PodGroup it got; a gang
+ * the cluster cannot hold binds nothing and says why.
  */
 @Tag("kube")
 class WorkloadGangsIT {
     private static final String NS = "workloads";
     private static TestControlPlane.Component controllers;
+    private static TestControlPlane.Component jobSetController;
+    private static TestControlPlane.Component trainingOperator;
     private KubernetesClient client;
     private SchedulerService scheduler;
     private Watch watch;
@@ -61,12 +64,17 @@ class WorkloadGangsIT {
         }
         controllers = TestControlPlane.get().start("kube-controller-manager", List.of("--leader-elect=false",
                 "--controllers=job,garbagecollector", "--feature-gates=" + TestControlPlane.FEATURE_GATES));
+        jobSetController = TestControlPlane.get().start(TestControlPlane.JOBSET_CONTROLLER, List.of());
+        // the one Kubeflow kind this test submits: each other scheme would wait for a CRD not installed here
+        trainingOperator = TestControlPlane.get().start(TestControlPlane.TRAINING_OPERATOR, List.of("--enable-scheme=pytorchjob"));
     }
 
     @AfterAll
     static void stopControllers() {
-        if (controllers != null) {
-            controllers.close();
+        for (TestControlPlane.Component c : new TestControlPlane.Component[] {trainingOperator, jobSetController, controllers}) {
+            if (c != null) {
+                c.close();
+            }
         }
     }
 
@@ -115,10 +123,10 @@ class WorkloadGangsIT {
         return client.resource(workload).create();
     }
 
-    /** Plays a workload's operator: creates what it would, owned by the workload created on the server. */
-    private void operate(GenericKubernetesResource workload) {
-        for (HasMetadata child : WorkloadExpander.children(workload)) {
-            client.resource(child).create();
+    /** The controllers this test runs, alive, or what the one that died said last. */
+    private static void allAlive() {
+        for (TestControlPlane.Component c : List.of(controllers, jobSetController, trainingOperator)) {
+            assertThat(c.process().isAlive()).as("%s exited:%n%s", c.name(), c.tail()).isTrue();
         }
     }
 
@@ -149,15 +157,18 @@ class WorkloadGangsIT {
     @Test
     void aJobAJobSetAPyTorchJobAndANativePodGroupEachStartWholeInOneDomain() {
         create(Workloads.job(NS, "train", 8, 1, Keys.TOPOLOGY_REQUIRED_ANNOTATION, Keys.CLIQUE_LABEL));
-        operate(create(Workloads.jobSet(NS, "sweep", 2, 4, 1, Keys.TOPOLOGY_REQUIRED_ANNOTATION, Keys.CLIQUE_LABEL)));
-        operate(create(Workloads.pyTorchJob(NS, "llama", 7, 1, Keys.TOPOLOGY_REQUIRED_ANNOTATION, Keys.CLIQUE_LABEL)));
+        GenericKubernetesResource sweep = create(Workloads.jobSet(NS, "sweep", 2, 4, 1, Keys.TOPOLOGY_REQUIRED_ANNOTATION,
+                Keys.CLIQUE_LABEL));
+        create(Workloads.pyTorchJob(NS, "llama", 7, 1, Keys.TOPOLOGY_REQUIRED_ANNOTATION, Keys.CLIQUE_LABEL));
         create(Workloads.nativePodGroup(NS, "infer", 4, Keys.CLIQUE_LABEL));
         for (int i = 0; i < 4; i++) {
             client.resource(Workloads.nativeMember(NS, "infer-" + i, "infer", 1)).create();
         }
 
+        // JobSet's defaulting webhook answered the API server before the JobSet was stored
+        assertThat(sweep.getAdditionalProperties().get("spec")).asString().contains("successPolicy={operator=All");
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
-            assertThat(controllers.process().isAlive()).as(controllers.tail()).isTrue();
+            allAlive();
             List<Pod> all = client.pods().inNamespace(NS).list().getItems();
             assertThat(all).hasSize(28).allSatisfy(p -> assertThat(p.getSpec().getNodeName()).isNotNull());
         });
@@ -170,6 +181,14 @@ class WorkloadGangsIT {
         startedWhole("sweep-", 8);
         startedWhole("llama-", 8);
         startedWhole("infer-", 4);
+
+        // the operators' own work: the JobSet controller's Jobs and the training operator's pods and Services
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withLabel("jobset.sigs.k8s.io/jobset-name", "sweep").list()
+                .getItems()).extracting(j -> j.getMetadata().getName()).containsExactlyInAnyOrder("sweep-workers-0", "sweep-workers-1");
+        assertThat(client.pods().inNamespace(NS).withLabel("training.kubeflow.org/job-name", "llama").list().getItems()).hasSize(8)
+                .allSatisfy(p -> assertThat(p.getMetadata().getOwnerReferences()).singleElement()
+                        .satisfies(o -> assertThat(o.getKind()).isEqualTo("PyTorchJob")));
+        assertThat(client.services().inNamespace(NS).withName("llama-master-0").get()).isNotNull();
 
         // the gangs Phalanx formed: one PodGroup per workload, owned by it, none written by hand
         Map<String, PodGroup> groups = new java.util.TreeMap<>();
