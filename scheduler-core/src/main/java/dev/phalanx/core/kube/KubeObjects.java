@@ -79,7 +79,7 @@ public final class KubeObjects {
         String invalid = null;
         Resources requests = Resources.NONE;
         try {
-            requests = requests(spec.getContainers(), spec.getInitContainers());
+            requests = requests(spec);
         } catch (IllegalArgumentException e) {
             invalid = "a container's resource request does not parse: " + e.getMessage();
         }
@@ -202,16 +202,60 @@ public final class KubeObjects {
         return out;
     }
 
-    /** What a pod asks for: its containers' requests (limits where a request is missing), at least any init container's. */
-    static Resources requests(List<Container> containers, List<Container> initContainers) {
+    /**
+     * What a pod asks of a node, as Kubernetes counts it: its app containers and its sidecars (init containers with
+     * {@code restartPolicy: Always}, which run beside them) summed, at least what any init container needs while it
+     * runs (with the sidecars started before it); pod-level {@code spec.resources} requests replace the containers'
+     * for cpu and memory; then {@code spec.overhead} (the sandbox's cost, which the API server fills in from the
+     * pod's RuntimeClass) on top. A container's limit stands in for a missing request, as the API server defaults it.
+     */
+    static Resources requests(PodSpec spec) {
         Resources sum = Resources.NONE;
-        for (Container c : containers == null ? List.<Container>of() : containers) {
+        for (Container c : spec.getContainers() == null ? List.<Container>of() : spec.getContainers()) {
             sum = sum.add(containerRequest(c));
         }
-        for (Container c : initContainers == null ? List.<Container>of() : initContainers) {
-            sum = sum.max(containerRequest(c));
+        Resources sidecars = Resources.NONE;
+        Resources initPeak = Resources.NONE;
+        for (Container c : spec.getInitContainers() == null ? List.<Container>of() : spec.getInitContainers()) {
+            Resources r = containerRequest(c);
+            if ("Always".equals(c.getRestartPolicy())) {
+                sum = sum.add(r);
+                sidecars = sidecars.add(r);
+                initPeak = initPeak.max(sidecars);
+            } else {
+                initPeak = initPeak.max(r.add(sidecars));
+            }
+        }
+        sum = sum.max(initPeak);
+        if (spec.getResources() != null && spec.getResources().getRequests() != null) {
+            Map<String, Long> m = new LinkedHashMap<>(sum.asMilliMap());
+            for (String r : List.of(Keys.CPU, Keys.MEMORY)) {
+                Quantity q = spec.getResources().getRequests().get(r);
+                if (q != null) {
+                    m.put(r, quantity(r, q, "the pod's spec.resources"));
+                }
+            }
+            sum = Resources.ofMilli(m);
+        }
+        if (spec.getOverhead() != null) {
+            Map<String, Long> m = new LinkedHashMap<>();
+            spec.getOverhead().forEach((k, q) -> m.put(k, quantity(k, q, "spec.overhead")));
+            sum = sum.add(Resources.ofMilli(m));
         }
         return sum;
+    }
+
+    private static long quantity(String name, Quantity q, String where) {
+        long amount;
+        try {
+            amount = Resources.toMilli(q);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + "=" + q + " in " + where);
+        }
+        if (amount < 0) {
+            throw new IllegalArgumentException(name + "=" + q + " in " + where + " is negative");
+        }
+        return amount;
     }
 
     private static Resources containerRequest(Container c) {
