@@ -28,7 +28,9 @@ import java.util.TreeMap;
  * in {@link StaleGangs}.
  */
 public final class SchedulingCycle {
-    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable");
+    /** Why a gang may wait for room: none now, or none beside the pods there now (ConstraintsUnsatisfied). */
+    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable",
+            "ConstraintsUnsatisfied");
 
     private final CyclePolicies policies;
     private final Reservations reservations;

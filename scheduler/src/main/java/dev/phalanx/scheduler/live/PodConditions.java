@@ -31,7 +31,7 @@ public final class PodConditions implements AutoCloseable {
     public static final String UNSCHEDULABLE = "Unschedulable";
     /** Reasons a bigger cluster would help with: the gang found no room or no node that may take it. */
     private static final Set<String> CAPACITY = Set.of("InsufficientResources", "TopologyUnsatisfiable", "NoFeasibleNode",
-            "Unschedulable", "NoRoom");
+            "Unschedulable", "NoRoom", "ConstraintsUnsatisfied");
     static final long REFRESH_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(PodConditions.class);
     /** Server-side apply of what is given, owned by the scheduler; the pod is not read first. */
