@@ -378,6 +378,7 @@ public final class BestFitPlacement implements PlacementPolicy {
             case "notReady" -> "not ready";
             case "unreachable" -> "unreachable";
             case "gpuUnhealthy" -> "report unhealthy GPUs";
+            case "gpuDevicesUnhealthy" -> "have GPU devices their device plugin reports unhealthy";
             case "nodeSelector" -> "do not match its nodeSelector";
             case "affinity" -> "do not match its required node affinity";
             case "gpuModel" -> "have another GPU model (" + Keys.GPU_PRODUCT_LABEL + ") than it asks for";

@@ -217,11 +217,11 @@ public final class CapacityView {
 
     /**
      * Why {@code pod} may never run on {@code node} whatever is free, or null when it may: "unschedulable",
-     * "notReady", "unreachable", "gpuUnhealthy" (see {@link NodeInfo.Unavailable}), "nodeSelector", "affinity" (its
-     * required node affinity), "gpuModel" (its nodeSelector or affinity asks for another {@value Keys#GPU_PRODUCT_LABEL}
-     * and nothing else rules the node out), "taint", "podAffinityLabel" or "spreadLabel" (the node lacks the topology
-     * label a required pod affinity term or a DoNotSchedule spread constraint names) or "resource" (the node has none of
-     * a resource it requests).
+     * "notReady", "unreachable", "gpuUnhealthy", "gpuDevicesUnhealthy" (see {@link NodeInfo.Unavailable}),
+     * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks for another
+     * {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint", "podAffinityLabel" or "spreadLabel"
+     * (the node lacks the topology label a required pod affinity term or a DoNotSchedule spread constraint names) or
+     * "resource" (the node has none of a resource it requests).
      */
     public static String infeasibility(PodInfo pod, NodeInfo node) {
         if (node.unschedulable()) {
@@ -313,7 +313,8 @@ public final class CapacityView {
     }
 
     private static final java.util.Set<String> STATIC_CODES = java.util.Set.of("unschedulable", "notReady", "unreachable",
-            "gpuUnhealthy", "nodeSelector", "affinity", "gpuModel", "taint", "podAffinityLabel", "spreadLabel", "resource");
+            "gpuUnhealthy", "gpuDevicesUnhealthy", "nodeSelector", "affinity", "gpuModel", "taint", "podAffinityLabel",
+            "spreadLabel", "resource");
 
     /** True for a code of {@link #infeasibility}: the node is ruled out whatever runs on it. */
     public static boolean isStatic(String code) {

@@ -32,6 +32,9 @@ public final class SchedulingCycle {
     private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable",
             "ConstraintsUnsatisfied");
 
+    /** The code of a gang restarted whole because a node it ran on failed. */
+    public static final String RESTARTING = "NodeFailed";
+
     private final CyclePolicies policies;
     private final Reservations reservations;
     private final StaleGangs staleGangs;
@@ -91,6 +94,11 @@ public final class SchedulingCycle {
                 }
             }
             decisions.add(d);
+        }
+        for (StaleGangs.Restart r : staleGangs.afterNodeFailures(snapshot, evictions)) {
+            evictions.addAll(r.evictions());
+            decisions.removeIf(d -> d.gangKey().equals(r.gang().key()));
+            decisions.add(GangDecision.waiting(r.gang().key(), r.gang().queue(), RESTARTING, r.message()));
         }
         evictions.addAll(staleGangs.evictions(snapshot, decisions, evictions));
         Map<String, Map<String, Double>> allocated = new TreeMap<>();

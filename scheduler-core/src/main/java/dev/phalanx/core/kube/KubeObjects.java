@@ -119,7 +119,7 @@ public final class KubeObjects {
                 long capacity = Resources.toMilli(status.getCapacity().get(Keys.GPU));
                 long offered = Resources.toMilli(status.getAllocatable().get(Keys.GPU));
                 if (offered < capacity) {
-                    return new NodeInfo.Unavailable("gpuUnhealthy", "its device plugin offers " + Resources.formatMilli(offered)
+                    return new NodeInfo.Unavailable("gpuDevicesUnhealthy", "its device plugin offers " + Resources.formatMilli(offered)
                             + " of its " + Resources.formatMilli(capacity) + " " + Keys.GPU + " (the others are reported unhealthy)", 0);
                 }
             } catch (RuntimeException e) {

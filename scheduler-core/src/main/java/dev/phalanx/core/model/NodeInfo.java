@@ -13,10 +13,15 @@ import java.util.Map;
 public record NodeInfo(String name, Map<String, String> labels, Resources allocatable, List<Taint> taints,
                        boolean unschedulable, Resources claimable, Unavailable unavailable) {
     /**
-     * Why a node takes no new pods: {@code code} "notReady", "unreachable" or "gpuUnhealthy", a {@code message} saying
-     * what reported it, and {@code since} when (epoch milliseconds; 0 when unknown).
+     * Why a node takes no new pods: {@code code} "notReady", "unreachable", "gpuUnhealthy" (a GPU health condition) or
+     * "gpuDevicesUnhealthy" (the device plugin offers fewer GPUs than the node has), a {@code message} saying what
+     * reported it, and {@code since} when (epoch milliseconds; 0 when unknown).
      */
     public record Unavailable(String code, String message, long since) {
+        /** True when what runs there is lost: the node is down or unreachable, or its GPUs failed as a whole. */
+        public boolean runningPodsLost() {
+            return !code.equals("gpuDevicesUnhealthy");
+        }
     }
 
     public NodeInfo {

@@ -130,7 +130,7 @@ class KubeObjectsConstraintsTest {
         fewer.getStatus().setCapacity(Map.of(Keys.GPU, new Quantity("8"), "cpu", new Quantity("128")));
         fewer.getStatus().getAllocatable().put(Keys.GPU, new Quantity("7"));
         NodeInfo f = KubeObjects.node(fewer);
-        assertThat(f.unavailable().code()).isEqualTo("gpuUnhealthy");
+        assertThat(f.unavailable().code()).isEqualTo("gpuDevicesUnhealthy");
         assertThat(f.unavailable().message()).contains("offers 7 of its 8");
         assertThat(f.takesNewPods()).isFalse();
     }
