@@ -107,7 +107,11 @@ public final class SchedulingCycle {
         }
         Map<String, List<String>> reserved = held == null ? Map.of() : Map.of(held.gangKey(), held.nodes());
         Set<String> nominated = held != null && held.nominated() ? Set.of(held.gangKey()) : Set.of();
-        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions, nominated);
+        Map<String, String> nominatedNodes = new TreeMap<>();
+        if (held != null && held.nominated()) {
+            held.room().forEach(b -> nominatedNodes.put(b.podKey(), b.node()));
+        }
+        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions, nominated, nominatedNodes);
     }
 
     /**
