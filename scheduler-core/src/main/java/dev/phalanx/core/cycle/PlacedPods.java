@@ -64,12 +64,30 @@ final class PlacedPods {
         void visit(PodInfo pod, int node, boolean held, boolean anchor);
     }
 
+    /** What depends on the nodes and the snapshot's pods alone, shared by every copy; its indexes built when first needed. */
+    private static final class Base {
+        final List<PodInfo> pods;
+        final int[] nodeOf; // per pod: its node index, -1 when it holds no node
+        final long[] podLimit; // per node: its pod limit, MAX_VALUE when it states none
+        Map<String, int[]> byLabel;
+        Map<String, Integer> byKey;
+
+        Base(List<NodeInfo> nodes, List<PodInfo> pods, int[] nodeOf) {
+            this.pods = pods;
+            this.nodeOf = nodeOf;
+            this.podLimit = new long[nodes.size()];
+            for (int i = 0; i < podLimit.length; i++) {
+                long limit = nodes.get(i).allocatable().milli(Keys.PODS) / 1000;
+                podLimit[i] = limit <= 0 ? Long.MAX_VALUE : limit;
+            }
+        }
+    }
+
     private final List<NodeInfo> nodes;
     private final Context ctx;
+    private final Base shared;
     private final List<PodInfo> base;
-    private final int[] baseNode; // per pod of base: its node index, -1 when it holds no node
-    private Map<String, int[]> baseByLabel; // built when first needed, then shared by copies
-    private Map<String, Integer> baseIndex; // likewise
+    private final int[] baseNode;
     private final BitSet removedBase;
     private final BitSet released;
     private final BitSet occupied;
@@ -94,6 +112,7 @@ final class PlacedPods {
     private PlacedPods(List<NodeInfo> nodes, List<PodInfo> pods, int[] nodeOf, Context ctx, boolean anchors) {
         this.nodes = nodes;
         this.ctx = ctx;
+        this.shared = new Base(nodes, pods, nodeOf);
         this.base = pods;
         this.baseNode = nodeOf;
         this.baseAnchors = anchors;
@@ -117,10 +136,9 @@ final class PlacedPods {
     private PlacedPods(PlacedPods o) {
         this.nodes = o.nodes;
         this.ctx = o.ctx;
+        this.shared = o.shared;
         this.base = o.base;
         this.baseNode = o.baseNode;
-        this.baseByLabel = o.baseByLabel;
-        this.baseIndex = o.baseIndex;
         this.removedBase = (BitSet) o.removedBase.clone();
         this.released = (BitSet) o.released.clone();
         this.occupied = (BitSet) o.occupied.clone();
@@ -268,8 +286,8 @@ final class PlacedPods {
         if (occupied.get(i)) {
             return 0;
         }
-        long limit = nodes.get(i).allocatable().milli(Keys.PODS) / 1000;
-        return limit <= 0 ? Long.MAX_VALUE : Math.max(0, limit - podsOn[i]);
+        long limit = shared.podLimit[i];
+        return limit == Long.MAX_VALUE ? limit : Math.max(0, limit - podsOn[i]);
     }
 
     HostPort portTaken(PodInfo pod, int i) {
@@ -410,7 +428,7 @@ final class PlacedPods {
     }
 
     private Map<String, int[]> baseByLabel() {
-        if (baseByLabel == null) {
+        if (shared.byLabel == null) {
             Map<String, List<Integer>> lists = new HashMap<>();
             for (int k = 0; k < base.size(); k++) {
                 if (baseNode[k] >= 0) {
@@ -421,21 +439,21 @@ final class PlacedPods {
             }
             Map<String, int[]> out = new HashMap<>();
             lists.forEach((l, ks) -> out.put(l, ks.stream().mapToInt(Integer::intValue).toArray()));
-            baseByLabel = out;
+            shared.byLabel = out;
         }
-        return baseByLabel;
+        return shared.byLabel;
     }
 
     private Map<String, Integer> baseIndex() {
-        if (baseIndex == null) {
+        if (shared.byKey == null) {
             Map<String, Integer> out = new HashMap<>();
             for (int k = 0; k < base.size(); k++) {
                 if (baseNode[k] >= 0) {
                     out.put(base.get(k).key(), k);
                 }
             }
-            baseIndex = out;
+            shared.byKey = out;
         }
-        return baseIndex;
+        return shared.byKey;
     }
 }
