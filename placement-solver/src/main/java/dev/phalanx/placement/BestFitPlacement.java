@@ -332,6 +332,9 @@ public final class BestFitPlacement implements PlacementPolicy {
      * explains it.
      */
     private static String blockedByConstraints(List<PodInfo> pods, CapacityView view) {
+        if (!view.mayBeKeptOutBeyondRoom(pods)) {
+            return null;
+        }
         List<Binding> before = greedy(pods, Candidates.ANYWHERE, view, true);
         if (before.size() == pods.size()) {
             return null;

@@ -57,6 +57,10 @@ public final class CapacityView {
     }
 
     private CapacityView(CapacityView other) {
+        this(other, other.placed.copy());
+    }
+
+    private CapacityView(CapacityView other, PlacedPods placed) {
         this.nodes = other.nodes;
         this.index.putAll(other.index);
         this.free = other.free.clone();
@@ -70,7 +74,7 @@ public final class CapacityView {
         this.claimWrites.putAll(other.claimWrites);
         this.emptyClaims = other.emptyClaims;
         this.spreadEligibility = other.spreadEligibility;
-        usePlaced(other.placed.copy());
+        usePlaced(placed);
         // topology indexes are rebuilt from this copy's free capacity when first asked for
     }
 
@@ -87,6 +91,11 @@ public final class CapacityView {
 
     /** Makes node {@code i} as if nothing ran on it (on a {@link #copy}, to see what room could be freed). */
     public void release(int i) {
+        releaseRoom(i);
+        placed.release(i);
+    }
+
+    private void releaseRoom(int i) {
         bestFitOrder.remove(roomOf[i]);
         free[i] = nodes.get(i).allocatable();
         java.util.Arrays.fill(deviceFree[i], 1000);
@@ -95,7 +104,6 @@ public final class CapacityView {
         if (claims != null) {
             claims.release(nodes.get(i));
         }
-        placed.release(i);
         topologies.clear(); // rebuilt from the new free capacity when next asked for
     }
 
@@ -115,13 +123,12 @@ public final class CapacityView {
      * what a pod's required affinity may follow, since those it must run near would not leave for it.
      */
     public CapacityView empty() {
-        CapacityView v = copy();
+        CapacityView v = new CapacityView(this, placed.emptied());
         for (int i = 0; i < v.size(); i++) {
-            v.release(i);
+            v.releaseRoom(i);
         }
         v.claims = claims == null ? null : claims.empty();
         v.claimWrites.clear();
-        v.usePlaced(placed.emptied());
         return v;
     }
 
@@ -319,6 +326,22 @@ public final class CapacityView {
     /** True for a code of {@link #infeasibility}: the node is ruled out whatever runs on it. */
     public static boolean isStatic(String code) {
         return STATIC_CODES.contains(code);
+    }
+
+    /**
+     * True when something beyond free room may keep {@code pods} off a node now: rules of their own about the pods
+     * around them or host ports, the anti-affinity of pods running, or a node at its pod limit.
+     */
+    public boolean mayBeKeptOutBeyondRoom(List<PodInfo> pods) {
+        if (placed.hasAntiAffinity() || placed.anyNodeFull()) {
+            return true;
+        }
+        for (PodInfo p : pods) {
+            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when {@code pod} weighs the nodes it may use: preferred pod affinity or ScheduleAnyway spread. */

@@ -51,8 +51,11 @@ final class PlacedPods {
         }
     }
 
-    /** A pod the cycle put on a node: taken, or held ({@code held}) for a gang that waits. */
-    private record Added(PodInfo pod, int node, boolean held) {
+    /**
+     * A pod the cycle put on a node: taken, or held ({@code held}) for a gang that waits; {@code anchor}: kept in an
+     * emptied view only as something affinity may follow; {@code seq}: when, to tell it gone once its node is released.
+     */
+    private record Added(PodInfo pod, int node, boolean held, boolean anchor, long seq) {
     }
 
     /** One required anti-affinity term of a pod on a node. */
@@ -93,7 +96,10 @@ final class PlacedPods {
     private final BitSet occupied;
     private final boolean baseAnchors;
     private final List<Added> added;
+    private long seq;
+    private long[] releasedAt; // per node: the last seq released there; null until a node is released
     private final int[] podsOn;
+    private int nodesFull;
     private final HostPorts ports;
     private final Map<String, List<AntiTerm>> antiByLabel;
     private final List<AntiTerm> antiUnpinned;
@@ -133,7 +139,7 @@ final class PlacedPods {
         }
     }
 
-    private PlacedPods(PlacedPods o) {
+    private PlacedPods(PlacedPods o, boolean emptied) {
         this.nodes = o.nodes;
         this.ctx = o.ctx;
         this.shared = o.shared;
@@ -141,12 +147,30 @@ final class PlacedPods {
         this.baseNode = o.baseNode;
         this.removedBase = (BitSet) o.removedBase.clone();
         this.released = (BitSet) o.released.clone();
-        this.occupied = (BitSet) o.occupied.clone();
+        this.seq = o.seq;
+        this.releasedAt = o.releasedAt == null ? null : o.releasedAt.clone();
+        this.antiByLabel = new HashMap<>();
+        if (emptied) {
+            // every pod there now stays, as something affinity may follow, and as nothing else
+            this.baseAnchors = true;
+            this.occupied = new BitSet();
+            this.added = new ArrayList<>();
+            for (Added a : o.added) {
+                if (!a.held() && !o.dead(a)) {
+                    added.add(new Added(a.pod(), a.node(), false, true, a.seq()));
+                }
+            }
+            this.podsOn = new int[nodes.size()];
+            this.ports = new HostPorts();
+            this.antiUnpinned = new ArrayList<>();
+            return;
+        }
         this.baseAnchors = o.baseAnchors;
+        this.occupied = (BitSet) o.occupied.clone();
         this.added = new ArrayList<>(o.added);
         this.podsOn = o.podsOn.clone();
+        this.nodesFull = o.nodesFull;
         this.ports = o.ports.copy();
-        this.antiByLabel = new HashMap<>();
         o.antiByLabel.forEach((k, v) -> antiByLabel.put(k, new ArrayList<>(v)));
         this.antiUnpinned = new ArrayList<>(o.antiUnpinned);
         this.antiTerms = o.antiTerms;
@@ -155,7 +179,7 @@ final class PlacedPods {
 
     /** An independent copy. */
     PlacedPods copy() {
-        return new PlacedPods(this);
+        return new PlacedPods(this, false);
     }
 
     /**
@@ -163,19 +187,7 @@ final class PlacedPods {
      * something affinity may follow (a pod that must run near a database may still run near it), and nothing else.
      */
     PlacedPods emptied() {
-        List<PodInfo> pods = new ArrayList<>();
-        List<Integer> where = new ArrayList<>();
-        visit(null, (pod, node, held, anchor) -> {
-            if (!held) {
-                pods.add(pod);
-                where.add(node);
-            }
-        });
-        int[] nodeOf = new int[pods.size()];
-        for (int k = 0; k < nodeOf.length; k++) {
-            nodeOf[k] = where.get(k);
-        }
-        return new PlacedPods(nodes, pods, nodeOf, ctx, true);
+        return new PlacedPods(this, true);
     }
 
     Context context() {
@@ -194,35 +206,66 @@ final class PlacedPods {
 
     /** {@code pod} on node {@code i}: taken ({@code held} false), or room held for it. */
     void add(PodInfo pod, int i, boolean held) {
-        added.add(new Added(pod, i, held));
+        added.add(new Added(pod, i, held, false, ++seq));
         arrive(pod, i);
         count(pod, i, held, false, 1);
     }
 
     /** Undoes {@link #add}, or takes a pod of the snapshot off its node (its eviction is being weighed). */
     void remove(PodInfo pod, int i) {
-        for (int k = added.size() - 1; k >= 0; k--) {
-            Added a = added.get(k);
-            if (a.node() == i && a.pod().key().equals(pod.key())) {
-                added.remove(k);
-                leave(a.pod(), i);
-                count(a.pod(), i, a.held(), false, -1);
+        int last = added.size() - 1;
+        if (last >= 0 && same(added.get(last), pod, i)) { // what was added last goes first, mostly
+            removeAdded(last);
+            return;
+        }
+        Integer k = baseIndex().get(pod.key());
+        if (k != null && baseNode[k] == i) {
+            if (!removedBase.get(k) && !released.get(i) && !baseAnchors) {
+                removedBase.set(k);
+                leave(base.get(k), i);
+                count(base.get(k), i, false, false, -1);
+            }
+            return;
+        }
+        for (int a = last - 1; a >= 0; a--) {
+            if (same(added.get(a), pod, i)) {
+                removeAdded(a);
                 return;
             }
         }
-        Integer k = baseIndex().get(pod.key());
-        if (k != null && baseNode[k] == i && !removedBase.get(k) && !released.get(i) && !baseAnchors) {
-            removedBase.set(k);
-            leave(base.get(k), i);
-            count(base.get(k), i, false, false, -1);
+    }
+
+    private static boolean same(Added a, PodInfo pod, int i) {
+        return a.node() == i && (a.pod() == pod || a.pod().key().equals(pod.key()));
+    }
+
+    private void removeAdded(int k) {
+        Added a = added.remove(k);
+        if (dead(a)) {
+            return; // its node was released since: it left with everything there
         }
+        if (!a.anchor()) {
+            leave(a.pod(), a.node());
+        }
+        count(a.pod(), a.node(), a.held(), a.anchor(), -1);
+    }
+
+    private boolean dead(Added a) {
+        return releasedAt != null && a.seq() <= releasedAt[a.node()];
     }
 
     /** Node {@code i} as if nothing ran on it. */
     void release(int i) {
         released.set(i);
         occupied.clear(i);
-        added.removeIf(a -> a.node() == i);
+        if (releasedAt == null) {
+            releasedAt = new long[nodes.size()];
+            java.util.Arrays.fill(releasedAt, -1);
+        }
+        releasedAt[i] = seq;
+        if (podsOn[i] >= shared.podLimit[i]) {
+            nodesFull--;
+        }
         podsOn[i] = 0;
         ports.clear(i);
         removeAnti(t -> t.node() == i);
@@ -235,7 +278,9 @@ final class PlacedPods {
     }
 
     private void arrive(PodInfo pod, int i) {
-        podsOn[i]++;
+        if (++podsOn[i] == shared.podLimit[i]) {
+            nodesFull++;
+        }
         ports.add(i, pod);
         if (!pod.constraints().podAffinity().requiredAnti().isEmpty()) {
             for (AffinityTerm t : pod.constraints().podAffinity().requiredAnti()) {
@@ -249,7 +294,9 @@ final class PlacedPods {
     }
 
     private void leave(PodInfo pod, int i) {
-        podsOn[i]--;
+        if (podsOn[i]-- == shared.podLimit[i]) {
+            nodesFull--;
+        }
         ports.remove(i, pod);
         if (!pod.constraints().podAffinity().requiredAnti().isEmpty()) {
             String key = pod.key();
@@ -292,6 +339,11 @@ final class PlacedPods {
 
     HostPort portTaken(PodInfo pod, int i) {
         return pod.constraints().hostPorts().isEmpty() ? null : ports.taken(pod, i);
+    }
+
+    /** True when some node runs as many pods as it allows. */
+    boolean anyNodeFull() {
+        return nodesFull > 0;
     }
 
     /** True when some pod on a node has required anti-affinity, which every incoming pod must respect. */
@@ -409,8 +461,8 @@ final class PlacedPods {
             }
         }
         for (Added a : added) {
-            if (pinned == null || hasLabel(a.pod(), pinned)) {
-                v.visit(a.pod(), a.node(), a.held(), false);
+            if (!dead(a) && (pinned == null || hasLabel(a.pod(), pinned))) {
+                v.visit(a.pod(), a.node(), a.held(), a.anchor());
             }
         }
     }
