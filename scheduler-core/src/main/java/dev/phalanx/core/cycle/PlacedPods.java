@@ -96,6 +96,8 @@ final class PlacedPods {
     private final BitSet occupied;
     private final boolean baseAnchors;
     private final List<Added> added;
+    /** {@link #added} by label ({@code key=value}), built when a count first pins a label, then kept current. */
+    private Map<String, List<Added>> addedByLabel;
     private long seq;
     private long[] releasedAt; // per node: the last seq released there; null until a node is released
     private final int[] podsOn;
@@ -206,7 +208,13 @@ final class PlacedPods {
 
     /** {@code pod} on node {@code i}: taken ({@code held} false), or room held for it. */
     void add(PodInfo pod, int i, boolean held) {
-        added.add(new Added(pod, i, held, false, ++seq));
+        Added a = new Added(pod, i, held, false, ++seq);
+        added.add(a);
+        if (addedByLabel != null) {
+            for (var e : pod.constraints().labels().entrySet()) {
+                addedByLabel.computeIfAbsent(e.getKey() + "=" + e.getValue(), x -> new ArrayList<>()).add(a);
+            }
+        }
         arrive(pod, i);
         count(pod, i, held, false, 1);
     }
@@ -241,6 +249,15 @@ final class PlacedPods {
 
     private void removeAdded(int k) {
         Added a = added.remove(k);
+        if (addedByLabel != null) {
+            for (var e : a.pod().constraints().labels().entrySet()) {
+                List<Added> l = addedByLabel.get(e.getKey() + "=" + e.getValue());
+                int at = l == null ? -1 : l.lastIndexOf(a);
+                if (at >= 0) {
+                    l.remove(at);
+                }
+            }
+        }
         if (dead(a)) {
             return; // its node was released since: it left with everything there
         }
@@ -300,7 +317,22 @@ final class PlacedPods {
         ports.remove(i, pod);
         if (!pod.constraints().podAffinity().requiredAnti().isEmpty()) {
             String key = pod.key();
-            removeAnti(t -> t.node() == i && t.holder().key().equals(key));
+            for (AffinityTerm t : pod.constraints().podAffinity().requiredAnti()) {
+                String pinned = t.selector().pinnedLabel();
+                List<AntiTerm> l = pinned == null ? antiUnpinned : antiByLabel.get(pinned);
+                for (int k = l == null ? -1 : l.size() - 1; k >= 0; k--) {
+                    AntiTerm a = l.get(k);
+                    if (a.node() == i && a.term().equals(t) && (a.holder() == pod || a.holder().key().equals(key))) {
+                        l.remove(k);
+                        antiTerms--;
+                        break;
+                    }
+                }
+                if (l != null && l.isEmpty() && pinned != null) {
+                    antiByLabel.remove(pinned);
+                }
+            }
+            antiVersion++;
         }
     }
 
@@ -460,8 +492,20 @@ final class PlacedPods {
                 visitBase(k, v);
             }
         }
-        for (Added a : added) {
-            if (!dead(a) && (pinned == null || hasLabel(a.pod(), pinned))) {
+        List<Added> candidates = added;
+        if (pinned != null) {
+            if (addedByLabel == null) {
+                addedByLabel = new HashMap<>();
+                for (Added a : added) {
+                    for (var e : a.pod().constraints().labels().entrySet()) {
+                        addedByLabel.computeIfAbsent(e.getKey() + "=" + e.getValue(), x -> new ArrayList<>()).add(a);
+                    }
+                }
+            }
+            candidates = addedByLabel.getOrDefault(pinned, List.of());
+        }
+        for (Added a : candidates) {
+            if (!dead(a)) {
                 v.visit(a.pod(), a.node(), a.held(), a.anchor());
             }
         }
@@ -472,11 +516,6 @@ final class PlacedPods {
         if (i >= 0 && !removedBase.get(k) && !released.get(i)) {
             v.visit(base.get(k), i, false, baseAnchors);
         }
-    }
-
-    private static boolean hasLabel(PodInfo pod, String keyValue) {
-        int eq = keyValue.indexOf('=');
-        return keyValue.substring(eq + 1).equals(pod.constraints().labels().get(keyValue.substring(0, eq)));
     }
 
     private Map<String, int[]> baseByLabel() {
