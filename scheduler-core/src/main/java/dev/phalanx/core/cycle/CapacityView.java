@@ -22,6 +22,10 @@ import java.util.TreeSet;
  *
  * <p>It also keeps the nodes in best-fit order and the free GPU of every topology domain current, so
  * a placement finds room without walking every node of a large cluster for every pod.
+ *
+ * <p>The rules that look at the pods around a pod (invariant 9: host ports, a node's pod limit, inter-pod affinity and
+ * anti-affinity, topology spread) are kept by {@link PlacedPods}, {@link HostPorts}, {@link PodNeighbours} and
+ * {@link SpreadIndex}, which every take, give, hold and unhold here keeps current.
  */
 public final class CapacityView {
     /** Copies of a pod with claims counted on one node at most (each is a trial allocation). */
