@@ -61,8 +61,15 @@ public final class BestFitPlacement implements PlacementPolicy {
             return new Candidates(List.copyOf(nodes));
         }
 
-        /** The node {@code pod} fits best now (fewest GPUs left, then least CPU left), or -1. */
+        /**
+         * The node {@code pod} fits best now (fewest GPUs left, then least CPU left), or -1. A pod with preferred pod
+         * affinity or ScheduleAnyway spread takes the node it prefers most, best fit breaking ties.
+         */
         int bestFit(PodInfo pod, CapacityView view) {
+            if (view.prefersSomeNodes(pod)) {
+                return view.mostPreferred(pod, nodes == null ? view.bestFitOrder(pod.requests().milli(Keys.GPU))
+                        : view.inBestFitOrder(nodes));
+            }
             if (nodes == null) {
                 for (int i : view.bestFitOrder(pod.requests().milli(Keys.GPU))) {
                     if (view.fits(pod, i)) {
@@ -130,10 +137,16 @@ public final class BestFitPlacement implements PlacementPolicy {
         return pod.gpuFractionMilli() == 0 ? topology.wholeGpuPodsAtMost(domain, pod.wholeGpus()) : Long.MAX_VALUE;
     }
 
-    /** True when the pods ask for the same and may run on the same nodes, so one count of copies speaks for all. */
+    /**
+     * True when the pods ask for the same and may run on the same nodes, so one count of copies speaks for all; never
+     * for pods whose place depends on the pods around them or on their host ports.
+     */
     static boolean identical(List<PodInfo> pods) {
         PodInfo first = pods.get(0);
         for (PodInfo p : pods) {
+            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+                return false;
+            }
             if (!p.requests().equals(first.requests()) || p.gpuFractionMilli() != first.gpuFractionMilli()
                     || !p.nodeSelector().equals(first.nodeSelector()) || !p.tolerations().equals(first.tolerations())
                     || !p.nodeAffinity().equals(first.nodeAffinity())) {
@@ -290,6 +303,10 @@ public final class BestFitPlacement implements PlacementPolicy {
         if (!anyFeasible) {
             return Placement.none("NoFeasibleNode", noFeasibleNodeReason(first, view));
         }
+        String blocked = blockedByConstraints(pods, view);
+        if (blocked != null) {
+            return Placement.none(CONSTRAINTS_UNSATISFIED, blocked);
+        }
         long largestFreeGpu = 0;
         for (int i : view.mostFreeGpuFirst()) {
             if (CapacityView.infeasibility(first, view.node(i)) == null) {
@@ -306,20 +323,82 @@ public final class BestFitPlacement implements PlacementPolicy {
                 ? " (the most free " + Keys.GPU + " on one node is " + Resources.formatMilli(largestFreeGpu) + ")" : ""));
     }
 
+    /** The code of a gang whose member no node takes now for a rule about the pods around it (or its host ports). */
+    public static final String CONSTRAINTS_UNSATISFIED = "ConstraintsUnsatisfied";
+
+    /**
+     * Why the first member that finds no node, once those before it are placed, finds none, when rules about the pods
+     * around it (affinity, anti-affinity, spread, host ports, pod limits) keep it off some nodes; null when room alone
+     * explains it.
+     */
+    private static String blockedByConstraints(List<PodInfo> pods, CapacityView view) {
+        if (!view.mayBeKeptOutBeyondRoom(pods)) {
+            return null;
+        }
+        List<Binding> before = greedy(pods, Candidates.ANYWHERE, view, true);
+        if (before.size() == pods.size()) {
+            return null;
+        }
+        for (int k = 0; k < before.size(); k++) {
+            Binding b = before.get(k);
+            view.take(view.indexOf(b.node()), pods.get(k), b.gpuDevices());
+        }
+        try {
+            PodInfo pod = pods.get(before.size());
+            Map<String, Integer> why = new TreeMap<>();
+            for (int i = 0; i < view.size(); i++) {
+                String code = view.whyNot(pod, i);
+                if (code != null) { // null: it fits there alone, best fit missed it for an earlier member's choice
+                    why.merge(code, 1, Integer::sum);
+                }
+            }
+            if (why.keySet().stream().allMatch(c -> c.equals("room") || CapacityView.isStatic(c))) {
+                return null;
+            }
+            return "no node can run pod " + pod.key() + " now" + (before.isEmpty() ? "" : ", with the "
+                    + before.size() + " members before it placed") + ": of " + view.size() + " nodes, " + words(why, pod, view);
+        } finally {
+            for (int k = before.size() - 1; k >= 0; k--) {
+                Binding b = before.get(k);
+                view.give(view.indexOf(b.node()), pods.get(k), b.gpuDevices());
+            }
+        }
+    }
+
     private static String noFeasibleNodeReason(PodInfo pod, CapacityView view) {
         Map<String, Integer> why = new TreeMap<>();
         for (int i = 0; i < view.size(); i++) {
             why.merge(CapacityView.infeasibility(pod, view.node(i)), 1, Integer::sum);
         }
+        return "no node can run pod " + pod.key() + ": of " + view.size() + " nodes, " + words(why, pod, view);
+    }
+
+    /** "3 are cordoned, 2 ..." from how many nodes each reason code rules out. */
+    private static String words(Map<String, Integer> why, PodInfo pod, CapacityView view) {
         List<String> parts = new ArrayList<>();
         why.forEach((r, n) -> parts.add(n + " " + switch (r) {
             case "unschedulable" -> "cordoned";
+            case "notReady" -> "not ready";
+            case "unreachable" -> "unreachable";
+            case "gpuUnhealthy" -> "report unhealthy GPUs";
+            case "gpuDevicesUnhealthy" -> "have GPU devices their device plugin reports unhealthy";
             case "nodeSelector" -> "do not match its nodeSelector";
             case "affinity" -> "do not match its required node affinity";
             case "gpuModel" -> "have another GPU model (" + Keys.GPU_PRODUCT_LABEL + ") than it asks for";
             case "taint" -> "have taints it does not tolerate";
+            case "podAffinityLabel" -> "lack the topology label of its required pod affinity" + view.describe(pod, r);
+            case "spreadLabel" -> "lack the topology label of its topology spread constraints" + view.describe(pod, r);
+            case "podAffinity" -> "run no pod its required pod affinity asks for in their domain" + view.describe(pod, r);
+            case "podAntiAffinity" -> "have a pod in their domain that its pod anti-affinity keeps it from"
+                    + view.describe(pod, r);
+            case "existingAntiAffinity" -> "have a pod in their domain whose pod anti-affinity keeps it away"
+                    + view.describe(pod, r);
+            case "topologySpread" -> "would exceed the maxSkew of its topology spread constraints" + view.describe(pod, r);
+            case "hostPort" -> "have its host ports taken" + view.describe(pod, r);
+            case "tooManyPods" -> "run as many pods as they allow";
+            case "room" -> "have too little free";
             default -> "lack a resource it requests";
         }));
-        return "no node can run pod " + pod.key() + ": of " + view.size() + " nodes, " + String.join(", ", parts);
+        return String.join(", ", parts);
     }
 }

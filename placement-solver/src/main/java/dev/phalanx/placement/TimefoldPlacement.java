@@ -78,6 +78,9 @@ public final class TimefoldPlacement implements PlacementPolicy {
         if (!warm.placed()) {
             return repair(gang, mustPlace, capacity, warm);
         }
+        if (beyondTheModel(mustPlace)) {
+            return warm; // the search knows no rule about the pods around a pod: best fit's, member by member, stands
+        }
         long warmCost = GangProblem.softCost(gang, mustPlace, warm.bindings(), capacity, previous);
         if (warmCost == 0) {
             return warm; // nothing costs less than nothing
@@ -98,7 +101,47 @@ public final class TimefoldPlacement implements PlacementPolicy {
         problem.startFrom(start.bindings());
         PlacementProblem solved = solve(problem.solution(), HardMediumSoftScore.of(0, 0, -leastCost));
         return GangProblem.placesAll(solved) && -solved.getScore().softScore() < startCost
-                ? Placement.of(problem.bindings(solved)) : start;
+                && keepsEveryRule(problem.bindings(solved), mustPlace, capacity) ? Placement.of(problem.bindings(solved)) : start;
+    }
+
+    /**
+     * True when a member's place depends on rules the search does not model: inter-pod affinity, topology spread, host
+     * ports. Such gangs keep best fit's placement, which asks {@link CapacityView#fits} for each member in turn.
+     */
+    static boolean beyondTheModel(List<PodInfo> pods) {
+        for (PodInfo p : pods) {
+            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when the bindings, taken one by one, each fit: also by the rules the search does not model (a node's pod
+     * limit, the anti-affinity of pods already running). Leaves {@code capacity} as it found it.
+     */
+    static boolean keepsEveryRule(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {
+        java.util.Map<String, PodInfo> byName = new java.util.HashMap<>();
+        pods.forEach(p -> byName.put(p.name(), p));
+        List<Binding> taken = new java.util.ArrayList<>();
+        try {
+            for (Binding b : bindings) {
+                PodInfo pod = byName.get(b.pod());
+                Integer i = capacity.indexOf(b.node());
+                if (pod == null || i == null || !capacity.fits(pod, i)) {
+                    return false;
+                }
+                capacity.take(i, pod, b.gpuDevices());
+                taken.add(b);
+            }
+            return true;
+        } finally {
+            for (int k = taken.size() - 1; k >= 0; k--) {
+                Binding b = taken.get(k);
+                capacity.give(capacity.indexOf(b.node()), byName.get(b.pod()), b.gpuDevices());
+            }
+        }
     }
 
     /** Best fit, and the search only when best fit finds nothing: no search for a better placement. */
@@ -109,12 +152,12 @@ public final class TimefoldPlacement implements PlacementPolicy {
     }
 
     private Placement repair(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Placement refused) {
-        if (BestFitPlacement.identical(mustPlace)) {
+        if (BestFitPlacement.identical(mustPlace) || beyondTheModel(mustPlace)) {
             return refused; // best-fit places identical pods wherever any placement could: nothing to search
         }
         for (GangProblem problem : GangProblem.repairs(gang, mustPlace, capacity, previous)) {
             PlacementProblem solved = solve(problem.solution(), PLACED);
-            if (GangProblem.placesAll(solved)) {
+            if (GangProblem.placesAll(solved) && keepsEveryRule(problem.bindings(solved), mustPlace, capacity)) {
                 return Placement.of(problem.bindings(solved));
             }
         }

@@ -219,6 +219,12 @@ public final class Testing {
         private final List<io.fabric8.kubernetes.api.model.Toleration> tolerations = new ArrayList<>();
         private final List<io.fabric8.kubernetes.api.model.PodResourceClaim> claims = new ArrayList<>();
         private final List<String> gates = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.PodAffinityTerm> affinity = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.PodAffinityTerm> antiAffinity = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm> preferredAffinity = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm> preferredAntiAffinity = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.TopologySpreadConstraint> spread = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.ContainerPort> ports = new ArrayList<>();
 
         PodFixture(String namespace, String name) {
             b = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata();
@@ -310,22 +316,104 @@ public final class Testing {
             return this;
         }
 
+        /** One more label on the pod. */
+        public PodFixture label(String key, String value) {
+            labels.put(key, value);
+            return this;
+        }
+
+        /** A required pod affinity term: pods labelled {@code key=value} in the same {@code topologyKey} domain. */
+        public PodFixture affinity(String topologyKey, String key, String value) {
+            affinity.add(term(topologyKey, key, value));
+            return this;
+        }
+
+        /** A required pod anti-affinity term: no pod labelled {@code key=value} in the same {@code topologyKey} domain. */
+        public PodFixture antiAffinity(String topologyKey, String key, String value) {
+            antiAffinity.add(term(topologyKey, key, value));
+            return this;
+        }
+
+        /** A required pod affinity term as given. */
+        public PodFixture affinity(io.fabric8.kubernetes.api.model.PodAffinityTerm term) {
+            affinity.add(term);
+            return this;
+        }
+
+        /** A required pod anti-affinity term as given. */
+        public PodFixture antiAffinity(io.fabric8.kubernetes.api.model.PodAffinityTerm term) {
+            antiAffinity.add(term);
+            return this;
+        }
+
+        public PodFixture preferAffinity(int weight, String topologyKey, String key, String value) {
+            preferredAffinity.add(new io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm(term(topologyKey, key, value), weight));
+            return this;
+        }
+
+        public PodFixture preferAntiAffinity(int weight, String topologyKey, String key, String value) {
+            preferredAntiAffinity.add(new io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm(term(topologyKey, key, value), weight));
+            return this;
+        }
+
+        /** A topology spread constraint over pods labelled {@code key=value}; {@code hard}: DoNotSchedule. */
+        public PodFixture spread(int maxSkew, String topologyKey, boolean hard, String key, String value) {
+            return spread(new io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder().withMaxSkew(maxSkew)
+                    .withTopologyKey(topologyKey).withWhenUnsatisfiable(hard ? "DoNotSchedule" : "ScheduleAnyway")
+                    .withNewLabelSelector().addToMatchLabels(key, value).endLabelSelector().build());
+        }
+
+        public PodFixture spread(io.fabric8.kubernetes.api.model.TopologySpreadConstraint c) {
+            spread.add(c);
+            return this;
+        }
+
+        /** A host port of the main container ({@code hostIP} null: every address). */
+        public PodFixture hostPort(int port, String protocol, String hostIP) {
+            ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(port).withHostPort(port)
+                    .withProtocol(protocol).withHostIP(hostIP).build());
+            return this;
+        }
+
+        /** {@code cpu} and {@code memory} asked for; nothing else. */
+        public PodFixture memory(String m) {
+            requests.put("memory", new Quantity(m));
+            return this;
+        }
+
         public Pod build() {
             Affinity affinity = affinityTerms.isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
                     .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(affinityTerms)
                     .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
+            if (!this.affinity.isEmpty() || !preferredAffinity.isEmpty()) {
+                affinity = affinity == null ? new Affinity() : affinity;
+                affinity.setPodAffinity(new io.fabric8.kubernetes.api.model.PodAffinity(preferredAffinity,
+                        this.affinity.isEmpty() ? null : this.affinity));
+            }
+            if (!antiAffinity.isEmpty() || !preferredAntiAffinity.isEmpty()) {
+                affinity = affinity == null ? new Affinity() : affinity;
+                affinity.setPodAntiAffinity(new io.fabric8.kubernetes.api.model.PodAntiAffinity(preferredAntiAffinity,
+                        antiAffinity.isEmpty() ? null : antiAffinity));
+            }
             return b.editMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
                     .withNewSpec().withSchedulerName(scheduler).withNodeName(nodeName).withPriorityClassName(priorityClass)
                     .withNodeSelector(nodeSelector).withAffinity(affinity).withTolerations(tolerations)
                     .withResourceClaims(claims)
                     .withSchedulingGates(gates.stream().map(g -> new io.fabric8.kubernetes.api.model.PodSchedulingGate(g)).toList())
-                    .addNewContainer().withName("main").withImage("busybox").withNewResources()
+                    .withTopologySpreadConstraints(spread)
+                    .addNewContainer().withName("main").withImage("busybox").withPorts(ports).withNewResources()
                     .withRequests(requests).withLimits(limits)
                     .withClaims(claims.stream().map(c -> new io.fabric8.kubernetes.api.model.ResourceClaimBuilder()
                             .withName(c.getName()).build()).toList())
                     .endResources().endContainer()
                     .endSpec().build();
         }
+    }
+
+    /** A pod affinity term over pods labelled {@code key=value} in the pod's namespace, per {@code topologyKey}. */
+    public static io.fabric8.kubernetes.api.model.PodAffinityTerm term(String topologyKey, String key, String value) {
+        return new io.fabric8.kubernetes.api.model.PodAffinityTermBuilder().withTopologyKey(topologyKey)
+                .withNewLabelSelector().addToMatchLabels(key, value).endLabelSelector().build();
     }
 
     private static void annotate(HasMetadata o, String key, String value) {

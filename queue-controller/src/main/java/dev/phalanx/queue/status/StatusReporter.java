@@ -7,6 +7,7 @@ import dev.phalanx.core.cycle.CycleResult;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.cycle.ReportPolicy;
+import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.NodeInfo;
@@ -74,7 +75,10 @@ public final class StatusReporter implements ReportPolicy {
                 bound, running, succeeded, failed, admitted));
         String code;
         String message;
-        if (phase.started()) {
+        if (phase.started() && decision != null && SchedulingCycle.RESTARTING.equals(decision.reasonCode())) {
+            code = decision.reasonCode(); // it still runs, but is being restarted whole
+            message = decision.reason();
+        } else if (phase.started()) {
             code = "Scheduled";
             message = phase == GangPhase.SUCCEEDED || phase == GangPhase.FAILED
                     ? "all " + g.members().size() + " members finished" + (failed > 0 ? ", " + failed + " of them failed" : "")

@@ -22,6 +22,10 @@ import java.util.TreeSet;
  *
  * <p>It also keeps the nodes in best-fit order and the free GPU of every topology domain current, so
  * a placement finds room without walking every node of a large cluster for every pod.
+ *
+ * <p>The rules that look at the pods around a pod (invariant 9: host ports, a node's pod limit, inter-pod affinity and
+ * anti-affinity, topology spread) are kept by {@link PlacedPods}, {@link HostPorts}, {@link PodNeighbours} and
+ * {@link SpreadIndex}, which every take, give, hold and unhold here keeps current.
  */
 public final class CapacityView {
     /** Copies of a pod with claims counted on one node at most (each is a trial allocation). */
@@ -38,6 +42,11 @@ public final class CapacityView {
     /** What each pod taken on this view had its claims written as (allocation and consumers), by pod key. */
     private final Map<String, List<ClaimInfo>> claimWrites = new HashMap<>();
     private ClaimState emptyClaims;
+    /** The pods on the nodes, for the rules that look at other pods: pod limits, host ports, affinity, spread. */
+    private PlacedPods placed;
+    private PodNeighbours neighbours;
+    private SpreadIndex spread;
+    private final Map<SpreadIndex.EligibleKey, SpreadIndex.Eligible> spreadEligibility;
 
     /** A node's place in best-fit order: least free GPU, then least free CPU, then node index. */
     private record FreeRoom(long gpuMilli, long cpuMilli, int node) implements Comparable<FreeRoom> {
@@ -52,6 +61,10 @@ public final class CapacityView {
     }
 
     private CapacityView(CapacityView other) {
+        this(other, other.placed.copy());
+    }
+
+    private CapacityView(CapacityView other, PlacedPods placed) {
         this.nodes = other.nodes;
         this.index.putAll(other.index);
         this.free = other.free.clone();
@@ -64,7 +77,15 @@ public final class CapacityView {
         this.claims = other.claims == null ? null : other.claims.copy();
         this.claimWrites.putAll(other.claimWrites);
         this.emptyClaims = other.emptyClaims;
+        this.spreadEligibility = other.spreadEligibility;
+        usePlaced(placed);
         // topology indexes are rebuilt from this copy's free capacity when first asked for
+    }
+
+    private void usePlaced(PlacedPods p) {
+        this.placed = p;
+        this.neighbours = new PodNeighbours(p);
+        this.spread = new SpreadIndex(p, spreadEligibility);
     }
 
     /** An independent copy, for trying placements that must not touch this view. */
@@ -74,6 +95,11 @@ public final class CapacityView {
 
     /** Makes node {@code i} as if nothing ran on it (on a {@link #copy}, to see what room could be freed). */
     public void release(int i) {
+        releaseRoom(i);
+        placed.release(i);
+    }
+
+    private void releaseRoom(int i) {
         bestFitOrder.remove(roomOf[i]);
         free[i] = nodes.get(i).allocatable();
         java.util.Arrays.fill(deviceFree[i], 1000);
@@ -92,14 +118,18 @@ public final class CapacityView {
         java.util.Arrays.fill(deviceFree[i], 0);
         roomOf[i] = roomOf(i);
         bestFitOrder.add(roomOf[i]);
+        placed.occupy(i);
         topologies.clear();
     }
 
-    /** A copy of this view with every node empty. */
+    /**
+     * A copy of this view with every node empty: what could be had if every pod left. The pods there now stay only as
+     * what a pod's required affinity may follow, since those it must run near would not leave for it.
+     */
     public CapacityView empty() {
-        CapacityView v = copy();
+        CapacityView v = new CapacityView(this, placed.emptied());
         for (int i = 0; i < v.size(); i++) {
-            v.release(i);
+            v.releaseRoom(i);
         }
         v.claims = claims == null ? null : claims.empty();
         v.claimWrites.clear();
@@ -111,6 +141,8 @@ public final class CapacityView {
         this.claims = snapshot.dra().isEmpty() ? null : new ClaimState(snapshot.dra(), snapshot.nodes(), snapshot.pods());
         this.free = new Resources[nodes.size()];
         this.deviceFree = new int[nodes.size()][];
+        this.spreadEligibility = SpreadIndex.newEligibilityCache();
+        int[] nodeOf = new int[snapshot.pods().size()];
         for (int i = 0; i < nodes.size(); i++) {
             NodeInfo n = nodes.get(i);
             index.put(n.name(), i);
@@ -118,15 +150,20 @@ public final class CapacityView {
             deviceFree[i] = new int[n.gpuDevices()];
             java.util.Arrays.fill(deviceFree[i], 1000);
         }
-        for (PodInfo p : snapshot.pods()) {
+        for (int k = 0; k < nodeOf.length; k++) {
+            PodInfo p = snapshot.pods().get(k);
+            nodeOf[k] = -1;
             if (p.phase().holdsResources() && p.nodeName() != null) {
                 Integer i = index.get(p.nodeName());
                 if (i != null) {
+                    nodeOf[k] = i;
                     List<Integer> devices = p.gpuDevices().isEmpty() ? chooseDevices(i, p) : p.gpuDevices();
                     adjust(i, p, devices == null ? List.of() : devices, -1);
                 }
             }
         }
+        usePlaced(new PlacedPods(nodes, snapshot.pods(), nodeOf,
+                new PlacedPods.Context(snapshot.namespaces(), snapshot.planning().terminating())));
         roomOf = new FreeRoom[nodes.size()];
         for (int i = 0; i < nodes.size(); i++) {
             roomOf[i] = roomOf(i);
@@ -191,13 +228,18 @@ public final class CapacityView {
 
     /**
      * Why {@code pod} may never run on {@code node} whatever is free, or null when it may: "unschedulable",
-     * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks
-     * for another {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint" or "resource"
-     * (the node has none of a resource it requests).
+     * "notReady", "unreachable", "gpuUnhealthy", "gpuDevicesUnhealthy" (see {@link NodeInfo.Unavailable}),
+     * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks for another
+     * {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint", "podAffinityLabel" or "spreadLabel"
+     * (the node lacks the topology label a required pod affinity term or a DoNotSchedule spread constraint names) or
+     * "resource" (the node has none of a resource it requests).
      */
     public static String infeasibility(PodInfo pod, NodeInfo node) {
         if (node.unschedulable()) {
             return "unschedulable";
+        }
+        if (node.unavailable() != null) {
+            return node.unavailable().code();
         }
         boolean otherModel = false;
         for (Map.Entry<String, String> e : pod.nodeSelector().entrySet()) {
@@ -217,6 +259,18 @@ public final class CapacityView {
         if (!Toleration.toleratesAll(pod.tolerations(), node.taints())) {
             return "taint";
         }
+        if (pod.constraints().watchesNeighbours()) {
+            for (var t : pod.constraints().podAffinity().required()) {
+                if (node.label(t.topologyKey()) == null) {
+                    return "podAffinityLabel";
+                }
+            }
+            for (var c : pod.constraints().spread()) {
+                if (c.hard() && node.label(c.topologyKey()) == null) {
+                    return "spreadLabel";
+                }
+            }
+        }
         if (pod.deviceGpuMilli() > 0 && node.claimable().milli(Keys.GPU) > 0
                 && pod.deviceGpuMilli() > node.allocatable().milli(Keys.GPU) - node.claimable().milli(Keys.GPU)) {
             return "resource"; // its GPUs are handed out through claims; a device-plugin request finds none there
@@ -224,9 +278,107 @@ public final class CapacityView {
         return pod.requests().offeredBy(node.allocatable()) ? null : "resource";
     }
 
-    /** True when {@code pod} can run on node {@code i} with what is free now. */
+    /**
+     * True when {@code pod} can run on node {@code i} with what is free now and beside the pods there now: its host
+     * ports free, the node's pod limit not reached, its inter-pod affinity and anti-affinity and that of the pods
+     * around it kept, its topology spread within maxSkew.
+     */
     public boolean fits(PodInfo pod, int i) {
-        return copiesThatFit(pod, i) > 0 && infeasibility(pod, nodes.get(i)) == null;
+        return copiesThatFit(pod, i) > 0 && infeasibility(pod, nodes.get(i)) == null && neighbours.blocks(pod, i) == null
+                && spread.blocks(pod, i) == null;
+    }
+
+    /**
+     * Why {@code pod} cannot go to node {@code i} now, or null when it can: an {@link #infeasibility} code, or
+     * "existingAntiAffinity", "podAntiAffinity", "podAffinity", "topologySpread", "hostPort", "tooManyPods" or "room"
+     * (not enough free).
+     */
+    public String whyNot(PodInfo pod, int i) {
+        String why = infeasibility(pod, nodes.get(i));
+        if (why == null) {
+            why = neighbours.blocks(pod, i);
+        }
+        if (why == null) {
+            why = spread.blocks(pod, i);
+        }
+        if (why == null && placed.portTaken(pod, i) != null) {
+            why = "hostPort";
+        }
+        if (why == null && placed.podRoom(i) == 0) {
+            why = "tooManyPods";
+        }
+        if (why == null && copiesThatFit(pod, i) == 0) {
+            why = "room";
+        }
+        return why;
+    }
+
+    /** The constraint a {@link #whyNot} code names, in words (the terms, the spread and its domains), or "". */
+    public String describe(PodInfo pod, String code) {
+        return switch (code) {
+            case "topologySpread", "spreadLabel" -> spread.describe(pod);
+            case "hostPort" -> " (" + pod.constraints().hostPorts().stream().map(Object::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")) + ")";
+            default -> neighbours.describe(pod, code);
+        };
+    }
+
+    private static final java.util.Set<String> STATIC_CODES = java.util.Set.of("unschedulable", "notReady", "unreachable",
+            "gpuUnhealthy", "gpuDevicesUnhealthy", "nodeSelector", "affinity", "gpuModel", "taint", "podAffinityLabel",
+            "spreadLabel", "resource");
+
+    /** True for a code of {@link #infeasibility}: the node is ruled out whatever runs on it. */
+    public static boolean isStatic(String code) {
+        return STATIC_CODES.contains(code);
+    }
+
+    /**
+     * True when something beyond free room may keep {@code pods} off a node now: rules of their own about the pods
+     * around them or host ports, the anti-affinity of pods running, or a node at its pod limit.
+     */
+    public boolean mayBeKeptOutBeyondRoom(List<PodInfo> pods) {
+        if (placed.hasAntiAffinity() || placed.anyNodeFull()) {
+            return true;
+        }
+        for (PodInfo p : pods) {
+            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code pod} weighs the nodes it may use: preferred pod affinity or ScheduleAnyway spread. */
+    public boolean prefersSomeNodes(PodInfo pod) {
+        return pod.constraints().hasPreferences();
+    }
+
+    /**
+     * The node among {@code candidates} (in the order that breaks ties) that {@code pod} fits and likes best by its
+     * preferred pod affinity and anti-affinity (each matching pod in the node's domain adds or takes away the term's
+     * weight) less how far its ScheduleAnyway spread constraints would be skewed; -1 when it fits none.
+     */
+    public int mostPreferred(PodInfo pod, Iterable<Integer> candidates) {
+        int best = -1;
+        long bestScore = Long.MIN_VALUE;
+        for (int i : candidates) {
+            if (!fits(pod, i)) {
+                continue;
+            }
+            long score = neighbours.preference(pod, i) - spread.penalty(pod, i);
+            if (score > bestScore) {
+                best = i;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /** {@code nodes} in best-fit order (least free GPU, then least free CPU, then index). */
+    public List<Integer> inBestFitOrder(List<Integer> nodes) {
+        List<Integer> out = new ArrayList<>(nodes);
+        out.sort((a, b) -> roomOf[a].compareTo(roomOf[b]));
+        return out;
     }
 
     /**
@@ -255,13 +407,20 @@ public final class CapacityView {
     }
 
     /**
-     * How many copies of {@code pod} node {@code i} has room for now, by resources and GPU devices alone
-     * (whether the pod may run there at all is {@link #infeasibility}'s question).
+     * How many copies of {@code pod} node {@code i} has room for now, by resources, GPU devices, the node's pod limit
+     * and host ports (whether the pod may run there at all is {@link #infeasibility}'s question; whether the pods
+     * around it let it, {@link #fits}'s).
      */
     public long copiesThatFit(PodInfo pod, int i) {
-        long copies = pod.requests().copiesWithin(free[i]);
+        long copies = Math.min(pod.requests().copiesWithin(free[i]), placed.podRoom(i));
         if (copies == 0) {
             return 0;
+        }
+        if (!pod.constraints().hostPorts().isEmpty()) {
+            if (placed.portTaken(pod, i) != null) {
+                return 0;
+            }
+            copies = 1; // a second copy would want the same ports
         }
         if (claims != null && !pod.constraints().claims().isEmpty()) {
             copies = claims.copies(pod, nodes.get(i), Math.min(copies, MAX_CLAIM_COPIES));
@@ -342,6 +501,7 @@ public final class CapacityView {
             claimWrites.put(pod.key(), written);
         }
         move(i, pod, devices, -1);
+        placed.add(pod, i, false);
     }
 
     /**
@@ -350,11 +510,13 @@ public final class CapacityView {
      */
     public void hold(int i, PodInfo pod, List<Integer> devices) {
         move(i, pod, devices, -1);
+        placed.add(pod, i, true);
     }
 
     /** Undoes {@link #hold}. */
     public void unhold(int i, PodInfo pod, List<Integer> devices) {
         move(i, pod, devices, 1);
+        placed.remove(pod, i);
     }
 
     /** Undoes {@link #take}. */
@@ -364,6 +526,7 @@ public final class CapacityView {
             claimWrites.remove(pod.key());
         }
         move(i, pod, devices, 1);
+        placed.remove(pod, i);
     }
 
     private void move(int i, PodInfo pod, List<Integer> devices, int sign) {

@@ -28,7 +28,12 @@ import java.util.TreeMap;
  * in {@link StaleGangs}.
  */
 public final class SchedulingCycle {
-    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable");
+    /** Why a gang may wait for room: none now, or none beside the pods there now (ConstraintsUnsatisfied). */
+    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable",
+            "ConstraintsUnsatisfied");
+
+    /** The code of a gang restarted whole because a node it ran on failed. */
+    public static final String RESTARTING = "NodeFailed";
 
     private final CyclePolicies policies;
     private final Reservations reservations;
@@ -91,6 +96,11 @@ public final class SchedulingCycle {
             }
             decisions.add(d);
         }
+        for (StaleGangs.Restart r : staleGangs.afterNodeFailures(snapshot, evictions)) {
+            evictions.addAll(r.evictions());
+            decisions.removeIf(d -> d.gangKey().equals(r.gang().key()));
+            decisions.add(GangDecision.waiting(r.gang().key(), r.gang().queue(), RESTARTING, r.message()));
+        }
         evictions.addAll(staleGangs.evictions(snapshot, decisions, evictions));
         Map<String, Map<String, Double>> allocated = new TreeMap<>();
         for (String q : usage.queueNames()) {
@@ -98,7 +108,11 @@ public final class SchedulingCycle {
         }
         Map<String, List<String>> reserved = held == null ? Map.of() : Map.of(held.gangKey(), held.nodes());
         Set<String> nominated = held != null && held.nominated() ? Set.of(held.gangKey()) : Set.of();
-        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions, nominated);
+        Map<String, String> nominatedNodes = new TreeMap<>();
+        if (held != null && held.nominated()) {
+            held.room().forEach(b -> nominatedNodes.put(b.podKey(), b.node()));
+        }
+        return new CycleResult(snapshot.now(), shares, decisions, allocated, reserved, evictions, nominated, nominatedNodes);
     }
 
     /**

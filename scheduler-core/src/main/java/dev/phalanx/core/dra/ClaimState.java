@@ -193,7 +193,7 @@ public final class ClaimState {
             own.add(new PodConstraints.PodClaim(pc.name(), name, pc.template()));
         }
         PodConstraints k = pod.constraints();
-        return pod.withConstraints(new PodConstraints(k.labels(), own, k.schedulingGates())).renamed(pod.name() + "#" + n);
+        return pod.withConstraints(k.withClaims(own)).renamed(pod.name() + "#" + n);
     }
 
     private record Attempt(String problem, Map<String, List<ClaimInfo.Allocated>> fresh) {

@@ -18,7 +18,17 @@ import dev.phalanx.core.model.RequiredNodeAffinity;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Taint;
 import dev.phalanx.core.model.Toleration;
+import dev.phalanx.core.model.AffinityTerm;
+import dev.phalanx.core.model.HostPort;
+import dev.phalanx.core.model.PodSelector;
+import dev.phalanx.core.model.SpreadConstraint;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.PodAffinityTerm;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelector;
@@ -61,7 +71,79 @@ public final class KubeObjects {
                 n.getSpec().getTaints().forEach(t -> taints.add(new Taint(t.getKey(), t.getValue(), t.getEffect())));
             }
         }
-        return new NodeInfo(md.getName(), labels(md), allocatable, taints, unschedulable);
+        return new NodeInfo(md.getName(), labels(md), allocatable, taints, unschedulable, Resources.NONE, unavailable(n));
+    }
+
+    /**
+     * Why a node takes no new pods though not cordoned, or null: its kubelet reports it not ready (the Ready condition
+     * False, or the node lifecycle controller's not-ready taint), it does not report at all (Ready Unknown, the
+     * unreachable taint), or its GPUs are reported unhealthy: a GPU health condition ({@link Keys#GPU_HEALTH_CONDITION_PREFIX})
+     * says so, or the device plugin offers fewer {@code nvidia.com/gpu} than the node has (the kubelet's allocatable
+     * leaves out the devices the plugin reports unhealthy).
+     */
+    static NodeInfo.Unavailable unavailable(Node n) {
+        var status = n.getStatus();
+        for (var c : status == null || status.getConditions() == null ? List.<io.fabric8.kubernetes.api.model.NodeCondition>of()
+                : status.getConditions()) {
+            String type = c.getType() == null ? "" : c.getType();
+            if (type.equals("Ready") && "False".equals(c.getStatus())) {
+                return new NodeInfo.Unavailable("notReady", "its kubelet reports it not ready" + because(c), millis(c.getLastTransitionTime()));
+            }
+            if (type.equals("Ready") && "Unknown".equals(c.getStatus())) {
+                return new NodeInfo.Unavailable("unreachable", "its kubelet stopped reporting" + because(c), millis(c.getLastTransitionTime()));
+            }
+        }
+        if (n.getSpec() != null && n.getSpec().getTaints() != null) {
+            for (var t : n.getSpec().getTaints()) {
+                if (Keys.NOT_READY_TAINT.equals(t.getKey())) {
+                    return new NodeInfo.Unavailable("notReady", "it is tainted " + t.getKey(), millis(t.getTimeAdded()));
+                }
+                if (Keys.UNREACHABLE_TAINT.equals(t.getKey())) {
+                    return new NodeInfo.Unavailable("unreachable", "it is tainted " + t.getKey(), millis(t.getTimeAdded()));
+                }
+            }
+        }
+        for (var c : status == null || status.getConditions() == null ? List.<io.fabric8.kubernetes.api.model.NodeCondition>of()
+                : status.getConditions()) {
+            String type = c.getType() == null ? "" : c.getType();
+            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith(Keys.GPU_HEALTH_CONDITION_PREFIX)) {
+                continue;
+            }
+            boolean healthyKind = type.endsWith("Healthy");
+            if (healthyKind ? "False".equals(c.getStatus()) : "True".equals(c.getStatus())) {
+                return new NodeInfo.Unavailable("gpuUnhealthy", "its condition " + type + " is " + c.getStatus() + because(c),
+                        millis(c.getLastTransitionTime()));
+            }
+        }
+        if (status != null && status.getCapacity() != null && status.getAllocatable() != null) {
+            try {
+                long capacity = Resources.toMilli(status.getCapacity().get(Keys.GPU));
+                long offered = Resources.toMilli(status.getAllocatable().get(Keys.GPU));
+                if (offered < capacity) {
+                    return new NodeInfo.Unavailable("gpuDevicesUnhealthy", "its device plugin offers " + Resources.formatMilli(offered)
+                            + " of its " + Resources.formatMilli(capacity) + " " + Keys.GPU + " (the others are reported unhealthy)", 0);
+                }
+            } catch (RuntimeException e) {
+                // a quantity that does not parse: the node offers nothing anyway
+            }
+        }
+        return null;
+    }
+
+    private static String because(io.fabric8.kubernetes.api.model.NodeCondition c) {
+        String why = c.getReason() == null ? "" : c.getReason();
+        if (c.getMessage() != null && !c.getMessage().isBlank()) {
+            why = why.isEmpty() ? c.getMessage() : why + ": " + c.getMessage();
+        }
+        return why.isEmpty() ? "" : " (" + why + ")";
+    }
+
+    private static long millis(String timestamp) {
+        try {
+            return timestamp == null ? 0 : java.time.Instant.parse(timestamp).toEpochMilli();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     public static NamespaceInfo namespace(Namespace ns) {
@@ -80,7 +162,7 @@ public final class KubeObjects {
         String invalid = null;
         Resources requests = Resources.NONE;
         try {
-            requests = requests(spec.getContainers(), spec.getInitContainers());
+            requests = requests(spec);
         } catch (IllegalArgumentException e) {
             invalid = "a container's resource request does not parse: " + e.getMessage();
         }
@@ -139,15 +221,128 @@ public final class KubeObjects {
         if (group == null) {
             group = nativeGroupOf(pod);
         }
-        PodConstraints constraints = new PodConstraints(labels, claims(pod), gates(spec));
+        String namespace = md.getNamespace() == null ? "default" : md.getNamespace();
+        PodConstraints constraints = new PodConstraints(labels, claims(pod), gates(spec), podAffinity(spec, namespace, labels),
+                spread(spec, labels), hostPorts(spec));
         PodInfo.Hold hold = constraints.schedulingGates().isEmpty() ? null : new PodInfo.Hold("SchedulingGated",
                 "it has scheduling gates " + String.join(", ", constraints.schedulingGates())
                         + "; it is not scheduled until they are removed");
-        return new PodInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(),
+        return new PodInfo(namespace, md.getName(),
                 group, labels.get(Keys.QUEUE_LABEL), scheduler, requests, fraction,
                 spec.getNodeSelector() == null ? Map.of() : spec.getNodeSelector(), tolerations, requiredNodeAffinity(spec),
                 spec.getPriorityClassName(), priority, createdAt, phase, phase == PodPhase.PENDING ? null : spec.getNodeName(),
                 devices, invalid, constraints, Resources.NONE, hold);
+    }
+
+    /**
+     * Its inter-pod affinity and anti-affinity, each term resolved against the pod: its namespaces (the pod's own when it
+     * names none), and matchLabelKeys / mismatchLabelKeys folded into the selector as the API server folds them (key in
+     * or not in the pod's own value; a key the pod has no label for adds nothing).
+     */
+    static PodConstraints.InterPodAffinity podAffinity(PodSpec spec, String namespace, Map<String, String> labels) {
+        var a = spec.getAffinity();
+        if (a == null || (a.getPodAffinity() == null && a.getPodAntiAffinity() == null)) {
+            return PodConstraints.InterPodAffinity.NONE;
+        }
+        List<AffinityTerm> required = new ArrayList<>(), requiredAnti = new ArrayList<>(), preferred = new ArrayList<>(),
+                preferredAnti = new ArrayList<>();
+        if (a.getPodAffinity() != null) {
+            terms(a.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(), namespace, labels, required);
+            weighted(a.getPodAffinity().getPreferredDuringSchedulingIgnoredDuringExecution(), namespace, labels, preferred);
+        }
+        if (a.getPodAntiAffinity() != null) {
+            terms(a.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(), namespace, labels, requiredAnti);
+            weighted(a.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution(), namespace, labels, preferredAnti);
+        }
+        return new PodConstraints.InterPodAffinity(required, requiredAnti, preferred, preferredAnti);
+    }
+
+    private static void terms(List<PodAffinityTerm> in, String namespace, Map<String, String> labels, List<AffinityTerm> out) {
+        for (PodAffinityTerm t : in == null ? List.<PodAffinityTerm>of() : in) {
+            out.add(term(t, 0, namespace, labels));
+        }
+    }
+
+    private static void weighted(List<WeightedPodAffinityTerm> in, String namespace, Map<String, String> labels,
+                                 List<AffinityTerm> out) {
+        for (WeightedPodAffinityTerm w : in == null ? List.<WeightedPodAffinityTerm>of() : in) {
+            if (w.getPodAffinityTerm() != null) {
+                out.add(term(w.getPodAffinityTerm(), w.getWeight() == null ? 1 : w.getWeight(), namespace, labels));
+            }
+        }
+    }
+
+    private static AffinityTerm term(PodAffinityTerm t, int weight, String namespace, Map<String, String> labels) {
+        PodSelector selector = selector(t.getLabelSelector());
+        for (String key : t.getMatchLabelKeys() == null ? List.<String>of() : t.getMatchLabelKeys()) {
+            if (labels.containsKey(key)) {
+                selector = selector.and(new PodSelector.Requirement(key, "In", List.of(labels.get(key))));
+            }
+        }
+        for (String key : t.getMismatchLabelKeys() == null ? List.<String>of() : t.getMismatchLabelKeys()) {
+            if (labels.containsKey(key)) {
+                selector = selector.and(new PodSelector.Requirement(key, "NotIn", List.of(labels.get(key))));
+            }
+        }
+        List<String> namespaces = t.getNamespaces() == null ? List.of() : t.getNamespaces();
+        PodSelector nsSelector = t.getNamespaceSelector() == null ? null : selector(t.getNamespaceSelector());
+        if (namespaces.isEmpty() && nsSelector == null) {
+            namespaces = List.of(namespace);
+        }
+        return new AffinityTerm(selector, namespaces, nsSelector, t.getTopologyKey(), weight);
+    }
+
+    /** A Kubernetes label selector: null selects nothing (as in affinity terms and spread), empty selects everything. */
+    static PodSelector selector(LabelSelector s) {
+        if (s == null) {
+            return PodSelector.NOTHING;
+        }
+        List<PodSelector.Requirement> expressions = new ArrayList<>();
+        for (LabelSelectorRequirement r : s.getMatchExpressions() == null ? List.<LabelSelectorRequirement>of() : s.getMatchExpressions()) {
+            expressions.add(new PodSelector.Requirement(r.getKey(), r.getOperator(), r.getValues()));
+        }
+        return PodSelector.of(s.getMatchLabels(), expressions);
+    }
+
+    /**
+     * Its topology spread constraints, with kube-scheduler's defaults: minDomains 1, nodeAffinityPolicy Honor,
+     * nodeTaintsPolicy Ignore; matchLabelKeys folded into the selector (keys the pod has no label for are left out).
+     */
+    static List<SpreadConstraint> spread(PodSpec spec, Map<String, String> labels) {
+        List<SpreadConstraint> out = new ArrayList<>();
+        for (TopologySpreadConstraint c : spec.getTopologySpreadConstraints() == null ? List.<TopologySpreadConstraint>of()
+                : spec.getTopologySpreadConstraints()) {
+            PodSelector selector = selector(c.getLabelSelector());
+            for (String key : c.getMatchLabelKeys() == null ? List.<String>of() : c.getMatchLabelKeys()) {
+                if (labels.containsKey(key) && !selector.nothing()) {
+                    selector = selector.and(new PodSelector.Requirement(key, "In", List.of(labels.get(key))));
+                }
+            }
+            out.add(new SpreadConstraint(c.getMaxSkew() == null ? 1 : c.getMaxSkew(), c.getTopologyKey(),
+                    !"ScheduleAnyway".equals(c.getWhenUnsatisfiable()), selector, c.getMinDomains() == null ? 1 : c.getMinDomains(),
+                    !"Ignore".equals(c.getNodeAffinityPolicy()), "Honor".equals(c.getNodeTaintsPolicy())));
+        }
+        return out;
+    }
+
+    /** The host ports of its containers and of its sidecars (init containers that keep running beside them). */
+    static List<HostPort> hostPorts(PodSpec spec) {
+        List<HostPort> out = new ArrayList<>();
+        List<Container> running = new ArrayList<>();
+        if (spec.getInitContainers() != null) {
+            spec.getInitContainers().stream().filter(c -> "Always".equals(c.getRestartPolicy())).forEach(running::add);
+        }
+        if (spec.getContainers() != null) {
+            running.addAll(spec.getContainers());
+        }
+        for (Container c : running) {
+            for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+                if (p.getHostPort() != null && p.getHostPort() > 0) {
+                    out.add(new HostPort(p.getProtocol(), p.getHostIP(), p.getHostPort()));
+                }
+            }
+        }
+        return out;
     }
 
     private static List<String> gates(PodSpec spec) {
@@ -203,16 +398,60 @@ public final class KubeObjects {
         return out;
     }
 
-    /** What a pod asks for: its containers' requests (limits where a request is missing), at least any init container's. */
-    static Resources requests(List<Container> containers, List<Container> initContainers) {
+    /**
+     * What a pod asks of a node, as Kubernetes counts it: its app containers and its sidecars (init containers with
+     * {@code restartPolicy: Always}, which run beside them) summed, at least what any init container needs while it
+     * runs (with the sidecars started before it); pod-level {@code spec.resources} requests replace the containers'
+     * for cpu and memory; then {@code spec.overhead} (the sandbox's cost, which the API server fills in from the
+     * pod's RuntimeClass) on top. A container's limit stands in for a missing request, as the API server defaults it.
+     */
+    static Resources requests(PodSpec spec) {
         Resources sum = Resources.NONE;
-        for (Container c : containers == null ? List.<Container>of() : containers) {
+        for (Container c : spec.getContainers() == null ? List.<Container>of() : spec.getContainers()) {
             sum = sum.add(containerRequest(c));
         }
-        for (Container c : initContainers == null ? List.<Container>of() : initContainers) {
-            sum = sum.max(containerRequest(c));
+        Resources sidecars = Resources.NONE;
+        Resources initPeak = Resources.NONE;
+        for (Container c : spec.getInitContainers() == null ? List.<Container>of() : spec.getInitContainers()) {
+            Resources r = containerRequest(c);
+            if ("Always".equals(c.getRestartPolicy())) {
+                sum = sum.add(r);
+                sidecars = sidecars.add(r);
+                initPeak = initPeak.max(sidecars);
+            } else {
+                initPeak = initPeak.max(r.add(sidecars));
+            }
+        }
+        sum = sum.max(initPeak);
+        if (spec.getResources() != null && spec.getResources().getRequests() != null) {
+            Map<String, Long> m = new LinkedHashMap<>(sum.asMilliMap());
+            for (String r : List.of(Keys.CPU, Keys.MEMORY)) {
+                Quantity q = spec.getResources().getRequests().get(r);
+                if (q != null) {
+                    m.put(r, quantity(r, q, "the pod's spec.resources"));
+                }
+            }
+            sum = Resources.ofMilli(m);
+        }
+        if (spec.getOverhead() != null) {
+            Map<String, Long> m = new LinkedHashMap<>();
+            spec.getOverhead().forEach((k, q) -> m.put(k, quantity(k, q, "spec.overhead")));
+            sum = sum.add(Resources.ofMilli(m));
         }
         return sum;
+    }
+
+    private static long quantity(String name, Quantity q, String where) {
+        long amount;
+        try {
+            amount = Resources.toMilli(q);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + "=" + q + " in " + where);
+        }
+        if (amount < 0) {
+            throw new IllegalArgumentException(name + "=" + q + " in " + where + " is negative");
+        }
+        return amount;
     }
 
     private static Resources containerRequest(Container c) {

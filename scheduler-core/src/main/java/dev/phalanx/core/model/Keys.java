@@ -40,6 +40,17 @@ public final class Keys {
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
 
+    /** A node taint the node lifecycle controller sets while the node's kubelet reports it not ready. */
+    public static final String NOT_READY_TAINT = "node.kubernetes.io/not-ready";
+    /** A node taint the node lifecycle controller sets while the node's kubelet does not report at all. */
+    public static final String UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
+    /**
+     * Node conditions whose type starts with this (any case) report GPU health: NVIDIA NVSentinel's health checks
+     * (GpuXidError, GpuPcieWatch, ...) and node-problem-detector GPU plugins, True while the fault lasts; a type ending
+     * in "Healthy" (GPUHealthy) reports the opposite way, False while unhealthy.
+     */
+    public static final String GPU_HEALTH_CONDITION_PREFIX = "gpu";
+
     /** Simulation: when an object is created, as a duration since the start. */
     public static final String SIM_SUBMIT_AT = "sim.phalanx.dev/submit-at";
     /** Simulation: how long a pod runs once bound. */

@@ -34,10 +34,16 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
         return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p, dra);
     }
 
+    /**
+     * What the nodes that take new pods offer: the size of the cluster fair shares divide. A cordoned node, one not
+     * ready or unreachable, or one whose GPUs are reported unhealthy ({@link NodeInfo#takesNewPods}) is left out.
+     */
     public Resources totalAllocatable() {
         Resources r = Resources.NONE;
         for (NodeInfo n : nodes) {
-            r = r.add(n.allocatable());
+            if (n.takesNewPods()) {
+                r = r.add(n.allocatable());
+            }
         }
         return r;
     }

@@ -165,7 +165,7 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
             made.add(new PodConstraints.PodClaim(c.name(), name, c.template()));
         }
         PodConstraints k = p.constraints();
-        return p.withConstraints(new PodConstraints(k.labels(), made, k.schedulingGates()));
+        return p.withConstraints(k.withClaims(made));
     }
 
     /**

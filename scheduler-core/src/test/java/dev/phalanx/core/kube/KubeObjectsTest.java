@@ -52,6 +52,55 @@ class KubeObjectsTest {
         assertThat(p.requests().units("cpu")).isEqualTo(1);
     }
 
+    private static io.fabric8.kubernetes.api.model.Container container(String name, String cpu, String memory, String restartPolicy) {
+        return new io.fabric8.kubernetes.api.model.ContainerBuilder().withName(name).withImage("busybox").withRestartPolicy(restartPolicy)
+                .withNewResources().addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity(cpu))
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity(memory)).endResources().build();
+    }
+
+    @Test
+    void initContainersNeedTheirPeakAndSidecarsRunBesideTheAppContainers() {
+        // app: 2 cpu, 1Gi. init "setup" 3 cpu alone; sidecar "proxy" 1 cpu, 1Gi, started before "migrate" (1 cpu, 4Gi)
+        var pod = pod("a", "p").build();
+        pod.getSpec().setContainers(List.of(container("app", "2", "1Gi", null)));
+        pod.getSpec().setInitContainers(List.of(container("setup", "3", "1Mi", null), container("proxy", "1", "1Gi", "Always"),
+                container("migrate", "1", "4Gi", null)));
+        PodInfo p = podInfo(pod);
+        // running: app + proxy = 3 cpu, 2Gi; init peaks: setup 3 cpu; migrate with proxy 2 cpu, 5Gi
+        assertThat(p.requests().units("cpu")).isEqualTo(3);
+        assertThat(p.requests().milli("memory")).isEqualTo(5L * 1024 * 1024 * 1024 * 1000);
+    }
+
+    @Test
+    void aSidecarAloneIsAddedToTheAppContainers() {
+        var pod = pod("a", "p").build();
+        pod.getSpec().setContainers(List.of(container("app", "2", "1Gi", null)));
+        pod.getSpec().setInitContainers(List.of(container("proxy", "500m", "1Gi", "Always")));
+        assertThat(podInfo(pod).requests().milli("cpu")).isEqualTo(2500);
+    }
+
+    @Test
+    void podOverheadIsAddedAndPodLevelRequestsReplaceTheContainersCpuAndMemory() {
+        var pod = pod("a", "p").gpus(1).build();
+        pod.getSpec().setOverhead(java.util.Map.of("cpu", new io.fabric8.kubernetes.api.model.Quantity("250m"),
+                "memory", new io.fabric8.kubernetes.api.model.Quantity("120Mi")));
+        PodInfo withOverhead = podInfo(pod);
+        assertThat(withOverhead.requests().milli("cpu")).isEqualTo(1250);
+        assertThat(withOverhead.requests().milli("memory")).isEqualTo(120L * 1024 * 1024 * 1000);
+        pod.getSpec().setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("4")).build());
+        PodInfo podLevel = podInfo(pod);
+        assertThat(podLevel.requests().milli("cpu")).isEqualTo(4250);
+        assertThat(podLevel.wholeGpus()).isEqualTo(1); // extended resources stay the containers'
+    }
+
+    @Test
+    void aNegativeOverheadIsReportedOnThePod() {
+        var pod = pod("a", "p").build();
+        pod.getSpec().setOverhead(java.util.Map.of("cpu", new io.fabric8.kubernetes.api.model.Quantity("-1")));
+        assertThat(podInfo(pod).invalidReason()).contains("spec.overhead").contains("negative");
+    }
+
     @Test
     void aPodWithANodeNameIsBound() {
         PodInfo p = podInfo(pod("a", "p").onNode("n1").build());

@@ -55,6 +55,8 @@ public final class ClusterCache implements ClusterSource {
     private final Map<String, PodInfo> assumed = new HashMap<>();
     private final Map<String, Long> startedAt = new HashMap<>();
     private final Set<String> terminating = new HashSet<>();
+    /** Pods of this scheduler whose status names a nominated node: pod key to node. */
+    private final Map<String, String> nominated = new HashMap<>();
     private final Map<String, Integer> priorityClasses = new HashMap<>();
     private final Map<String, String> uids = new HashMap<>();
     private final List<Runnable> listeners = new ArrayList<>();
@@ -309,6 +311,12 @@ public final class ClusterCache implements ClusterSource {
         } else {
             startedAt.remove(info.key());
         }
+        String nnn = p.getStatus() == null ? null : p.getStatus().getNominatedNodeName();
+        if (nnn != null && !nnn.isEmpty() && schedulerName.equals(info.schedulerName())) {
+            nominated.put(info.key(), nnn);
+        } else {
+            nominated.remove(info.key());
+        }
         if (p.getMetadata().getDeletionTimestamp() != null && info.phase().holdsResources()) {
             terminating.add(info.key());
         } else {
@@ -343,6 +351,7 @@ public final class ClusterCache implements ClusterSource {
         assignments.forget(k);
         startedAt.remove(k);
         terminating.remove(k);
+        nominated.remove(k);
         changed();
     }
 
@@ -375,6 +384,11 @@ public final class ClusterCache implements ClusterSource {
     public synchronized boolean seesPending(String podKey) {
         PodInfo p = pods.get(podKey);
         return p != null && p.isPending() && !assumed.containsKey(podKey);
+    }
+
+    /** The pods of this scheduler whose status names a nominated node, as the informer last saw them: pod key to node. */
+    public synchronized Map<String, String> nominatedNodes() {
+        return new TreeMap<>(nominated);
     }
 
     public synchronized String uid(String kind, String key) {

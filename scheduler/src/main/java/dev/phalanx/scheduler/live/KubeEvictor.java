@@ -85,6 +85,7 @@ public final class KubeEvictor {
                 metrics.evicted(switch (e.reason()) {
                     case Eviction.PREEMPTED -> "preempt";
                     case Eviction.RECLAIMED -> "reclaim";
+                    case Eviction.NODE_FAILED -> "node_failed";
                     default -> "stale_gang";
                 });
                 done.add(e.podKey());

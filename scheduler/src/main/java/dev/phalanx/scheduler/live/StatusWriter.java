@@ -29,7 +29,9 @@ import java.util.Map;
  *   created and started within that time gets one status write, not one per step on the way;</li>
  *   <li>one Event per change of a gang's condition reason (Scheduled, or why it waits), not per member nor
  *   per change of the numbers in its message, which the status shows;</li>
- *   <li>each waiting member's {@code PodScheduled} condition ({@link PodConditions}), as kube-scheduler keeps it.</li>
+ *   <li>each waiting member's {@code PodScheduled} condition ({@link PodConditions}), as kube-scheduler keeps it;</li>
+ *   <li>the node held for each member of a gang others are evicted for, in its {@code status.nominatedNodeName}, written
+ *   at once and cleared once the room is no longer held for it (or it was bound).</li>
  * </ul>
  */
 public final class StatusWriter {
@@ -46,6 +48,8 @@ public final class StatusWriter {
     private final Map<String, Long> firstSeen = new HashMap<>();
     private final Map<String, String> lastReason = new HashMap<>();
     private volatile boolean deferred;
+    /** Pods whose nominated node was asked to be cleared, until the informer shows it cleared. */
+    private final java.util.Set<String> clearing = new java.util.HashSet<>();
 
     private final PodConditions pods;
 
@@ -73,9 +77,13 @@ public final class StatusWriter {
         firstSeen.keySet().retainAll(gangs.keySet());
         lastReason.keySet().retainAll(gangs.keySet());
         java.util.Set<String> waitingPods = new java.util.HashSet<>();
+        Map<String, String> nominations = report.result().nominatedNodes();
         for (GangReport g : report.gangs()) {
             long seen = firstSeen.computeIfAbsent(g.key(), k -> nowMillis);
-            boolean settled = !g.waiting() || "Invalid".equals(g.reasonCode()) || nowMillis - seen >= minIntervalMillis;
+            boolean nominated = gangs.containsKey(g.key())
+                    && gangs.get(g.key()).pending().stream().anyMatch(m -> nominations.containsKey(m.key()));
+            boolean settled = !g.waiting() || "Invalid".equals(g.reasonCode()) || nominated
+                    || nowMillis - seen >= minIntervalMillis;
             deferred |= !settled;
             boolean newReason = settled && !g.reasonCode().equals(lastReason.get(g.key()));
             if (newReason) {
@@ -84,7 +92,7 @@ public final class StatusWriter {
             if (g.waiting() && settled && gangs.containsKey(g.key())) {
                 for (PodInfo m : gangs.get(g.key()).pending()) {
                     waitingPods.add(m.key());
-                    pods.waiting(m.namespace(), m.name(), g.reasonCode(), g.message());
+                    pods.waiting(m.namespace(), m.name(), g.reasonCode(), g.message(), nominations.get(m.key()));
                 }
             }
             if (g.implicit()) {
@@ -125,6 +133,14 @@ public final class StatusWriter {
             }
         }
         pods.keepOnly(waitingPods);
+        Map<String, String> shown = cache.nominatedNodes();
+        clearing.retainAll(shown.keySet());
+        for (Map.Entry<String, String> e : shown.entrySet()) {
+            if (!nominations.containsKey(e.getKey()) && clearing.add(e.getKey())) {
+                int slash = e.getKey().indexOf('/');
+                pods.clearNomination(e.getKey().substring(0, slash), e.getKey().substring(slash + 1));
+            }
+        }
         for (QueueReport q : report.queues()) {
             QueueStatus s = StatusBuilder.queue(q);
             if (q.invalidReason() != null) {

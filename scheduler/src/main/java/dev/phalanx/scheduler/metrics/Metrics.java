@@ -55,7 +55,7 @@ public final class Metrics {
     public static final Metric BINDING_WINDOW = gauge("phalanx.binding.window", "phalanx_binding_window", List.of(),
             "bindings allowed in flight now; it follows the API server's latency");
     public static final Metric EVICTIONS = counter("phalanx.evictions", "phalanx_evictions_total", List.of("reason"),
-            "pods evicted: preempt, reclaim, stale_gang");
+            "pods evicted: preempt, reclaim, stale_gang, node_failed");
 
     // ---- this replica -----------------------------------------------------------------------------
     public static final Metric LEADER = gauge("phalanx.leader", "phalanx_leader", List.of(),
@@ -70,7 +70,7 @@ public final class Metrics {
     /** Label values of {@link #BINDING_ERRORS}. */
     public static final List<String> BINDING_ERROR_REASONS = List.of("conflict", "not_found", "forbidden", "invalid", "error");
     /** Label values of {@link #EVICTIONS}. */
-    public static final List<String> EVICTION_REASONS = List.of("preempt", "reclaim", "stale_gang");
+    public static final List<String> EVICTION_REASONS = List.of("preempt", "reclaim", "stale_gang", "node_failed");
     /** Label values of {@link #QUEUE_POD_GROUPS}: the PodGroup phases. */
     public static final List<String> PHASES = List.of("Pending", "Admitted", "Scheduled", "Running", "Succeeded", "Failed");
 

@@ -126,10 +126,34 @@ class PreemptionIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> terminating("low-0") && terminating("low-1"));
         assertThat(bound("high-0") || bound("high-1")).as("nothing binds into room still in use").isFalse();
         await().atMost(Duration.ofSeconds(15)).until(() -> reasonsOn("Pod", "low-0").contains("Preempted"));
+        // each member shows the node held for it, as kube-scheduler shows a preemptor's
+        await().atMost(Duration.ofSeconds(15)).until(() -> "n-0".equals(nominatedNode("high-0"))
+                && "n-0".equals(nominatedNode("high-1")));
 
         assertThat(TestingKubelet.finishDeletions(client, ns)).isEqualTo(2);
         await().atMost(Duration.ofSeconds(30)).until(() -> bound("high-0") && bound("high-1"));
         assertThat(live("high-0").getSpec().getNodeName()).isEqualTo("n-0");
+        await().atMost(Duration.ofSeconds(15)).until(() -> nominatedNode("high-0") == null && nominatedNode("high-1") == null);
+    }
+
+    @Test
+    void aNominatedNodeNoLongerHeldIsClearedFromThePodsStatus() {
+        client.resource(node("n-0", 8)).create();
+        client.resource(queue("team").gpu("8", 1, "-1").build()).create();
+        client.resource(pod(ns, "stale").queue("team").gpus(9).build()).create(); // fits no node: nothing is held for it
+        // as a scheduler that died holding room for it would leave it
+        client.pods().inNamespace(ns).withName("stale").editStatus(p -> {
+            p.getStatus().setNominatedNodeName("n-0");
+            return p;
+        });
+        start(PhalanxConfig.defaults());
+        await().atMost(Duration.ofSeconds(30)).until(() -> nominatedNode("stale") == null);
+        assertThat(bound("stale")).isFalse();
+    }
+
+    private String nominatedNode(String name) {
+        Pod p = live(name);
+        return p == null || p.getStatus() == null ? null : p.getStatus().getNominatedNodeName();
     }
 
     @Test
