@@ -15,6 +15,7 @@ import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.Checkpoint;
 import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
@@ -55,6 +56,7 @@ public final class ClusterCache implements ClusterSource {
     private final Map<String, PodInfo> assumed = new HashMap<>();
     private final Map<String, Long> startedAt = new HashMap<>();
     private final Set<String> terminating = new HashSet<>();
+    private final Map<String, Checkpoint> checkpoints = new HashMap<>();
     private final Map<String, Integer> priorityClasses = new HashMap<>();
     private final Map<String, String> uids = new HashMap<>();
     private final List<Runnable> listeners = new ArrayList<>();
@@ -309,6 +311,12 @@ public final class ClusterCache implements ClusterSource {
         } else {
             startedAt.remove(info.key());
         }
+        Checkpoint checkpoint = KubeObjects.checkpoint(p.getMetadata());
+        if (checkpoint != null) {
+            checkpoints.put(info.key(), checkpoint);
+        } else {
+            checkpoints.remove(info.key());
+        }
         if (p.getMetadata().getDeletionTimestamp() != null && info.phase().holdsResources()) {
             terminating.add(info.key());
         } else {
@@ -343,6 +351,7 @@ public final class ClusterCache implements ClusterSource {
         assignments.forget(k);
         startedAt.remove(k);
         terminating.remove(k);
+        checkpoints.remove(k);
         changed();
     }
 
@@ -422,6 +431,7 @@ public final class ClusterCache implements ClusterSource {
             dra = new DraState(devices, deviceClasses, seen, claimTemplates);
         }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));
+                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating,
+                checkpoints));
     }
 }
