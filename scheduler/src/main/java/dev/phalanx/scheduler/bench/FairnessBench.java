@@ -33,10 +33,14 @@ import java.util.TreeMap;
 public final class FairnessBench {
     public static final long HOUR = 3_600_000L;
 
-    /** What one policy did: per queue, and over the whole run. */
+    /**
+     * What one policy did: per queue, and over the whole run. {@code jainIndex} measures allocation against the fair
+     * share the policy itself computed, {@code jainByWeights} against the share the configured weights alone give
+     * (the same yardstick for every policy); {@code gpuHoursLost}: the part of {@code gpuHoursUsed} evictions threw away.
+     */
     public record PolicyResult(String name, double gpuAllocationRatio, double jainIndex, double meanWaitSeconds,
                                double p95WaitSeconds, int jobsStarted, int jobsWaiting, int evictions,
-                               List<QueueWait> queues) {
+                               List<QueueWait> queues, double jainByWeights, double gpuHoursUsed, double gpuHoursLost) {
     }
 
     public record QueueWait(String queue, int jobs, int started, double quotaGpus, double meanWaitSeconds,
@@ -49,6 +53,7 @@ public final class FairnessBench {
 
     private final List<PhillyTrace.Job> jobs;
     private final Setup setup;
+    private String checkpointInterval;
 
     /**
      * Takes the jobs submitted in [{@code start}, {@code start + window}) and a cluster of {@code nodes}
@@ -76,6 +81,12 @@ public final class FairnessBench {
 
     public Setup setup() {
         return setup;
+    }
+
+    /** Every job writes a checkpoint this often (a duration), and says so on its pods; null: none does (the trace does not say). */
+    public FairnessBench checkpointEvery(String interval) {
+        this.checkpointInterval = interval;
+        return this;
     }
 
     Manifests manifests() {
@@ -118,13 +129,18 @@ public final class FairnessBench {
             for (int k = 0; k < j.gpus(); k++) {
                 m.pods().add(new Manifests.Sourced<>(new PodBuilder().withNewMetadata().withName(name + "-" + k).withNamespace(ns)
                         .withLabels(Map.of(Keys.POD_GROUP_LABEL, name))
-                        .withAnnotations(Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor)).endMetadata()
+                        .withAnnotations(podAnnotations(submit, runFor)).endMetadata()
                         .withNewSpec().withSchedulerName(Keys.SCHEDULER_NAME).addNewContainer().withName("train").withNewResources()
                         .withRequests(Map.of(Keys.CPU, new Quantity("4"))).withLimits(Map.of(Keys.GPU, new Quantity("1")))
                         .endResources().endContainer().endSpec().build(), "philly"));
             }
         }
         return m;
+    }
+
+    private Map<String, String> podAnnotations(String submit, String runFor) {
+        return checkpointInterval == null ? Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor)
+                : Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor, Keys.CHECKPOINT_INTERVAL_ANNOTATION, checkpointInterval);
     }
 
     private static String queueName(String vc) {
@@ -155,7 +171,9 @@ public final class FairnessBench {
         all.sort(Double::compare);
         int started = (int) r.podGroups().stream().filter(g -> g.scheduledAt() != null).count();
         return new PolicyResult(name, r.summary().gpuAllocationRatio(), jain(r.timeline()), mean(all),
-                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues);
+                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues,
+                jain(r.timeline(), SimulationResult.Sample::fairShareByWeightsGpus), r.summary().gpuHoursUsed(),
+                r.summary().gpuHoursLost());
     }
 
     private static double mean(List<Double> v) {
@@ -168,6 +186,12 @@ public final class FairnessBench {
      * one queue holding everything.
      */
     static double jain(List<SimulationResult.Sample> timeline) {
+        return jain(timeline, SimulationResult.Sample::fairShareGpus);
+    }
+
+    /** The same, against the fair share {@code share} picks from each sample. */
+    static double jain(List<SimulationResult.Sample> timeline,
+                       java.util.function.Function<SimulationResult.Sample, Map<String, Double>> shareOf) {
         double weighted = 0, time = 0;
         for (int i = 0; i + 1 < timeline.size(); i++) {
             SimulationResult.Sample s = timeline.get(i);
@@ -177,7 +201,7 @@ public final class FairnessBench {
             }
             double sum = 0, squares = 0;
             int n = 0;
-            for (Map.Entry<String, Double> e : s.fairShareGpus().entrySet()) {
+            for (Map.Entry<String, Double> e : shareOf.apply(s).entrySet()) {
                 double share = e.getValue();
                 if (share > 1e-9) {
                     double x = s.allocatedGpus().getOrDefault(e.getKey(), 0.0) / share;
