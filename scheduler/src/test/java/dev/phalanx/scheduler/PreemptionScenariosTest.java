@@ -65,9 +65,14 @@ class PreemptionScenariosTest {
     }
 
     private SimulationResult run() {
+        return run(true);
+    }
+
+    /** {@code runTimesKnown} false: the cycle sees only when pods started, as live. */
+    private SimulationResult run(boolean runTimesKnown) {
         var manifests = new ManifestReader().read(yaml(objects), "preemption.yaml").manifests();
         return new Simulation(manifests, Policies.defaultCycle(), Policies.reporter(),
-                SimulationOptions.until(24 * 3_600_000L)).run();
+                SimulationOptions.until(24 * 3_600_000L).withRunTimesKnown(runTimesKnown)).run();
     }
 
     private static SimulationResult.PodGroupRecord group(SimulationResult r, String name) {
@@ -228,5 +233,32 @@ class PreemptionScenariosTest {
         assertThat(r.summary().gpuHoursLost()).isCloseTo(8 * 10 / 60.0, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(podRecord(r, "b1-0").boundAt()).isEqualTo(70 * 60.0 + 5 * 3600.0);
         assertThat(podRecord(r, "b1-0").finishedAt()).isEqualTo(70 * 60.0 + 5 * 3600.0 + 9 * 3600.0);
+    }
+
+    @Test
+    void withoutKnownRunTimesAJobIsExpectedToRunAsLongAgainAsItHasSoReclaimPaysOnlyForCheckpointedWork() {
+        // as live: the cycle is not told that b's jobs run 10h. At 35m b2 has 34 minutes of work to lose and is
+        // expected to run 34 more: evicting it would throw away as much as a1 saves, so a1 waits for the room
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        SimulationResult blind = run(false);
+        assertThat(evicted(blind)).isEmpty();
+        assertThat(group(blind, "a1").scheduledAt()).isEqualTo(10 * 3600.0);
+
+        // b1 checkpoints every 10 minutes: it loses 5, while the room is expected to free in half an hour at the
+        // earliest; that pays
+        objects.clear();
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h", "10m");
+        gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        SimulationResult saved = run(false);
+        assertThat(evicted(saved)).containsExactly("b1-0");
+        assertThat(group(saved, "a1").scheduledAt()).isEqualTo(35 * 60.0);
+        assertThat(saved.summary().gpuHoursLost()).isCloseTo(8 * 5 / 60.0, org.assertj.core.data.Offset.offset(1e-9));
     }
 }

@@ -65,6 +65,7 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
     private final Map<String, ClaimInfo> claimTemplates = new TreeMap<>();
     private Listener listener;
     private long now;
+    private boolean runTimesKnown = true;
 
     public InMemoryCluster(String schedulerName) {
         this.assembler = new SnapshotAssembler(schedulerName);
@@ -72,6 +73,12 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
 
     public InMemoryCluster listener(Listener l) {
         this.listener = l;
+        return this;
+    }
+
+    /** Whether snapshots tell the cycle how long pods run (false: only when they started, as live). */
+    public InMemoryCluster runTimesKnown(boolean known) {
+        this.runTimesKnown = known;
         return this;
     }
 
@@ -250,8 +257,9 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
         DraState dra = devices.isEmpty() && claims.isEmpty() ? DraState.NONE
                 : new DraState(devices, deviceClasses, claims, claimTemplates);
         return assembler.assemble(at, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of(),
-                checkpoints));
+                namespaces, priorityClasses, dra).withPlanning(runTimesKnown
+                ? Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of(), checkpoints)
+                : Planning.ofCluster(Map.of(), Map.of(), boundAt, Set.of(), checkpoints));
     }
 
     @Override

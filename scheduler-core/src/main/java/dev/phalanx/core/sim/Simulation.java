@@ -72,7 +72,7 @@ public final class Simulation implements InMemoryCluster.Listener {
 
     public Simulation(Manifests manifests, SchedulingCycle cycle, ReportPolicy reporter, SimulationOptions options) {
         this.options = options;
-        this.cluster = new InMemoryCluster(options.schedulerName()).listener(this);
+        this.cluster = new InMemoryCluster(options.schedulerName()).listener(this).runTimesKnown(options.runTimesKnown());
         this.runner = new CycleRunner(cycle, reporter, cluster, cluster, () -> now);
         load(WorkloadManifests.expand(manifests));
     }

@@ -54,6 +54,7 @@ public final class FairnessBench {
     private final List<PhillyTrace.Job> jobs;
     private final Setup setup;
     private String checkpointInterval;
+    private boolean runTimesKnown = true;
 
     /**
      * Takes the jobs submitted in [{@code start}, {@code start + window}) and a cluster of {@code nodes}
@@ -81,6 +82,12 @@ public final class FairnessBench {
 
     public Setup setup() {
         return setup;
+    }
+
+    /** Whether the scheduler is told how long jobs run, as a simulation can be; false: only when they started, as live. */
+    public FairnessBench runTimesKnown(boolean known) {
+        this.runTimesKnown = known;
+        return this;
     }
 
     /** Every job writes a checkpoint this often (a duration), and says so on its pods; null: none does (the trace does not say). */
@@ -148,7 +155,8 @@ public final class FairnessBench {
     }
 
     public PolicyResult run(String name, SchedulingCycle cycle, long untilMillis) {
-        SimulationResult r = new Simulation(manifests(), cycle, Policies.reporter(), SimulationOptions.until(untilMillis)).run();
+        SimulationResult r = new Simulation(manifests(), cycle, Policies.reporter(), SimulationOptions.until(untilMillis)
+                .withRunTimesKnown(runTimesKnown)).run();
         Map<String, List<Double>> waits = QueueStats.waitsByQueue(r);
         List<QueueWait> queues = new ArrayList<>();
         List<Double> all = new ArrayList<>();

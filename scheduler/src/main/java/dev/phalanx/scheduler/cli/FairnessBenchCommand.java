@@ -74,6 +74,10 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             + "default: the scheduler's default)")
     Double gainOverLoss;
 
+    @Option(names = "--run-times", defaultValue = "known", description = "known: the scheduler is told how long jobs run, "
+            + "as a simulation can; hidden: only when they started, as live (default ${DEFAULT-VALUE})")
+    String runTimes;
+
     @Option(names = "--checkpoint-interval", description = "every job writes a checkpoint this often (e.g. 1h); "
             + "default: none does, as the trace does not say")
     String checkpointInterval;
@@ -84,7 +88,11 @@ public final class FairnessBenchCommand implements Callable<Integer> {
         Path csv = trace != null ? trace : BenchFiles.shipped("benchmarks/data/philly/philly.csv");
         long from = LocalDate.parse(start).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long window = days * 24 * FairnessBench.HOUR;
-        FairnessBench bench = new FairnessBench(PhillyTrace.read(csv), from, window, nodes).checkpointEvery(checkpointInterval);
+        if (!runTimes.equals("known") && !runTimes.equals("hidden")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--run-times: known or hidden, got " + runTimes);
+        }
+        FairnessBench bench = new FairnessBench(PhillyTrace.read(csv), from, window, nodes).checkpointEvery(checkpointInterval)
+                .runTimesKnown(runTimes.equals("known"));
         long until = window + Durations.parseMillis(drain);
         PhalanxConfig config = PhalanxConfig.defaults().withFairness(new PhalanxConfig.Fairness(halfLife, historyStrength))
                 .withReclaim(new PhalanxConfig.Reclaim(gainOverLoss));
@@ -107,14 +115,16 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             root.put("setup", bench.setup());
             root.put("phalanx", Map.of("usageHalfLife", config.fairness().usageHalfLife(), "historyStrength",
                     config.fairness().historyStrength(), "gainOverLoss", config.reclaim().gainOverLoss(),
-                    "checkpointInterval", checkpointInterval == null ? "none" : checkpointInterval));
+                    "checkpointInterval", checkpointInterval == null ? "none" : checkpointInterval, "runTimes", runTimes));
             root.put("policies", results);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } else {
             out.print(text(bench, results));
-            out.printf(Locale.ROOT, "  phalanx: usage half-life %s, history strength %s, reclaim gain over loss %s; checkpoints: %s%n",
-                    config.fairness().usageHalfLife(), config.fairness().historyStrength(), config.reclaim().gainOverLoss(),
-                    checkpointInterval == null ? "none (the trace does not say)" : "every " + checkpointInterval);
+            out.printf(Locale.ROOT, "  phalanx: usage half-life %s, history strength %s, reclaim gain over loss %s; checkpoints: %s; "
+                            + "run times %s%n", config.fairness().usageHalfLife(), config.fairness().historyStrength(),
+                    config.reclaim().gainOverLoss(), checkpointInterval == null ? "none (the trace does not say)"
+                            : "every " + checkpointInterval, runTimes.equals("known") ? "known to the scheduler"
+                            : "hidden from the scheduler, as live");
         }
         out.flush();
         return 0;
