@@ -80,13 +80,16 @@ public final class FairShareCalculator implements FairSharePolicy {
         }
         for (String r : resources) {
             Map<String, BigFraction> shares = new HashMap<>();
-            Weighting w = decay.on() ? new Weighting(decay, decayed, weights) : Weighting.CONFIGURED;
+            Weighting w = decay.on() ? new Weighting(decay, decayed, weights, new boolean[1]) : Weighting.CONFIGURED;
             divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares, w);
             shares.forEach((q, v) -> out.get(q).put(r, v.doubleValue() / 1000.0));
             if (decay.on()) {
-                Map<String, BigFraction> plain = new HashMap<>();
-                divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, plain,
-                        Weighting.CONFIGURED);
+                Map<String, BigFraction> plain = shares;
+                if (w.shifted()) { // else the configured weights alone gave these very shares
+                    plain = new HashMap<>();
+                    divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, plain,
+                            Weighting.CONFIGURED);
+                }
                 plain.forEach((q, v) -> alone.get(q).put(r, v.doubleValue() / 1000.0));
                 for (QueueInfo q : tree.queues().values()) {
                     weights.get(q.name()).putIfAbsent(r, q.share(r).overQuotaWeight());
@@ -112,7 +115,7 @@ public final class FairShareCalculator implements FairSharePolicy {
                 decayed.put(q.name(), q.history() == null ? Map.of()
                         : q.history().advance(snapshot.now(), decay.halfLifeMillis()).decayed());
             }
-            w = new Weighting(decay, decayed, new HashMap<>());
+            w = new Weighting(decay, decayed, new HashMap<>(), new boolean[1]);
         }
         new FairShareCalculator(decay).divide(BigFraction.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
                 resource, usage.tree(), usage, shares, w);
@@ -122,11 +125,16 @@ public final class FairShareCalculator implements FairSharePolicy {
     /**
      * The over-quota weights a surplus is poured with among the queues that want more of it: the configured
      * ones, or with usage history the effective ones ({@link UsageDecay#effectiveWeight}), each queue's
-     * entitlement being its configured part of {@code surplus}. Records the weights it gave in {@code given}.
+     * entitlement being its configured part of {@code surplus}. Records the weights it gave in {@code given}, and
+     * in {@code anyShifted} whether any differed from the configured one.
      */
     private record Weighting(UsageDecay decay, Map<String, Map<String, Double>> decayed,
-                             Map<String, Map<String, Double>> given) {
-        static final Weighting CONFIGURED = new Weighting(UsageDecay.OFF, Map.of(), Map.of());
+                             Map<String, Map<String, Double>> given, boolean[] anyShifted) {
+        static final Weighting CONFIGURED = new Weighting(UsageDecay.OFF, Map.of(), Map.of(), new boolean[1]);
+
+        boolean shifted() {
+            return anyShifted[0];
+        }
 
         Map<String, BigFraction> of(Set<String> open, BigFraction surplus, QueueTree tree, String r) {
             Map<String, BigFraction> out = new HashMap<>();
@@ -144,6 +152,7 @@ public final class FairShareCalculator implements FairSharePolicy {
                 double over = decayed.getOrDefault(q, Map.of()).getOrDefault(r, 0.0) * 1000 - s.quotaMilli();
                 double effective = decay.effectiveWeight(s.overQuotaWeight(), entitled, over);
                 given.computeIfAbsent(q, k -> new TreeMap<>()).put(r, effective);
+                anyShifted[0] |= effective != s.overQuotaWeight();
                 out.put(q, weight(effective));
             }
             return out;
