@@ -36,11 +36,14 @@ public final class FairnessBench {
     /**
      * What one policy did: per queue, and over the whole run. {@code jainIndex} measures allocation against the fair
      * share the policy itself computed, {@code jainByWeights} against the share the configured weights alone give
-     * (the same yardstick for every policy); {@code gpuHoursLost}: the part of {@code gpuHoursUsed} evictions threw away.
+     * (the same yardstick for every policy); {@code jainOfTotals}: of each queue's GPU-hours over the whole run against
+     * the GPU-hours of its share by weights alone, fairness over the run rather than moment by moment;
+     * {@code gpuHoursLost}: the part of {@code gpuHoursUsed} evictions threw away.
      */
     public record PolicyResult(String name, double gpuAllocationRatio, double jainIndex, double meanWaitSeconds,
                                double p95WaitSeconds, int jobsStarted, int jobsWaiting, int evictions,
-                               List<QueueWait> queues, double jainByWeights, double gpuHoursUsed, double gpuHoursLost) {
+                               List<QueueWait> queues, double jainByWeights, double jainOfTotals, double gpuHoursUsed,
+                               double gpuHoursLost) {
     }
 
     public record QueueWait(String queue, int jobs, int started, double quotaGpus, double meanWaitSeconds,
@@ -180,7 +183,8 @@ public final class FairnessBench {
         int started = (int) r.podGroups().stream().filter(g -> g.scheduledAt() != null).count();
         return new PolicyResult(name, r.summary().gpuAllocationRatio(), jain(r.timeline()), mean(all),
                 QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues,
-                jain(r.timeline(), SimulationResult.Sample::fairShareByWeightsGpus), r.summary().gpuHoursUsed(),
+                jain(r.timeline(), SimulationResult.Sample::fairShareByWeightsGpus), jainOfTotals(r.timeline()),
+                r.summary().gpuHoursUsed(),
                 r.summary().gpuHoursLost());
     }
 
@@ -193,6 +197,34 @@ public final class FairnessBench {
      * averaged over simulated time (each sample holds until the next): 1 is perfectly fair, 1/n is
      * one queue holding everything.
      */
+    /**
+     * Jain's index across queues of GPU-hours allocated over the run ÷ GPU-hours of their share by weights alone, for
+     * the queues that had a share: 1 when every queue got, over the run, what its shares added up to.
+     */
+    static double jainOfTotals(List<SimulationResult.Sample> timeline) {
+        Map<String, double[]> totals = new TreeMap<>();
+        for (int i = 0; i + 1 < timeline.size(); i++) {
+            SimulationResult.Sample s = timeline.get(i);
+            double dt = timeline.get(i + 1).at() - s.at();
+            s.fairShareByWeightsGpus().forEach((q, share) -> {
+                double[] t = totals.computeIfAbsent(q, k -> new double[2]);
+                t[0] += dt * s.allocatedGpus().getOrDefault(q, 0.0);
+                t[1] += dt * share;
+            });
+        }
+        double sum = 0, squares = 0;
+        int n = 0;
+        for (double[] t : totals.values()) {
+            if (t[1] > 1e-9) {
+                double x = t[0] / t[1];
+                sum += x;
+                squares += x * x;
+                n++;
+            }
+        }
+        return n == 0 || squares == 0 ? 1 : sum * sum / (n * squares);
+    }
+
     static double jain(List<SimulationResult.Sample> timeline) {
         return jain(timeline, SimulationResult.Sample::fairShareGpus);
     }

@@ -132,11 +132,11 @@ public final class FairnessBenchCommand implements Callable<Integer> {
 
     static String text(FairnessBench bench, List<FairnessBench.PolicyResult> results) {
         StringBuilder sb = new StringBuilder("Queue fairness on the Philly trace: ").append(Describe.of(bench.setup())).append("\n\n");
-        sb.append(String.format(Locale.ROOT, "  %-16s %10s %8s %8s %11s %11s %8s %8s %10s %15s%n", "policy", "GPU alloc", "Jain",
-                "Jain(w)", "mean wait", "p95 wait", "started", "waiting", "evictions", "GPU-h lost"));
+        sb.append(String.format(Locale.ROOT, "  %-16s %10s %8s %8s %8s %11s %11s %8s %8s %10s %15s%n", "policy", "GPU alloc", "Jain",
+                "Jain(w)", "Jain(Σ)", "mean wait", "p95 wait", "started", "waiting", "evictions", "GPU-h lost"));
         for (FairnessBench.PolicyResult r : results) {
-            sb.append(String.format(Locale.ROOT, "  %-16s %9.1f%% %8.3f %8.3f %11s %11s %8d %8d %10d %8.0f (%.1f%%)%n", r.name(),
-                    100 * r.gpuAllocationRatio(), r.jainIndex(), r.jainByWeights(), TextDur.of(r.meanWaitSeconds()),
+            sb.append(String.format(Locale.ROOT, "  %-16s %9.1f%% %8.3f %8.3f %8.3f %11s %11s %8d %8d %10d %8.0f (%.1f%%)%n", r.name(),
+                    100 * r.gpuAllocationRatio(), r.jainIndex(), r.jainByWeights(), r.jainOfTotals(), TextDur.of(r.meanWaitSeconds()),
                     TextDur.of(r.p95WaitSeconds()), r.jobsStarted(), r.jobsWaiting(), r.evictions(), r.gpuHoursLost(),
                     r.gpuHoursUsed() == 0 ? 0 : 100 * r.gpuHoursLost() / r.gpuHoursUsed()));
         }
@@ -154,8 +154,9 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             sb.append('\n');
         }
         sb.append("\n  Jain: of allocated / fair share across queues with a fair share, averaged over time (1 = fair); Jain(w): the same\n"
-                + "  against the share the configured weights alone give. GPU-h lost: GPU-hours evictions threw away (work since the\n"
-                + "  victim started or last saved a checkpoint), and their part of the GPU-hours used.\n");
+                + "  against the share the configured weights alone give; Jain(Σ): of each queue's GPU-hours over the run against the\n"
+                + "  GPU-hours of that share. GPU-h lost: GPU-hours evictions threw away (work since the victim started or last saved a\n"
+                + "  checkpoint), and their part of the GPU-hours used.\n");
         return sb.toString();
     }
 
