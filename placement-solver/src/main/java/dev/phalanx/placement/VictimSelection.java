@@ -34,9 +34,14 @@ import java.util.Set;
  * </ul>
  * A running gang younger than its queue's {@code preemptMinRuntime} (preemption) or
  * {@code reclaimMinRuntime} (reclaim) is left alone. Members above a gang's minMember (elastic ones) are
- * taken one by one before any whole gang; whole gangs go in order of priority, then of work lost
- * (GPU-seconds run so far). Victims are added in that order until the gang fits, then each is dropped
- * again, costliest first, if the gang still fits without it: what is evicted is needed.
+ * taken one by one before any whole gang; whole gangs go in order of priority, then of the work they would
+ * lose (their share of the cluster times their run since they started or last saved a checkpoint, see
+ * {@link dev.phalanx.core.model.Checkpoint}). Victims are added in that order until the gang fits, then each
+ * is dropped again, costliest first, if the gang still fits without it: what is evicted is needed.
+ *
+ * <p>Reclaim must pay ({@link ReclaimPayoff}): it goes ahead only when the gang would otherwise wait longer for
+ * its room to free by itself than the victims' lost work is worth; else nothing is evicted, and the gang
+ * waits, saying why. Priority preemption is not weighed: a higher priority says whose work is worth more.
  *
  * <p>No ping-pong: priority preemption only runs downhill, and a reclaim leaves the reclaiming queue at
  * or below its fair share while its victims' queue was above its own, so the victims cannot reclaim back
@@ -49,14 +54,28 @@ public final class VictimSelection implements PreemptionPolicy {
     private static final double EPSILON = 1e-9;
 
     private final PlacementPolicy placement;
+    private final ReclaimPayoff payoff;
 
-    /** {@code placement} judges whether the gang fits once victims are gone; it must keep the hard constraints. */
+    /** Reclaims whenever the rules allow ({@link ReclaimPayoff#ALWAYS}). */
     public VictimSelection(PlacementPolicy placement) {
-        this.placement = placement;
+        this(placement, ReclaimPayoff.ALWAYS);
     }
 
-    /** Evicting this frees room: one elastic member, or every bound member of a gang. */
-    private record Unit(Gang gang, List<PodInfo> pods, boolean elastic, String reason, double workLost) {
+    /** {@code placement} judges whether the gang fits once victims are gone; it must keep the hard constraints. */
+    public VictimSelection(PlacementPolicy placement, ReclaimPayoff payoff) {
+        this.placement = placement;
+        this.payoff = payoff;
+    }
+
+    public ReclaimPayoff payoff() {
+        return payoff;
+    }
+
+    /**
+     * Evicting this frees room: one elastic member, or every bound member of a gang. {@code workLost}: in
+     * share-seconds (see {@link ReclaimPayoff}); {@code gpuHoursLost}: the same work in GPU-hours, to say.
+     */
+    private record Unit(Gang gang, List<PodInfo> pods, boolean elastic, String reason, double workLost, double gpuHoursLost) {
         Resources requests() {
             return BestFitPlacement.total(pods);
         }
@@ -117,6 +136,14 @@ public final class VictimSelection implements PreemptionPolicy {
                 fit = p;
             }
         }
+        String cost = "";
+        if (payoff.weighs() && chosen.stream().anyMatch(u -> Eviction.RECLAIMED.equals(u.reason()))) {
+            Payoff p = weigh(gang, mustPlace, chosen, capacity, snapshot);
+            if (!p.pays()) {
+                return Preemption.declined(p.explanation());
+            }
+            cost = " (" + p.explanation() + ")";
+        }
         List<Eviction> evictions = new ArrayList<>();
         Set<String> victims = new LinkedHashSet<>();
         Set<String> seen = new java.util.HashSet<>();
@@ -130,7 +157,58 @@ public final class VictimSelection implements PreemptionPolicy {
             }
         }
         return new Preemption(evictions, fit.bindings(), "evicting " + evictions.size() + " pods of "
-                + String.join(", ", victims) + " to make room");
+                + String.join(", ", victims) + " to make room" + cost);
+    }
+
+    /** Whether reclaiming {@code chosen} pays, and the numbers that say so. */
+    private record Payoff(boolean pays, String explanation) {
+    }
+
+    /**
+     * Weighs the reclaim of {@code chosen} for {@code gang}: the victims' lost work against waiting. Waiting costs the
+     * gang its share of the cluster for as long as its room takes to free by itself; the reclaim pays when that is
+     * longer than the lost work divided by the gang's share (times {@link ReclaimPayoff#gainOverLoss}), that is when
+     * releasing every pod expected to end by then still leaves no room for it.
+     */
+    private Payoff weigh(Gang gang, List<PodInfo> mustPlace, List<Unit> chosen, CapacityView capacity, Snapshot snapshot) {
+        double loss = 0, lostGpuHours = 0;
+        for (Unit u : chosen) {
+            if (Eviction.RECLAIMED.equals(u.reason())) {
+                loss += u.workLost();
+                lostGpuHours += u.gpuHoursLost();
+            }
+        }
+        Resources total = snapshot.totalAllocatable();
+        double size = ReclaimPayoff.dominantShare(BestFitPlacement.total(mustPlace), total);
+        String lost = String.format(java.util.Locale.ROOT, "%s of work since the victims started or last saved a checkpoint",
+                amount(lostGpuHours, loss, total));
+        if (size <= 0) {
+            return new Payoff(true, "reclaim loses " + lost);
+        }
+        double worthSeconds = payoff.gainOverLoss() * loss / size;
+        long horizon = worthSeconds >= Long.MAX_VALUE / 2000.0 ? Long.MAX_VALUE / 2 : (long) Math.ceil(worthSeconds * 1000);
+        long deadline = snapshot.now() + horizon;
+        Set<String> terminating = snapshot.planning().terminating();
+        List<PodInfo> endingBy = new ArrayList<>();
+        for (PodInfo p : snapshot.pods()) {
+            if (p.phase().holdsResources() && (terminating.contains(p.key()) || ReclaimPayoff.expectedEnd(p, snapshot) <= deadline)) {
+                endingBy.add(p);
+            }
+        }
+        String within = dev.phalanx.core.kube.Durations.format(Math.max(1000, horizon));
+        if (placement.placeQuickly(gang, mustPlace, without(capacity, endingBy)).placed()) {
+            return new Payoff(false, "reclaiming would not pay: it would throw away " + lost
+                    + ", while the room this gang needs is expected to free by itself within " + within);
+        }
+        return new Payoff(true, "it throws away " + lost + "; the room would not free by itself within " + within);
+    }
+
+    /** Lost work as GPU-hours when GPUs are lost, else as the share of the cluster times hours. */
+    private static String amount(double gpuHours, double shareSeconds, Resources total) {
+        if (gpuHours > 0 || total.milli(Keys.GPU) > 0) {
+            return String.format(java.util.Locale.ROOT, "%.1f GPU-hours", gpuHours);
+        }
+        return String.format(java.util.Locale.ROOT, "%.3f cluster-hours", shareSeconds / 3600);
     }
 
     private static String message(Unit u, Gang forGang) {
@@ -148,6 +226,7 @@ public final class VictimSelection implements PreemptionPolicy {
                                          QueueUsage usage) {
         boolean mayReclaim = withinFairShareAfter(gang.queue(), BestFitPlacement.total(mustPlace), usage, shares);
         Set<String> terminating = snapshot.planning().terminating();
+        Resources total = snapshot.totalAllocatable();
         List<Unit> units = new ArrayList<>();
         for (Gang v : snapshot.gangs()) {
             if (v.key().equals(gang.key()) || !v.isValid() || !v.preemptible() || v.queue() == null) {
@@ -182,17 +261,18 @@ public final class VictimSelection implements PreemptionPolicy {
             if (age < minRuntime) {
                 continue;
             }
-            double gpuSeconds = 0;
+            double work = 0, gpuHours = 0;
             for (PodInfo p : bound) {
-                gpuSeconds += p.requests().units(Keys.GPU) * age / 1000.0;
+                work += workLost(p, snapshot, total);
+                gpuHours += gpuHoursLost(p, snapshot);
             }
             // elastic members: the last ones by name, beyond what keeps the gang started
             int elastic = bound.size() + (int) v.finishedCount() - v.minMember();
             for (int k = 0; k < elastic && k < bound.size(); k++) {
                 PodInfo p = bound.get(bound.size() - 1 - k);
-                units.add(new Unit(v, List.of(p), true, reason, p.requests().units(Keys.GPU) * age / 1000.0));
+                units.add(new Unit(v, List.of(p), true, reason, workLost(p, snapshot, total), gpuHoursLost(p, snapshot)));
             }
-            units.add(new Unit(v, bound, false, reason, gpuSeconds));
+            units.add(new Unit(v, bound, false, reason, work, gpuHours));
         }
         units.sort(Comparator.comparing((Unit u) -> !u.elastic())
                 .thenComparingInt(u -> u.gang().priority())
@@ -200,6 +280,20 @@ public final class VictimSelection implements PreemptionPolicy {
                 .thenComparing(u -> u.gang().key())
                 .thenComparing(u -> u.pods().get(0).name()));
         return units;
+    }
+
+    /** The pod's run since it started or last saved a checkpoint, in share-seconds: what evicting it throws away. */
+    private static double workLost(PodInfo p, Snapshot snapshot, Resources total) {
+        return ReclaimPayoff.dominantShare(p.requests(), total) * lostMillis(p, snapshot) / 1000.0;
+    }
+
+    private static double gpuHoursLost(PodInfo p, Snapshot snapshot) {
+        return p.requests().units(Keys.GPU) * lostMillis(p, snapshot) / 3_600_000.0;
+    }
+
+    private static long lostMillis(PodInfo p, Snapshot snapshot) {
+        long started = snapshot.planning().startedAt().getOrDefault(p.key(), p.createdAt());
+        return snapshot.planning().workLostMillis(p.key(), started, snapshot.now());
     }
 
     /** The reclaim rules, given what is already taken from each queue; preemption needs no more than the candidates' rules. */

@@ -6,6 +6,7 @@ import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.QueueTree;
 import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.model.UsageHistory;
 import org.apache.commons.numbers.fraction.BigFraction;
 
 import java.math.BigDecimal;
@@ -29,8 +30,28 @@ import java.util.TreeSet;
  * given. A parent's share is then divided among its children the same way. Demand is what a queue's
  * gangs hold plus what they wait for; a parent asks for what its children can take ({@link #canTake}),
  * so no share is handed down to children who cannot use it.
+ *
+ * <p>With usage history ({@link UsageDecay} on), each queue's decayed usage is carried forward to the
+ * snapshot's time from what its status last said (the same code live and in simulation, on the cycle's
+ * clock), and the surplus of each priority level is poured with effective weights that favour the queues
+ * that used less than their part of it recently ({@link UsageDecay#effectiveWeight}). Quotas are given
+ * first as ever, so the promise that a queue gets min(quota, demand) holds whatever its history.
  */
 public final class FairShareCalculator implements FairSharePolicy {
+    private final UsageDecay decay;
+
+    /** Fair share from the snapshot alone, without usage history. */
+    public FairShareCalculator() {
+        this(UsageDecay.OFF);
+    }
+
+    public FairShareCalculator(UsageDecay decay) {
+        this.decay = decay;
+    }
+
+    public UsageDecay decay() {
+        return decay;
+    }
 
     @Override
     public FairShares compute(Snapshot snapshot) {
@@ -41,24 +62,101 @@ public final class FairShareCalculator implements FairSharePolicy {
             resources.addAll(q.resources().keySet());
         }
         Map<String, Map<String, Double>> out = new TreeMap<>();
+        Map<String, Map<String, Double>> alone = new TreeMap<>();
+        Map<String, Map<String, Double>> decayed = new TreeMap<>();
+        Map<String, Map<String, Double>> weights = new TreeMap<>();
         for (String q : tree.queues().keySet()) {
             out.put(q, new TreeMap<>());
         }
+        if (decay.on()) {
+            for (QueueInfo q : tree.queues().values()) {
+                UsageHistory h = q.history() == null ? UsageHistory.none(snapshot.now())
+                        : q.history().advance(snapshot.now(), decay.halfLifeMillis());
+                decayed.put(q.name(), new TreeMap<>(h.decayed()));
+                alone.put(q.name(), new TreeMap<>());
+                weights.put(q.name(), new TreeMap<>());
+            }
+            resources.addAll(decayed.values().stream().flatMap(m -> m.keySet().stream()).toList());
+        }
         for (String r : resources) {
             Map<String, BigFraction> shares = new HashMap<>();
-            divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares);
+            Weighting w = decay.on() ? new Weighting(decay, decayed, weights, new boolean[1]) : Weighting.CONFIGURED;
+            divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, shares, w);
             shares.forEach((q, v) -> out.get(q).put(r, v.doubleValue() / 1000.0));
+            if (decay.on()) {
+                Map<String, BigFraction> plain = shares;
+                if (w.shifted()) { // else the configured weights alone gave these very shares
+                    plain = new HashMap<>();
+                    divide(BigFraction.of(snapshot.totalAllocatable().milli(r)), tree.roots(), r, tree, usage, plain,
+                            Weighting.CONFIGURED);
+                }
+                plain.forEach((q, v) -> alone.get(q).put(r, v.doubleValue() / 1000.0));
+                for (QueueInfo q : tree.queues().values()) {
+                    weights.get(q.name()).putIfAbsent(r, q.share(r).overQuotaWeight());
+                }
+            }
         }
-        return new FairShares(out);
+        return decay.on() ? new FairShares(out, alone, decayed, weights, decay.halfLifeMillis()) : new FairShares(out);
     }
 
     /** Exact shares in thousandths of a unit, for callers that need them to add up exactly. */
     static Map<String, BigFraction> exactShares(Snapshot snapshot, String resource) {
+        return exactShares(snapshot, resource, UsageDecay.OFF);
+    }
+
+    /** The same, with usage history weighed as {@code decay} says. */
+    static Map<String, BigFraction> exactShares(Snapshot snapshot, String resource, UsageDecay decay) {
         QueueUsage usage = new QueueUsage(snapshot);
         Map<String, BigFraction> shares = new HashMap<>();
-        new FairShareCalculator().divide(BigFraction.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
-                resource, usage.tree(), usage, shares);
+        Weighting w = Weighting.CONFIGURED;
+        if (decay.on()) {
+            Map<String, Map<String, Double>> decayed = new TreeMap<>();
+            for (QueueInfo q : usage.tree().queues().values()) {
+                decayed.put(q.name(), q.history() == null ? Map.of()
+                        : q.history().advance(snapshot.now(), decay.halfLifeMillis()).decayed());
+            }
+            w = new Weighting(decay, decayed, new HashMap<>(), new boolean[1]);
+        }
+        new FairShareCalculator(decay).divide(BigFraction.of(snapshot.totalAllocatable().milli(resource)), usage.tree().roots(),
+                resource, usage.tree(), usage, shares, w);
         return shares;
+    }
+
+    /**
+     * The over-quota weights a surplus is poured with among the queues that want more of it: the configured
+     * ones, or with usage history the effective ones ({@link UsageDecay#effectiveWeight}), each queue's
+     * entitlement being its configured part of {@code surplus}. Records the weights it gave in {@code given}, and
+     * in {@code anyShifted} whether any differed from the configured one.
+     */
+    private record Weighting(UsageDecay decay, Map<String, Map<String, Double>> decayed,
+                             Map<String, Map<String, Double>> given, boolean[] anyShifted) {
+        static final Weighting CONFIGURED = new Weighting(UsageDecay.OFF, Map.of(), Map.of(), new boolean[1]);
+
+        boolean shifted() {
+            return anyShifted[0];
+        }
+
+        Map<String, BigFraction> of(Set<String> open, BigFraction surplus, QueueTree tree, String r) {
+            Map<String, BigFraction> out = new HashMap<>();
+            BigFraction total = BigFraction.ZERO;
+            for (String q : open) {
+                total = total.add(weight(tree.get(q).share(r).overQuotaWeight()));
+            }
+            for (String q : open) {
+                QueueInfo.Share s = tree.get(q).share(r);
+                if (!decay.on()) {
+                    out.put(q, weight(s.overQuotaWeight()));
+                    continue;
+                }
+                double entitled = weight(s.overQuotaWeight()).divide(total).multiply(surplus).doubleValue();
+                double over = decayed.getOrDefault(q, Map.of()).getOrDefault(r, 0.0) * 1000 - s.quotaMilli();
+                double effective = decay.effectiveWeight(s.overQuotaWeight(), entitled, over);
+                given.computeIfAbsent(q, k -> new TreeMap<>()).put(r, effective);
+                anyShifted[0] |= effective != s.overQuotaWeight();
+                out.put(q, weight(effective));
+            }
+            return out;
+        }
     }
 
     /**
@@ -82,7 +180,7 @@ public final class FairShareCalculator implements FairSharePolicy {
     }
 
     private void divide(BigFraction available, List<String> siblings, String resource, QueueTree tree, QueueUsage usage,
-                        Map<String, BigFraction> shares) {
+                        Map<String, BigFraction> shares, Weighting weighting) {
         if (siblings.isEmpty()) {
             return;
         }
@@ -111,15 +209,17 @@ public final class FairShareCalculator implements FairSharePolicy {
                     open.add(q);
                 }
             }
+            Map<String, BigFraction> levelWeights = open.isEmpty() || remaining.signum() <= 0 ? Map.of()
+                    : weighting.of(open, remaining, tree, resource);
             // each round either exhausts what remains or fills at least one queue, so it ends
             while (remaining.signum() > 0 && !open.isEmpty()) {
                 BigFraction weights = BigFraction.ZERO;
                 for (String q : open) {
-                    weights = weights.add(weight(tree.get(q).share(resource).overQuotaWeight()));
+                    weights = weights.add(levelWeights.get(q));
                 }
                 BigFraction pour = remaining;
                 for (String q : List.copyOf(open)) {
-                    BigFraction offer = pour.multiply(weight(tree.get(q).share(resource).overQuotaWeight())).divide(weights);
+                    BigFraction offer = pour.multiply(levelWeights.get(q)).divide(weights);
                     BigFraction take = min(offer, want.get(q).subtract(given.get(q)));
                     given.merge(q, take, BigFraction::add);
                     remaining = remaining.subtract(take);
@@ -131,7 +231,7 @@ public final class FairShareCalculator implements FairSharePolicy {
         }
         for (String q : siblings) {
             shares.put(q, given.get(q));
-            divide(given.get(q), tree.children(q), resource, tree, usage, shares);
+            divide(given.get(q), tree.children(q), resource, tree, usage, shares, weighting);
         }
     }
 

@@ -35,10 +35,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FairShareInvariantsTest {
     @TestFactory
     Stream<DynamicTest> waterFillingKeepsItsPromisesOnRandomTrees() {
-        return PropertySeeds.tests(300, FairShareInvariantsTest::check);
+        return PropertySeeds.tests(300, seed -> check(seed, UsageDecay.OFF));
     }
 
-    private static void check(long seed) {
+    /** The invariants on the tree of {@code seed}; with {@code decay} on, every queue has a random usage history too. */
+    static void check(long seed, UsageDecay decay) {
         Random rnd = new Random(seed);
         Map<String, QueueInfo> queues = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
@@ -55,7 +56,12 @@ class FairShareInvariantsTest {
                 limit = quota;
             }
             q.gpu(quota, rnd.nextInt(4), limit);
-            queues.put(name, KubeObjects.queue(q.build(), 0));
+            QueueInfo info = KubeObjects.queue(q.build(), 0);
+            if (decay.on() && rnd.nextInt(5) > 0) {
+                info = info.withHistory(new dev.phalanx.core.model.UsageHistory(-rnd.nextInt(10_000_000),
+                        Map.of(Keys.GPU, rnd.nextDouble() * 40), Map.of(Keys.GPU, (double) rnd.nextInt(40))));
+            }
+            queues.put(name, info);
             names.add(name);
         }
         QueueTree tree = QueueTree.build(queues);
@@ -76,7 +82,7 @@ class FairShareInvariantsTest {
             cluster.add(KubeObjects.node(node("n" + i, 8)));
         }
         Snapshot s = new SnapshotAssembler(Keys.SCHEDULER_NAME).assemble(0, cluster, pods, List.of(), queues, Map.of(), Map.of());
-        Map<String, BigFraction> share = FairShareCalculator.exactShares(s, Keys.GPU);
+        Map<String, BigFraction> share = FairShareCalculator.exactShares(s, Keys.GPU, decay);
         Map<String, Long> demand = new LinkedHashMap<>(); // what each leaf's pods ask for, thousandths of a GPU
         for (PodInfo p : pods) {
             demand.merge(p.queueLabel(), p.requests().milli(Keys.GPU), Long::sum);

@@ -44,6 +44,10 @@ class CrdsAreCurrentTest {
                 .contains("name: Scheduled").contains("name: MinMember").contains("name: Queue");
         String q = Files.readString(GENERATED.resolve("queues.scheduling.phalanx.dev-v1.yml"));
         assertThat(q).contains("limit must be -1 (no limit) or at least quota").contains("pattern: \"^\\\\+?(([0-9]")
-                .contains("name: GPU Fair Share").contains("name: GPU Allocated").contains("scope: Cluster");
+                .contains("name: GPU Fair Share").contains("name: GPU Allocated").contains("scope: Cluster")
+                .contains("name: GPU Decayed Usage").contains("name: GPU Weight").contains("decayedUsageTime:");
+        assertThat(q.indexOf("name: GPU Allocated")).as("usage history after allocation, then the weight, then Age")
+                .isLessThan(q.indexOf("name: GPU Decayed Usage"));
+        assertThat(q.indexOf("name: GPU Weight")).isLessThan(q.indexOf("name: Age"));
     }
 }

@@ -39,11 +39,13 @@ import java.util.List;
  * @param deviceClassResources the resource each DRA DeviceClass's devices count as in queues, quotas and fair
  *                        share (e.g. {@code gpu.nvidia.com: nvidia.com/gpu}); a class not named counts as its
  *                        {@code extendedResourceName}, NVIDIA's GPU class as nvidia.com/gpu, any other in no queue
+ * @param fairness        how fair shares follow each queue's recent use
+ * @param reclaim         when evicting for a gang of a queue below its fair share pays
  */
 public record PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism,
                             String statusPeriod, Integer metricsPort, LeaderElection leaderElection,
                             boolean evictionFallbackToDelete, String staleGangGrace, Integer commitsInFlight,
-                            java.util.Map<String, String> deviceClassResources) {
+                            java.util.Map<String, String> deviceClassResources, Fairness fairness, Reclaim reclaim) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
@@ -61,6 +63,8 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         staleGangGrace = staleGangGrace == null ? "60s" : staleGangGrace;
         commitsInFlight = commitsInFlight == null ? 64 : commitsInFlight;
         deviceClassResources = deviceClassResources == null ? java.util.Map.of() : java.util.Map.copyOf(deviceClassResources);
+        fairness = fairness == null ? Fairness.DEFAULT : fairness;
+        reclaim = reclaim == null ? Reclaim.DEFAULT : reclaim;
         if (commitsInFlight < 0) {
             throw new IllegalArgumentException("commitsInFlight must be 0 or more, got " + commitsInFlight);
         }
@@ -79,8 +83,67 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
         }
     }
 
+    public PhalanxConfig(String schedulerName, String cyclePeriod, String debounce, int bindParallelism, String statusPeriod,
+                         Integer metricsPort, LeaderElection leaderElection, boolean evictionFallbackToDelete,
+                         String staleGangGrace, Integer commitsInFlight) {
+        this(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection,
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, null, null, null);
+    }
+
     public static PhalanxConfig defaults() {
-        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null, null, null);
+        return new PhalanxConfig(null, null, null, 0, null, null, null, false, null, null, null, null, null);
+    }
+
+    /**
+     * How fair shares follow each queue's recent use ({@code UsageDecay}): every queue's decayed usage, kept in its
+     * status, with half-life {@code usageHalfLife} ("0" turns the history off: fair shares follow the moment
+     * alone), and the {@code historyStrength} with which it shifts over-quota weights (each part of the surplus a
+     * queue used beyond its own halves its weight at 1).
+     */
+    public record Fairness(String usageHalfLife, Double historyStrength) {
+        public static final String DEFAULT_HALF_LIFE = "12h";
+        public static final double DEFAULT_STRENGTH = 1.0;
+        public static final Fairness DEFAULT = new Fairness(null, null);
+        /** Fair shares from the moment alone, as before usage history. */
+        public static final Fairness OFF = new Fairness("0", null);
+
+        public Fairness {
+            usageHalfLife = usageHalfLife == null ? DEFAULT_HALF_LIFE : usageHalfLife.trim();
+            historyStrength = historyStrength == null ? DEFAULT_STRENGTH : historyStrength;
+            if (!usageHalfLife.equals("0")) {
+                try {
+                    Durations.parseMillis(usageHalfLife);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("fairness.usageHalfLife: " + e.getMessage() + ", or 0 for none");
+                }
+            }
+            if (!(historyStrength >= 0) || historyStrength > 10) {
+                throw new IllegalArgumentException("fairness.historyStrength must be between 0 and 10, got " + historyStrength);
+            }
+        }
+
+        public long usageHalfLifeMillis() {
+            return usageHalfLife.equals("0") ? 0 : Durations.parseMillis(usageHalfLife);
+        }
+    }
+
+    /**
+     * When reclaim pays ({@code ReclaimPayoff}): only when the gang it makes room for would otherwise wait for its
+     * room longer than the victims' lost work (since their start or last checkpoint) is worth, times
+     * {@code gainOverLoss}; 0 reclaims whenever the rules allow, whatever it costs.
+     */
+    public record Reclaim(Double gainOverLoss) {
+        public static final double DEFAULT_GAIN_OVER_LOSS = 1.0;
+        public static final Reclaim DEFAULT = new Reclaim(null);
+        /** Reclaim whenever the rules allow, as before reclaim weighed its cost. */
+        public static final Reclaim ALWAYS = new Reclaim(0.0);
+
+        public Reclaim {
+            gainOverLoss = gainOverLoss == null ? DEFAULT_GAIN_OVER_LOSS : gainOverLoss;
+            if (!(gainOverLoss >= 0) || gainOverLoss.isInfinite()) {
+                throw new IllegalArgumentException("reclaim.gainOverLoss must be 0 or more, got " + gainOverLoss);
+            }
+        }
     }
 
     /**
@@ -211,32 +274,32 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
 
     public PhalanxConfig withCyclePeriod(String period) {
         return new PhalanxConfig(schedulerName, period, debounce, bindParallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public PhalanxConfig withStatusPeriod(String period) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, period, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public PhalanxConfig withBindParallelism(int parallelism) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, parallelism, statusPeriod, metricsPort, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public PhalanxConfig withMetricsPort(int port) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, port, leaderElection,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public PhalanxConfig withEvictionFallbackToDelete(boolean fallback) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, fallback, staleGangGrace, commitsInFlight, deviceClassResources);
+                leaderElection, fallback, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public PhalanxConfig withStaleGangGrace(String grace) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, evictionFallbackToDelete, grace, commitsInFlight, deviceClassResources);
+                leaderElection, evictionFallbackToDelete, grace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 
     public long staleGangGraceMillis() {
@@ -245,11 +308,21 @@ public record PhalanxConfig(String schedulerName, String cyclePeriod, String deb
 
     public PhalanxConfig withCommitsInFlight(int n) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
-                leaderElection, evictionFallbackToDelete, staleGangGrace, n, deviceClassResources);
+                leaderElection, evictionFallbackToDelete, staleGangGrace, n, deviceClassResources, fairness, reclaim);
+    }
+
+    public PhalanxConfig withFairness(Fairness f) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
+                leaderElection, evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, f, reclaim);
+    }
+
+    public PhalanxConfig withReclaim(Reclaim r) {
+        return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort,
+                leaderElection, evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, r);
     }
 
     public PhalanxConfig withLeaderElection(LeaderElection election) {
         return new PhalanxConfig(schedulerName, cyclePeriod, debounce, bindParallelism, statusPeriod, metricsPort, election,
-                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources);
+                evictionFallbackToDelete, staleGangGrace, commitsInFlight, deviceClassResources, fairness, reclaim);
     }
 }

@@ -5,10 +5,12 @@ import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.placement.BestFitPlacement;
 import dev.phalanx.placement.PlacementConfig;
+import dev.phalanx.placement.ReclaimPayoff;
 import dev.phalanx.placement.TimefoldPlacement;
 import dev.phalanx.placement.VictimSelection;
 import dev.phalanx.queue.FairShareCalculator;
 import dev.phalanx.queue.GangAdmission;
+import dev.phalanx.queue.UsageDecay;
 import dev.phalanx.queue.status.StatusReporter;
 import dev.phalanx.scheduler.metrics.CycleSteps;
 
@@ -30,9 +32,17 @@ public final class Policies {
         return new PlacementConfig(Duration.ofSeconds(30), seed, PlacementConfig.DEFAULT.maxStepsWithoutImprovement());
     }
 
-    /** The policies simulations and benchmarks run: Timefold placement with reproducible searches seeded by {@code seed}. */
+    /**
+     * The policies simulations and benchmarks run: Timefold placement with reproducible searches seeded by {@code seed},
+     * usage history and reclaim as the default configuration has them.
+     */
     public static CyclePolicies reproducible(long seed, boolean preemption) {
-        return policies(CycleSteps.NONE, reproducible(seed), preemption);
+        return reproducible(seed, preemption, PhalanxConfig.defaults());
+    }
+
+    /** The same, with usage history and reclaim as {@code config} says. */
+    public static CyclePolicies reproducible(long seed, boolean preemption, PhalanxConfig config) {
+        return policies(CycleSteps.NONE, reproducible(seed), preemption, config);
     }
 
     /** The reproducible policies with the default seed, preemption and reclaim on. */
@@ -45,17 +55,31 @@ public final class Policies {
         return new SchedulingCycle(reproducible(DEFAULT_SEED, true));
     }
 
-    /** The default cycle without preemption or reclaim: a blocked gang only waits for room to drain (a baseline). */
+    /**
+     * The cycle as it was before usage history and paying reclaim, without preemption or reclaim: a blocked gang
+     * only waits for room to drain (a baseline).
+     */
     public static SchedulingCycle withoutPreemption() {
-        return new SchedulingCycle(reproducible(DEFAULT_SEED, false));
+        return new SchedulingCycle(reproducible(DEFAULT_SEED, false, PhalanxConfig.defaults().withFairness(
+                PhalanxConfig.Fairness.OFF)));
     }
 
     /**
-     * The live policies, with {@code steps} hooked around the fair-share and placement steps (to time them);
-     * a search may also end at the placement budget, which bounds a cycle's time.
+     * The live policies of the default configuration, with {@code steps} hooked around the fair-share and placement
+     * steps (to time them); a search may also end at the placement budget, which bounds a cycle's time.
      */
     public static CyclePolicies live(CycleSteps steps) {
-        return policies(steps, PlacementConfig.DEFAULT, true);
+        return live(PhalanxConfig.defaults(), steps);
+    }
+
+    /** The live policies, usage history and reclaim as {@code config} says. */
+    public static CyclePolicies live(PhalanxConfig config, CycleSteps steps) {
+        return policies(steps, PlacementConfig.DEFAULT, true, config);
+    }
+
+    /** How {@code config} weighs queues' recent use in their fair shares. */
+    public static UsageDecay usageDecay(PhalanxConfig config) {
+        return new UsageDecay(config.fairness().usageHalfLifeMillis(), config.fairness().historyStrength());
     }
 
     /** Step 6, the same live and in simulation; a new one per scheduler or simulation (it remembers phases). */
@@ -63,9 +87,10 @@ public final class Policies {
         return new StatusReporter();
     }
 
-    private static CyclePolicies policies(CycleSteps steps, PlacementConfig placement, boolean preemption) {
-        CyclePolicies p = CyclePolicies.of(steps.fairShare(new FairShareCalculator()), new GangAdmission(),
+    private static CyclePolicies policies(CycleSteps steps, PlacementConfig placement, boolean preemption, PhalanxConfig config) {
+        CyclePolicies p = CyclePolicies.of(steps.fairShare(new FairShareCalculator(usageDecay(config))), new GangAdmission(),
                 steps.placement(new TimefoldPlacement(placement)));
-        return preemption ? p.withPreemption(new VictimSelection(new BestFitPlacement())) : p;
+        return preemption ? p.withPreemption(new VictimSelection(new BestFitPlacement(),
+                new ReclaimPayoff(config.reclaim().gainOverLoss()))) : p;
     }
 }

@@ -105,4 +105,24 @@ class PhalanxConfigTest {
         assertThat(load("")).isEqualTo(PhalanxConfig.defaults());
         assertThat(load("# nothing set\n")).isEqualTo(PhalanxConfig.defaults());
     }
+
+    @Test
+    void readsUsageHistoryAndReclaimAndTurnsTheHistoryOffWithAZeroHalfLife() throws Exception {
+        PhalanxConfig d = PhalanxConfig.defaults();
+        assertThat(d.fairness().usageHalfLifeMillis()).isEqualTo(
+                dev.phalanx.core.kube.Durations.parseMillis(PhalanxConfig.Fairness.DEFAULT_HALF_LIFE));
+        assertThat(d.fairness().historyStrength()).isEqualTo(PhalanxConfig.Fairness.DEFAULT_STRENGTH);
+        assertThat(d.reclaim().gainOverLoss()).isEqualTo(PhalanxConfig.Reclaim.DEFAULT_GAIN_OVER_LOSS);
+        PhalanxConfig c = load("fairness: {usageHalfLife: 2d, historyStrength: 0.5}\nreclaim: {gainOverLoss: 3}\n");
+        assertThat(c.fairness().usageHalfLifeMillis()).isEqualTo(2 * 86_400_000L);
+        assertThat(c.fairness().historyStrength()).isEqualTo(0.5);
+        assertThat(c.reclaim().gainOverLoss()).isEqualTo(3.0);
+        assertThat(Policies.usageDecay(c).on()).isTrue();
+        PhalanxConfig off = load("fairness: {usageHalfLife: \"0\"}\n");
+        assertThat(off.fairness().usageHalfLifeMillis()).isZero();
+        assertThat(Policies.usageDecay(off).on()).isFalse();
+        assertThatThrownBy(() -> load("fairness: {usageHalfLife: often}\n")).hasMessageContaining("fairness.usageHalfLife")
+                .hasMessageContaining("or 0 for none");
+        assertThatThrownBy(() -> load("reclaim: {gainOverLoss: -1}\n")).hasMessageContaining("reclaim.gainOverLoss must be 0 or more");
+    }
 }

@@ -39,6 +39,12 @@ class PreemptionScenariosTest {
     /** A gang of {@code pods} pods of {@code gpus} GPUs each, in namespace = queue {@code q}. */
     private PreemptionScenariosTest gang(String q, String name, int minMember, int pods, int gpus, String priority,
                                          boolean preemptible, String at, String runFor) {
+        return gang(q, name, minMember, pods, gpus, priority, preemptible, at, runFor, null);
+    }
+
+    /** The same, its pods saying they write a checkpoint every {@code checkpointEvery} (null: they say nothing). */
+    private PreemptionScenariosTest gang(String q, String name, int minMember, int pods, int gpus, String priority,
+                                         boolean preemptible, String at, String runFor, String checkpointEvery) {
         var g = podGroup(q, name, minMember).queue(q).submitAt(at).preemptible(preemptible);
         if (priority != null) {
             g.priorityClass(priority);
@@ -49,15 +55,24 @@ class PreemptionScenariosTest {
             if (priority != null) {
                 p.priorityClass(priority);
             }
-            objects.add(p.build());
+            var built = p.build();
+            if (checkpointEvery != null) {
+                built.getMetadata().getAnnotations().put(Keys.CHECKPOINT_INTERVAL_ANNOTATION, checkpointEvery);
+            }
+            objects.add(built);
         }
         return this;
     }
 
     private SimulationResult run() {
+        return run(true);
+    }
+
+    /** {@code runTimesKnown} false: the cycle sees only when pods started, as live. */
+    private SimulationResult run(boolean runTimesKnown) {
         var manifests = new ManifestReader().read(yaml(objects), "preemption.yaml").manifests();
         return new Simulation(manifests, Policies.defaultCycle(), Policies.reporter(),
-                SimulationOptions.until(24 * 3_600_000L)).run();
+                SimulationOptions.until(24 * 3_600_000L).withRunTimesKnown(runTimesKnown)).run();
     }
 
     private static SimulationResult.PodGroupRecord group(SimulationResult r, String name) {
@@ -184,5 +199,66 @@ class PreemptionScenariosTest {
         assertThat(group(r, "high2").scheduledAt()).isEqualTo(600.0 + 1800.0);
         assertThat(podRecord(r, "low-0").boundAt())
                 .isEqualTo(600.0 + 3600.0);
+    }
+
+    @Test
+    void reclaimThatWouldThrowAwayMoreWorkThanWaitingCostsIsNotMade() {
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        // b borrows a's idle quota; a asks for it back at 1h30m, when each of b's gangs has run 1.5h on 8 GPUs: evicting
+        // one throws away 12 GPU-hours, while the room frees by itself at 2h, half an hour (4 GPU-hours of waiting) later
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "0s", "2h");
+        gang("a", "a1", 1, 1, 8, null, true, "90m", "5h");
+        SimulationResult r = run();
+        assertThat(evicted(r)).isEmpty();
+        assertThat(group(r, "a1").scheduledAt()).isEqualTo(2 * 3600.0);
+        assertThat(r.summary().gpuHoursLost()).isZero();
+    }
+
+    @Test
+    void theVictimThatLosesLeastGoesFirstAndResumesFromItsCheckpoint() {
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        // at 1h10m b1 (checkpoints every 30m) has 10 minutes of unsaved work, b2 (started at 10m, no checkpoints) an hour
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h", "30m");
+        gang("b", "b2", 1, 1, 8, null, true, "10m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "70m", "5h");
+        SimulationResult r = run();
+        assertThat(evicted(r)).containsExactly("b1-0");
+        assertThat(group(r, "a1").scheduledAt()).isEqualTo(70 * 60.0);
+        assertThat(podRecord(r, "b1-0").evictedRuns()).singleElement()
+                .satisfies(run -> assertThat(run.reason()).isEqualTo("Reclaimed"));
+        // 8 GPUs x 10 minutes lost; b1 starts again when a1 ends (6h10m) with 9 of its 10 hours left
+        assertThat(r.summary().gpuHoursLost()).isCloseTo(8 * 10 / 60.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(podRecord(r, "b1-0").boundAt()).isEqualTo(70 * 60.0 + 5 * 3600.0);
+        assertThat(podRecord(r, "b1-0").finishedAt()).isEqualTo(70 * 60.0 + 5 * 3600.0 + 9 * 3600.0);
+    }
+
+    @Test
+    void withoutKnownRunTimesAJobIsExpectedToRunAsLongAgainAsItHasSoReclaimPaysOnlyForCheckpointedWork() {
+        // as live: the cycle is not told that b's jobs run 10h. At 35m b2 has 34 minutes of work to lose and is
+        // expected to run 34 more: evicting it would throw away as much as a1 saves, so a1 waits for the room
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        SimulationResult blind = run(false);
+        assertThat(evicted(blind)).isEmpty();
+        assertThat(group(blind, "a1").scheduledAt()).isEqualTo(10 * 3600.0);
+
+        // b1 checkpoints every 10 minutes: it loses 5, while the room is expected to free in half an hour at the
+        // earliest; that pays
+        objects.clear();
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h", "10m");
+        gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        SimulationResult saved = run(false);
+        assertThat(evicted(saved)).containsExactly("b1-0");
+        assertThat(group(saved, "a1").scheduledAt()).isEqualTo(35 * 60.0);
+        assertThat(saved.summary().gpuHoursLost()).isCloseTo(8 * 5 / 60.0, org.assertj.core.data.Offset.offset(1e-9));
     }
 }

@@ -17,8 +17,9 @@ import java.util.Objects;
 
 /**
  * Observes a Queue, validates what its schema cannot ({@link QueueValidation}), and records status:
- * the cycle's fair share, allocation, requests and gangs by phase from the {@link StatusBoard}, and
- * the validation conditions. Writes only when something changed.
+ * the cycle's fair share, allocation, requests, usage history and gangs by phase from the {@link StatusBoard},
+ * and the validation conditions. Writes only when something changed; until a cycle has published the queue,
+ * the cycle's part of its status is left as the last scheduler wrote it.
  */
 public final class QueueReconciler implements Reconciler<Queue> {
     private final StatusBoard board;
@@ -38,12 +39,27 @@ public final class QueueReconciler implements Reconciler<Queue> {
     public UpdateControl<Queue> reconcile(Queue queue, Context<Queue> context) {
         QueueStatus current = queue.getStatus();
         QueueStatus next = new QueueStatus();
-        board.queue(queue.getMetadata().getName()).ifPresent(s -> {
+        var published = board.queue(queue.getMetadata().getName());
+        published.ifPresent(s -> {
             next.setFairShare(s.getFairShare());
             next.setAllocated(s.getAllocated());
             next.setRequested(s.getRequested());
+            next.setDecayedUsage(s.getDecayedUsage());
+            next.setDecayedUsageTime(s.getDecayedUsageTime());
+            next.setEffectiveWeight(s.getEffectiveWeight());
             next.setPodGroups(s.getPodGroups());
         });
+        if (published.isEmpty() && current != null) {
+            // no cycle has spoken of this queue yet (a scheduler just started or elected): what the last one wrote
+            // stays, above all the usage history the first cycle continues from
+            next.setFairShare(current.getFairShare());
+            next.setAllocated(current.getAllocated());
+            next.setRequested(current.getRequested());
+            next.setDecayedUsage(current.getDecayedUsage());
+            next.setDecayedUsageTime(current.getDecayedUsageTime());
+            next.setEffectiveWeight(current.getEffectiveWeight());
+            next.setPodGroups(current.getPodGroups());
+        }
         next.setConditions(QueueValidation.carryTransitionTimes(
                 QueueValidation.conditions(queue, context.getPrimaryCache().list().toList(), Instant.ofEpochMilli(clock.now()).toString()),
                 current == null ? null : current.getConditions()));

@@ -8,6 +8,8 @@ import dev.phalanx.core.model.Resources;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,13 +49,34 @@ public final class StatusBuilder {
                 .withMessage(message).withLastTransitionTime(since).build();
     }
 
-    /** The cycle's part of a Queue's status: fair share, allocation, demand and gangs by phase. */
+    /**
+     * The cycle's part of a Queue's status: fair share, allocation, demand and gangs by phase; with usage history,
+     * the decayed usage, when it was advanced, and the effective over-quota weights.
+     */
     public static QueueStatus queue(QueueReport q) {
         QueueStatus s = new QueueStatus();
         s.setFairShare(format(q.fairShare()));
         s.setAllocated(format(q.allocated()));
         s.setRequested(format(q.requested()));
+        if (q.history() != null) {
+            s.setDecayedUsage(format(q.history().decayed()));
+            s.setDecayedUsageTime(Instant.ofEpochMilli(q.history().at()).toString());
+            Map<String, String> weights = new TreeMap<>();
+            q.effectiveWeight().forEach((r, w) -> weights.put(r, BigDecimal.valueOf(w).stripTrailingZeros().toPlainString()));
+            s.setEffectiveWeight(weights);
+        }
         s.setPodGroups(new TreeMap<>(q.podGroupsByPhase()));
+        return s;
+    }
+
+    /** The same status without what follows the usage history, which drifts a little every cycle. */
+    public static QueueStatus withoutHistory(QueueStatus status) {
+        QueueStatus s = new QueueStatus();
+        s.setFairShare(status.getFairShare());
+        s.setAllocated(status.getAllocated());
+        s.setRequested(status.getRequested());
+        s.setPodGroups(status.getPodGroups());
+        s.setConditions(status.getConditions());
         return s;
     }
 

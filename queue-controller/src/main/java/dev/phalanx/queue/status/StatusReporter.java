@@ -4,16 +4,20 @@ import dev.phalanx.core.cycle.CycleReport;
 import dev.phalanx.core.cycle.CycleReport.GangReport;
 import dev.phalanx.core.cycle.CycleReport.QueueReport;
 import dev.phalanx.core.cycle.CycleResult;
+import dev.phalanx.core.cycle.FairShares;
 import dev.phalanx.core.cycle.GangDecision;
 import dev.phalanx.core.cycle.QueueUsage;
 import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.GangPhase;
+import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.QueueInfo;
+import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.model.UsageHistory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +40,9 @@ public final class StatusReporter implements ReportPolicy {
     private static final Set<String> NOT_ADMITTED = Set.of("WaitingForMembers", "QueueOverLimit", "QueueOverQuota",
             "Invalid", "Unschedulable", "NoFeasibleNode");
 
+    /** Decisions that mean a gang waits for room, where its queue's recent use may be what put others first. */
+    private static final Set<String> WAITS_FOR_ROOM = Set.of("InsufficientResources", "TopologyUnsatisfiable", "NoRoom");
+
     private final Map<String, GangPhase> phases = new HashMap<>();
 
     @Override
@@ -46,8 +53,16 @@ public final class StatusReporter implements ReportPolicy {
         after.nodes().forEach(n -> nodes.put(n.name(), n));
         List<GangReport> gangs = new ArrayList<>();
         Map<String, GangPhase> seen = new HashMap<>();
+        QueueUsage usage = new QueueUsage(after);
         for (Gang g : after.gangs()) {
             GangReport r = gang(g, decisions.get(g.key()), phases.get(g.key()), nodes);
+            String note = r.waiting() && WAITS_FOR_ROOM.contains(r.reasonCode())
+                    ? historyNote(g, result.fairShares(), usage) : null;
+            if (note != null) {
+                r = new GangReport(r.namespace(), r.name(), r.implicit(), r.queue(), r.minMember(), r.members(), r.phase(),
+                        r.previous(), r.reasonCode(), r.message() + "; " + note, r.bound(), r.running(), r.placement(),
+                        r.topologyRequired());
+            }
             seen.put(g.key(), r.phase());
             gangs.add(r);
         }
@@ -110,6 +125,46 @@ public final class StatusReporter implements ReportPolicy {
                 previous, code, message, bound, running, placement, g.topologyRequired());
     }
 
+    /**
+     * Why a gang's queue stands behind others because of its recent use, with the numbers, or null when it does not:
+     * the queue used more than its part of the surplus lately, so its over-quota weight and its fair share are lower
+     * than its configured weight alone would make them, and it holds at least that lower share already. Numbers are
+     * rounded (whole units, two digits of weight), so the message changes when they do, not with every cycle's drift.
+     */
+    static String historyNote(Gang g, FairShares shares, QueueUsage usage) {
+        if (!shares.keepsHistory() || g.queue() == null || usage.tree().get(g.queue()) == null) {
+            return null;
+        }
+        Resources asked = g.pendingRequest();
+        String r = asked.milli(Keys.GPU) > 0 ? Keys.GPU : asked.names().stream().findFirst().orElse(null);
+        if (r == null) {
+            return null;
+        }
+        QueueInfo q = usage.tree().get(g.queue());
+        Double weight = shares.effectiveWeight(q.name(), r);
+        double configured = q.share(r).overQuotaWeight();
+        double share = shares.of(q.name(), r), alone = shares.byWeightsAlone(q.name(), r);
+        double held = usage.allocated(q.name()).units(r);
+        if (weight == null || weight >= configured || share >= alone || held + asked.units(r) <= share) {
+            return null;
+        }
+        double decayed = shares.decayed(q.name(), r);
+        double quota = q.share(r).quotaMilli() / 1000.0;
+        return String.format(java.util.Locale.ROOT, "queue %s used %s %s on average lately (decayed usage, half-life %s), %s above "
+                        + "its quota, more than its part of the surplus: its over-quota weight is %s instead of %s, so its fair share is "
+                        + "%s instead of %s and queues that used less go first", q.name(), whole(decayed), r,
+                dev.phalanx.core.kube.Durations.format(shares.halfLifeMillis()), whole(Math.max(0, decayed - quota)),
+                trim(weight), trim(configured), whole(share), whole(alone));
+    }
+
+    private static String whole(double v) {
+        return String.valueOf(Math.round(v));
+    }
+
+    private static String trim(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
     private static Set<String> domains(Gang gang, Map<String, NodeInfo> nodes, String key) {
         Set<String> out = new TreeSet<>();
         for (PodInfo p : gang.bound()) {
@@ -135,8 +190,14 @@ public final class StatusReporter implements ReportPolicy {
             for (String member : descendantsAndSelf(usage, q.name())) {
                 phasesByQueue.getOrDefault(member, Map.of()).forEach((k, v) -> byPhase.merge(k, v, Integer::sum));
             }
-            out.add(new QueueReport(q.name(), q.parent(), result.fairShares().byQueue().getOrDefault(q.name(), Map.of()),
-                    usage.allocated(q.name()).asUnitMap(), usage.requested(q.name()).asUnitMap(), byPhase, q.invalidReason()));
+            FairShares shares = result.fairShares();
+            Map<String, Double> held = usage.allocated(q.name()).asUnitMap();
+            // what the queue holds after this cycle's commit is what it holds from now on, until the next report
+            UsageHistory history = shares.keepsHistory() ? new UsageHistory(result.at(),
+                    shares.decayedUsage().getOrDefault(q.name(), Map.of()), held) : null;
+            out.add(new QueueReport(q.name(), q.parent(), shares.byQueue().getOrDefault(q.name(), Map.of()), held,
+                    usage.requested(q.name()).asUnitMap(), byPhase, q.invalidReason(), history,
+                    shares.effectiveWeight().getOrDefault(q.name(), Map.of())));
         }
         return out;
     }

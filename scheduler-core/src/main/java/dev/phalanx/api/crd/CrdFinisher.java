@@ -32,7 +32,7 @@ public final class CrdFinisher {
 
     /** Printer columns in the order kubectl shows them (the generator sorts them by JSON path). */
     static final List<String> COLUMN_ORDER = List.of("Queue", "Parent", "MinMember", "Priority", "Phase", "Scheduled",
-            "Running", "GPU Quota", "GPU Fair Share", "GPU Allocated", "Age");
+            "Running", "GPU Quota", "GPU Fair Share", "GPU Allocated", "GPU Decayed Usage", "GPU Weight", "Age");
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);

@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "GPU Quota", jsonPath = ".spec.resources.nvidia\\.com/gpu.quota", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "GPU Fair Share", jsonPath = ".status.fairShare.nvidia\\.com/gpu", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "GPU Allocated", jsonPath = ".status.allocated.nvidia\\.com/gpu", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "GPU Decayed Usage", jsonPath = ".status.decayedUsage.nvidia\\.com/gpu", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "GPU Weight", jsonPath = ".status.effectiveWeight.nvidia\\.com/gpu", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class Queue extends CustomResource<QueueSpec, QueueStatus> {
     public static final String GROUP = "scheduling.phalanx.dev";

@@ -3,6 +3,7 @@ package dev.phalanx.core.cycle;
 import dev.phalanx.core.model.Sorted;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.Snapshot;
+import dev.phalanx.core.model.UsageHistory;
 
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,17 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
     public CycleReport {
         gangs = List.copyOf(gangs);
         queues = List.copyOf(queues);
+    }
+
+    /** Each queue's usage history as of this report, to carry into the next cycle; empty when none is kept. */
+    public Map<String, UsageHistory> history() {
+        Map<String, UsageHistory> out = new java.util.TreeMap<>();
+        for (QueueReport q : queues) {
+            if (q.history() != null) {
+                out.put(q.name(), q.history());
+            }
+        }
+        return out;
     }
 
     /**
@@ -42,15 +54,24 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
 
     /**
      * One queue: fair share, allocation and demand (allocated plus pending) in units per resource, its
-     * gangs (and its descendants') by phase, and why it is invalid (null when it is not).
+     * gangs (and its descendants') by phase, and why it is invalid (null when it is not). With usage history
+     * kept: {@code history}, its decayed usage as of the report with what it holds after the cycle's commit,
+     * and {@code effectiveWeight}, the over-quota weights its share was computed with; else null and empty.
      */
     public record QueueReport(String name, String parent, Map<String, Double> fairShare, Map<String, Double> allocated,
-                              Map<String, Double> requested, Map<String, Integer> podGroupsByPhase, String invalidReason) {
+                              Map<String, Double> requested, Map<String, Integer> podGroupsByPhase, String invalidReason,
+                              UsageHistory history, Map<String, Double> effectiveWeight) {
         public QueueReport {
             fairShare = Sorted.map(fairShare);
             allocated = Sorted.map(allocated);
             requested = Sorted.map(requested);
             podGroupsByPhase = Sorted.map(podGroupsByPhase);
+            effectiveWeight = Sorted.map(effectiveWeight);
+        }
+
+        /** Decayed usage per resource (units); empty without history. */
+        public Map<String, Double> decayedUsage() {
+            return history == null ? Map.of() : history.decayed();
         }
     }
 }

@@ -12,7 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * The one driver of the cycle, live and in simulation alike: snapshot ({@link ClusterSource}), decide
  * ({@link SchedulingCycle}: fair share, admission, placement, preemption), commit ({@link CommitPort}:
  * evictions, then bindings), report ({@link ReportPolicy}, written through the same port). Every timestamp
- * comes from the one {@link Clock}. The room a cycle held for a waiting gang is handed to the next one.
+ * comes from the one {@link Clock}. The room a cycle held for a waiting gang is handed to the next one, and
+ * so is each queue's usage history as the report left it: the status that carries it to a scheduler started
+ * later may be written after the next cycle has begun, or not at all when it changed little.
  *
  * <p>Decide while committing: with {@code maxCommitsInFlight} above 0, a cycle does not wait for its
  * bindings to be written; the next one decides on a snapshot that already counts them (the commit port
@@ -31,6 +33,7 @@ public final class CycleRunner {
     private final java.util.ArrayDeque<CompletableFuture<List<Binding>>> inFlight = new java.util.ArrayDeque<>();
     private Map<String, List<String>> heldRoom = Map.of();
     private Set<String> nominated = Set.of();
+    private Map<String, dev.phalanx.core.model.UsageHistory> history = Map.of();
 
     /** A runner that waits for each cycle's commits before it reports. */
     public CycleRunner(SchedulingCycle cycle, ReportPolicy reporter, ClusterSource source, CommitPort commit, Clock clock) {
@@ -87,7 +90,7 @@ public final class CycleRunner {
             failed.addAll(inFlight.poll().join()); // the oldest first
         }
         Snapshot before = source.snapshot(clock.now());
-        before = before.withPlanning(before.planning().withRoomHeld(heldRoom, nominated));
+        before = before.withPlanning(before.planning().withRoomHeld(heldRoom, nominated)).withHistory(history);
         long t1 = System.nanoTime();
         CycleResult result = cycle.decide(before);
         heldRoom = result.reservations();
@@ -106,6 +109,7 @@ public final class CycleRunner {
         }
         long t3 = System.nanoTime();
         CycleReport report = reporter.report(result, source.snapshot(clock.now()));
+        history = report.history();
         commit.report(report);
         long t4 = System.nanoTime();
         return new Outcome(result, report, failed, t1 - t0, t2 - t1, t3 - t2, t4 - t3);

@@ -17,15 +17,26 @@ public interface PreemptionPolicy {
 
     /**
      * The room for {@code gang}, or null when evicting what the rules allow would not make it fit.
-     * {@code evictions} may be empty: the room frees up once pods already terminating are gone.
+     * {@code evictions} may be empty: the room frees up once pods already terminating are gone. A
+     * {@linkplain Preemption#declined declined} one evicts nothing: the rules would allow it, but it would not pay.
      */
     Preemption find(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Snapshot snapshot, FairShares shares,
                     QueueUsage usage);
 
-    record Preemption(List<Eviction> evictions, List<Binding> placement, String summary) {
+    /** {@code declined}: evictions the rules allow were weighed and not made, {@code summary} says why. */
+    record Preemption(List<Eviction> evictions, List<Binding> placement, String summary, boolean declined) {
         public Preemption {
             evictions = List.copyOf(evictions);
             placement = List.copyOf(placement);
+        }
+
+        public Preemption(List<Eviction> evictions, List<Binding> placement, String summary) {
+            this(evictions, placement, summary, false);
+        }
+
+        /** Nothing is evicted, for the reason {@code why}; the gang waits for room as if none could be made. */
+        public static Preemption declined(String why) {
+            return new Preemption(List.of(), List.of(), why, true);
         }
     }
 }

@@ -79,17 +79,20 @@ public final class SchedulingCycle {
                 } else if (policies.reservations() && held == null) {
                     PreemptionPolicy.Preemption room = policies.preemption().find(gang, mustPlace, capacity, snapshot,
                             shares, usage);
-                    if (room != null) {
+                    if (room != null && !room.declined()) {
                         held = Nomination.hold(gang, mustPlace, room, capacity);
                         evictions.addAll(room.evictions());
                         d = GangDecision.waiting(d.gangKey(), d.queue(), "Preempting", room.summary()
                                 + "; the room on " + String.join(", ", held.nodes()) + " is held for it");
                     } else {
+                        String why = room == null ? "" : "; " + room.summary();
                         held = reservations.reserve(gang, mustPlace, capacity, snapshot,
                                 heldBefore.getOrDefault(gang.key(), List.of()));
                         if (held != null) {
-                            d = GangDecision.waiting(d.gangKey(), d.queue(), d.reasonCode(), d.reason()
+                            d = GangDecision.waiting(d.gangKey(), d.queue(), d.reasonCode(), d.reason() + why
                                     + "; room is reserved for it on " + String.join(", ", held.nodes()));
+                        } else if (!why.isEmpty()) {
+                            d = GangDecision.waiting(d.gangKey(), d.queue(), d.reasonCode(), d.reason() + why);
                         }
                     }
                 }

@@ -6,6 +6,8 @@ import dev.phalanx.api.v1alpha1.PodGroupSpec;
 import dev.phalanx.api.v1alpha1.Queue;
 import dev.phalanx.api.v1alpha1.QueueResource;
 import dev.phalanx.api.v1alpha1.QueueSpec;
+import dev.phalanx.api.v1alpha1.QueueStatus;
+import dev.phalanx.core.model.Checkpoint;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
@@ -22,6 +24,7 @@ import dev.phalanx.core.model.AffinityTerm;
 import dev.phalanx.core.model.HostPort;
 import dev.phalanx.core.model.PodSelector;
 import dev.phalanx.core.model.SpreadConstraint;
+import dev.phalanx.core.model.UsageHistory;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -39,6 +42,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -618,7 +622,60 @@ public final class KubeObjects {
             invalid = "a queue cannot be its own parent";
         }
         return new QueueInfo(q.getMetadata().getName(), parent, spec.getPriority() == null ? 0 : spec.getPriority(),
-                spec.getNamespaceSelector(), shares, preempt, reclaim, createdAt, invalid);
+                spec.getNamespaceSelector(), shares, preempt, reclaim, createdAt, invalid, history(q.getStatus()));
+    }
+
+    /**
+     * What a pod's annotations say of its checkpoints ({@link Keys#CHECKPOINTED_AT_ANNOTATION},
+     * {@link Keys#CHECKPOINT_INTERVAL_ANNOTATION}); null when they say nothing readable. A value that cannot be read
+     * counts as unsaid: the pod is then taken to lose all it did since it started, never less than it would.
+     */
+    public static Checkpoint checkpoint(ObjectMeta md) {
+        Map<String, String> a = md == null || md.getAnnotations() == null ? Map.of() : md.getAnnotations();
+        Long at = null;
+        long interval = 0;
+        String atText = a.get(Keys.CHECKPOINTED_AT_ANNOTATION);
+        if (atText != null) {
+            try {
+                at = java.time.OffsetDateTime.parse(atText.trim()).toInstant().toEpochMilli();
+            } catch (RuntimeException e) {
+                at = null;
+            }
+        }
+        String every = a.get(Keys.CHECKPOINT_INTERVAL_ANNOTATION);
+        if (every != null) {
+            try {
+                interval = Math.max(0, Durations.parseMillis(every));
+            } catch (IllegalArgumentException e) {
+                interval = 0;
+            }
+        }
+        return at == null && interval == 0 ? null : new Checkpoint(at, interval);
+    }
+
+    /**
+     * The usage history a Queue's status carries: decayed usage as of decayedUsageTime, and what the queue held
+     * since ({@code allocated}, written with it). Null when there is none or it cannot be read (it then starts
+     * over, which is never worse than having none).
+     */
+    static UsageHistory history(QueueStatus status) {
+        if (status == null || status.getDecayedUsageTime() == null || status.getDecayedUsage() == null) {
+            return null;
+        }
+        try {
+            long at = Instant.parse(status.getDecayedUsageTime()).toEpochMilli();
+            return new UsageHistory(at, units(status.getDecayedUsage()), units(status.getAllocated()));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Map<String, Double> units(Map<String, String> quantities) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        if (quantities != null) {
+            quantities.forEach((r, v) -> out.put(r, Resources.toMilli(v) / 1000.0));
+        }
+        return out;
     }
 
     /** Whether {@code key} is a label key, as the CRD's schema checks it: an optional DNS prefix and a short name. */

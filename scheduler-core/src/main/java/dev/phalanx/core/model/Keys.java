@@ -25,6 +25,13 @@ public final class Keys {
     public static final String SEGMENT_SIZE_ANNOTATION = "scheduling.phalanx.dev/segment-size";
     /** On a workload: "false" keeps its pods out of a gang; "true" asks for one where its kind has none by default. */
     public static final String GANG_ANNOTATION = "scheduling.phalanx.dev/gang";
+    /**
+     * On a pod: when its training job last wrote a checkpoint (RFC 3339). An eviction then loses only the work done
+     * since; reclaim weighs that loss against what it gains, and prefers victims that lose least.
+     */
+    public static final String CHECKPOINTED_AT_ANNOTATION = "scheduling.phalanx.dev/checkpointed-at";
+    /** On a pod: how often its training job writes a checkpoint, counted from its start (a duration: 30m, 1h). */
+    public static final String CHECKPOINT_INTERVAL_ANNOTATION = "scheduling.phalanx.dev/checkpoint-interval";
     /** An Event reason: the PodGroup a workload's pods were given. */
     public static final String POD_GROUP_ASSIGNED_REASON = "PodGroupAssigned";
 

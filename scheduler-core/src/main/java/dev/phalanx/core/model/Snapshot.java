@@ -35,6 +35,22 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
     }
 
     /**
+     * The same snapshot with each queue's usage history the later of what its status says and {@code carried}
+     * (what the last cycle of this scheduler concluded, which its status may not show yet).
+     */
+    public Snapshot withHistory(Map<String, UsageHistory> carried) {
+        if (carried.isEmpty()) {
+            return this;
+        }
+        Map<String, QueueInfo> next = new java.util.TreeMap<>();
+        queues.forEach((name, q) -> {
+            UsageHistory later = UsageHistory.later(q.history(), carried.get(name));
+            next.put(name, later == q.history() ? q : q.withHistory(later));
+        });
+        return new Snapshot(now, nodes, next, namespaces, pods, gangs, problems, planning, dra);
+    }
+
+    /**
      * What the nodes that take new pods offer: the size of the cluster fair shares divide. A cordoned node, one not
      * ready or unreachable, or one whose GPUs are reported unhealthy ({@link NodeInfo#takesNewPods}) is left out.
      */

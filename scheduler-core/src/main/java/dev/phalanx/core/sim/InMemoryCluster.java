@@ -10,6 +10,7 @@ import dev.phalanx.core.dra.ClaimInfo;
 import dev.phalanx.core.dra.Device;
 import dev.phalanx.core.dra.DeviceClassInfo;
 import dev.phalanx.core.dra.DraState;
+import dev.phalanx.core.model.Checkpoint;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.Planning;
@@ -34,7 +35,9 @@ import java.util.concurrent.CompletableFuture;
  * The simulator's cluster: the objects in memory, read by the cycle through {@link ClusterSource} and
  * written through {@link CommitPort}, as the informer cache and the Kubernetes committer are live. A bound
  * pod runs at once (there is no kubelet to wait for) and an evicted one is pending again at once (no grace
- * period). What the commit did is told to a {@link Listener}, which records the run.
+ * period); a pod that writes checkpoints ({@link Checkpoint}) resumes from its last one when bound again, so its
+ * remaining run time shrinks by what it had saved. What the commit did is told to a {@link Listener}, which
+ * records the run.
  */
 public final class InMemoryCluster implements ClusterSource, CommitPort {
     /** Told of every commit, at the simulated time it happens. */
@@ -55,12 +58,14 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
     private final Map<String, PodInfo> pods = new TreeMap<>();
     private final Map<String, Long> boundAt = new HashMap<>();
     private final Map<String, Long> runFor = new HashMap<>();
+    private final Map<String, Checkpoint> checkpoints = new HashMap<>();
     private final List<Device> devices = new ArrayList<>();
     private final Map<String, DeviceClassInfo> deviceClasses = new TreeMap<>();
     private final Map<String, ClaimInfo> claims = new TreeMap<>();
     private final Map<String, ClaimInfo> claimTemplates = new TreeMap<>();
     private Listener listener;
     private long now;
+    private boolean runTimesKnown = true;
 
     public InMemoryCluster(String schedulerName) {
         this.assembler = new SnapshotAssembler(schedulerName);
@@ -68,6 +73,12 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
 
     public InMemoryCluster listener(Listener l) {
         this.listener = l;
+        return this;
+    }
+
+    /** Whether snapshots tell the cycle how long pods run (false: only when they started, as live). */
+    public InMemoryCluster runTimesKnown(boolean known) {
+        this.runTimesKnown = known;
         return this;
     }
 
@@ -134,10 +145,18 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
      * from templates are made at once, as the resourceclaim controller makes them (named pod-claim).
      */
     public void addPod(PodInfo p, long runForMillis) {
+        addPod(p, runForMillis, null);
+    }
+
+    /** The same, for a pod that writes checkpoints as {@code checkpoint} says (null: it writes none). */
+    public void addPod(PodInfo p, long runForMillis, Checkpoint checkpoint) {
         p = withClaimsMade(p);
         pods.put(p.key(), p);
         if (runForMillis >= 0) {
             runFor.put(p.key(), runForMillis);
+        }
+        if (checkpoint != null) {
+            checkpoints.put(p.key(), checkpoint);
         }
         if (p.phase().holdsResources()) {
             boundAt.put(p.key(), now);
@@ -146,6 +165,15 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
 
     public PodInfo pod(String key) {
         return pods.get(key);
+    }
+
+    /** How long the pod runs once bound from now on (what is left of its run), or -1 until the end. */
+    public long runFor(String podKey) {
+        return runFor.getOrDefault(podKey, -1L);
+    }
+
+    public Checkpoint checkpoint(String podKey) {
+        return checkpoints.getOrDefault(podKey, Checkpoint.NONE);
     }
 
     private PodInfo withClaimsMade(PodInfo p) {
@@ -198,6 +226,7 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
     public PodInfo removePod(String key) {
         boundAt.remove(key);
         runFor.remove(key);
+        checkpoints.remove(key);
         PodInfo p = pods.remove(key);
         if (p != null) {
             releaseClaims(p);
@@ -228,7 +257,9 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
         DraState dra = devices.isEmpty() && claims.isEmpty() ? DraState.NONE
                 : new DraState(devices, deviceClasses, claims, claimTemplates);
         return assembler.assemble(at, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of()));
+                namespaces, priorityClasses, dra).withPlanning(runTimesKnown
+                ? Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of(), checkpoints)
+                : Planning.ofCluster(Map.of(), Map.of(), boundAt, Set.of(), checkpoints));
     }
 
     @Override
@@ -239,7 +270,13 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
                 throw new IllegalStateException("the cycle evicted " + e.podKey() + ", which holds nothing");
             }
             pods.put(e.podKey(), p.withPhase(PodPhase.PENDING));
-            boundAt.remove(e.podKey());
+            Long started = boundAt.remove(e.podKey());
+            Long left = runFor.get(e.podKey());
+            if (started != null && left != null) {
+                // it resumes from its last checkpoint: what it saved is done
+                long saved = (now - started) - checkpoint(e.podKey()).workLostMillis(started, now);
+                runFor.put(e.podKey(), Math.max(0, left - saved));
+            }
             releaseClaims(p);
             if (listener != null) {
                 listener.evicted(e);

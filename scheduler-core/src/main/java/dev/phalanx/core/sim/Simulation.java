@@ -64,6 +64,7 @@ public final class Simulation implements InMemoryCluster.Listener {
     private long now;
     private int cycles;
     private double gpuSecondsAllocated;
+    private double gpuSecondsLost;
     private CycleReport lastReport;
     private long followUpInstant = -1;
     private int followUps;
@@ -71,7 +72,7 @@ public final class Simulation implements InMemoryCluster.Listener {
 
     public Simulation(Manifests manifests, SchedulingCycle cycle, ReportPolicy reporter, SimulationOptions options) {
         this.options = options;
-        this.cluster = new InMemoryCluster(options.schedulerName()).listener(this);
+        this.cluster = new InMemoryCluster(options.schedulerName()).listener(this).runTimesKnown(options.runTimesKnown());
         this.runner = new CycleRunner(cycle, reporter, cluster, cluster, () -> now);
         load(WorkloadManifests.expand(manifests));
     }
@@ -98,7 +99,6 @@ public final class Simulation implements InMemoryCluster.Listener {
         List<Integer> devices = List.of();
         final List<Long> evictedAt = new ArrayList<>();
         final List<SimulationResult.Run> runs = new ArrayList<>(); // earlier runs, ended by an eviction
-        long runForMillis = -1; // -1: runs until the end
     }
 
     private static final class GangTrack {
@@ -230,13 +230,12 @@ public final class Simulation implements InMemoryCluster.Listener {
         if (info.phase() == PodPhase.BOUND) {
             info = info.withPhase(PodPhase.RUNNING); // placed before the start: it runs
         }
-        cluster.addPod(info, runFor);
+        cluster.addPod(info, runFor, KubeObjects.checkpoint(pod.getMetadata()));
         PodTrack t = new PodTrack();
         t.gang = gangKey(pod);
         membersOf.computeIfAbsent(t.gang, k -> new ArrayList<>()).add(info.key());
         t.submittedAt = at;
         t.podGroup = info.podGroup();
-        t.runForMillis = runFor;
         podTracks.put(info.key(), t);
         if (info.phase().holdsResources()) {
             bindings++;
@@ -343,6 +342,10 @@ public final class Simulation implements InMemoryCluster.Listener {
     @Override
     public void evicted(Eviction e) {
         PodTrack t = podTracks.get(e.podKey());
+        PodInfo p = cluster.pod(e.podKey());
+        if (t.boundAt != null && p != null) {
+            gpuSecondsLost += p.requests().units(Keys.GPU) * cluster.checkpoint(e.podKey()).workLostMillis(t.boundAt, now) / 1000.0;
+        }
         t.runs.add(new SimulationResult.Run(t.node, t.devices, sec(t.boundAt), sec(now), e.reason(), e.forGang()));
         t.evictedAt.add(now);
         t.boundAt = null;
@@ -360,7 +363,7 @@ public final class Simulation implements InMemoryCluster.Listener {
         }
         t.node = b.node();
         t.devices = b.gpuDevices();
-        scheduleFinish(b.podKey(), now, t.runForMillis);
+        scheduleFinish(b.podKey(), now, cluster.runFor(b.podKey())); // what is left of its run, after any checkpoint
     }
 
     @Override
@@ -387,11 +390,13 @@ public final class Simulation implements InMemoryCluster.Listener {
         }
         Map<String, Double> alloc = new TreeMap<>();
         Map<String, Double> fair = new TreeMap<>();
+        Map<String, Double> byWeights = new TreeMap<>();
         for (CycleReport.QueueReport q : report.queues()) {
             alloc.put(q.name(), q.allocated().getOrDefault(Keys.GPU, 0.0));
             fair.put(q.name(), q.fairShare().getOrDefault(Keys.GPU, 0.0));
+            byWeights.put(q.name(), report.result().fairShares().byWeightsAlone(q.name(), Keys.GPU));
         }
-        timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, cluster.allocatedGpus(), waiting));
+        timeline.add(new SimulationResult.Sample(now / 1000.0, alloc, fair, cluster.allocatedGpus(), waiting, byWeights));
         progress.accept(new Progress(now, bindings, waiting, cycles));
     }
 
@@ -450,7 +455,7 @@ public final class Simulation implements InMemoryCluster.Listener {
                 : gpuSecondsAllocated / (totalGpus * end / 1000.0);
         int evictions = podTracks.values().stream().mapToInt(t -> t.evictedAt.size()).sum();
         var summary = new SimulationResult.Summary(end / 1000.0, ratio, podsBound, bindings, scheduled, pending, evictions,
-                cycles, totalGpus);
+                cycles, totalGpus, gpuSecondsAllocated / 3600, gpuSecondsLost / 3600);
         return new SimulationResult(summary, podRecords, List.copyOf(groupRecords.values()), queueRecords, problems, timeline);
     }
 

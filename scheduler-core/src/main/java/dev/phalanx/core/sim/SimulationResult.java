@@ -12,9 +12,14 @@ import java.util.Map;
 public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGroupRecord> podGroups,
                                List<QueueRecord> queues, List<Problem> problems, List<Sample> timeline) {
 
-    /** {@code podsBound}: pods bound at least once; {@code bindings}: bindings made (an evicted pod is bound again). */
+    /**
+     * {@code podsBound}: pods bound at least once; {@code bindings}: bindings made (an evicted pod is bound again);
+     * {@code gpuHoursUsed}: GPU-hours bound pods held; {@code gpuHoursLost}: the part of them evictions threw away,
+     * each evicted pod's GPUs times its run since it started or last saved a checkpoint.
+     */
     public record Summary(double simulatedSeconds, double gpuAllocationRatio, int podsBound, int bindings,
-                          int podGroupsScheduled, int podGroupsPending, int evictions, int cycles, double totalGpus) {
+                          int podGroupsScheduled, int podGroupsPending, int evictions, int cycles, double totalGpus,
+                          double gpuHoursUsed, double gpuHoursLost) {
     }
 
     /**
@@ -47,8 +52,15 @@ public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGr
                               String reason) {
     }
 
-    /** The cluster after a cycle: GPUs allocated and fair share per queue. */
+    /**
+     * The cluster after a cycle: GPUs allocated and fair share per queue; {@code fairShareByWeightsGpus}, the share
+     * the configured weights alone give (the fair share itself when no usage history is kept).
+     */
     public record Sample(double at, Map<String, Double> allocatedGpus, Map<String, Double> fairShareGpus,
-                         double totalAllocatedGpus, int pendingGangs) {
+                         double totalAllocatedGpus, int pendingGangs, Map<String, Double> fairShareByWeightsGpus) {
+        public Sample(double at, Map<String, Double> allocatedGpus, Map<String, Double> fairShareGpus,
+                      double totalAllocatedGpus, int pendingGangs) {
+            this(at, allocatedGpus, fairShareGpus, totalAllocatedGpus, pendingGangs, fairShareGpus);
+        }
     }
 }

@@ -174,4 +174,36 @@ class KubeObjectsTest {
         assertThat(podInfo(p).invalidReason()).isEqualTo("annotation scheduling.phalanx.dev/gpu-fraction asks for a share of "
                 + "one device, but its containers also request 1 whole nvidia.com/gpu, which the kubelet would give it; keep one of the two");
     }
+
+    @Test
+    void aQueuesUsageHistoryIsReadFromItsStatusAndIsAbsentWhenItCannotBe() {
+        var q = queue("q").build();
+        assertThat(KubeObjects.queue(q, 0).history()).isNull();
+        var status = new dev.phalanx.api.v1alpha1.QueueStatus();
+        status.setDecayedUsage(java.util.Map.of(Keys.GPU, "37.5", Keys.CPU, "250m"));
+        status.setDecayedUsageTime("2026-11-30T10:00:00Z");
+        status.setAllocated(java.util.Map.of(Keys.GPU, "16"));
+        q.setStatus(status);
+        var h = KubeObjects.queue(q, 0).history();
+        assertThat(h.at()).isEqualTo(java.time.Instant.parse("2026-11-30T10:00:00Z").toEpochMilli());
+        assertThat(h.decayed()).containsEntry(Keys.GPU, 37.5).containsEntry(Keys.CPU, 0.25);
+        assertThat(h.held()).containsExactlyEntriesOf(java.util.Map.of(Keys.GPU, 16.0));
+        status.setDecayedUsageTime("yesterday");
+        assertThat(KubeObjects.queue(q, 0).history()).as("a time that cannot be read: no history, the queue still valid").isNull();
+        assertThat(KubeObjects.queue(q, 0).invalidReason()).isNull();
+    }
+
+    @Test
+    void checkpointAnnotationsAreReadAndWhatCannotBeReadCountsAsUnsaid() {
+        var p = pod("a", "p").build();
+        assertThat(KubeObjects.checkpoint(p.getMetadata())).isNull();
+        p.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(Keys.CHECKPOINTED_AT_ANNOTATION,
+                "2026-11-30T10:00:00+01:00", Keys.CHECKPOINT_INTERVAL_ANNOTATION, "30m")));
+        var c = KubeObjects.checkpoint(p.getMetadata());
+        assertThat(c.at()).isEqualTo(java.time.Instant.parse("2026-11-30T09:00:00Z").toEpochMilli());
+        assertThat(c.intervalMillis()).isEqualTo(1_800_000);
+        p.getMetadata().getAnnotations().put(Keys.CHECKPOINTED_AT_ANNOTATION, "soon");
+        p.getMetadata().getAnnotations().put(Keys.CHECKPOINT_INTERVAL_ANNOTATION, "often");
+        assertThat(KubeObjects.checkpoint(p.getMetadata())).isNull();
+    }
 }

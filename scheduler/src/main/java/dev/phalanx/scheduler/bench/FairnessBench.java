@@ -33,10 +33,17 @@ import java.util.TreeMap;
 public final class FairnessBench {
     public static final long HOUR = 3_600_000L;
 
-    /** What one policy did: per queue, and over the whole run. */
+    /**
+     * What one policy did: per queue, and over the whole run. {@code jainIndex} measures allocation against the fair
+     * share the policy itself computed, {@code jainByWeights} against the share the configured weights alone give
+     * (the same yardstick for every policy); {@code jainOfTotals}: of each queue's GPU-hours over the whole run against
+     * the GPU-hours of its share by weights alone, fairness over the run rather than moment by moment;
+     * {@code gpuHoursLost}: the part of {@code gpuHoursUsed} evictions threw away.
+     */
     public record PolicyResult(String name, double gpuAllocationRatio, double jainIndex, double meanWaitSeconds,
                                double p95WaitSeconds, int jobsStarted, int jobsWaiting, int evictions,
-                               List<QueueWait> queues) {
+                               List<QueueWait> queues, double jainByWeights, double jainOfTotals, double gpuHoursUsed,
+                               double gpuHoursLost) {
     }
 
     public record QueueWait(String queue, int jobs, int started, double quotaGpus, double meanWaitSeconds,
@@ -49,6 +56,8 @@ public final class FairnessBench {
 
     private final List<PhillyTrace.Job> jobs;
     private final Setup setup;
+    private String checkpointInterval;
+    private boolean runTimesKnown = true;
 
     /**
      * Takes the jobs submitted in [{@code start}, {@code start + window}) and a cluster of {@code nodes}
@@ -76,6 +85,18 @@ public final class FairnessBench {
 
     public Setup setup() {
         return setup;
+    }
+
+    /** Whether the scheduler is told how long jobs run, as a simulation can be; false: only when they started, as live. */
+    public FairnessBench runTimesKnown(boolean known) {
+        this.runTimesKnown = known;
+        return this;
+    }
+
+    /** Every job writes a checkpoint this often (a duration), and says so on its pods; null: none does (the trace does not say). */
+    public FairnessBench checkpointEvery(String interval) {
+        this.checkpointInterval = interval;
+        return this;
     }
 
     Manifests manifests() {
@@ -118,7 +139,7 @@ public final class FairnessBench {
             for (int k = 0; k < j.gpus(); k++) {
                 m.pods().add(new Manifests.Sourced<>(new PodBuilder().withNewMetadata().withName(name + "-" + k).withNamespace(ns)
                         .withLabels(Map.of(Keys.POD_GROUP_LABEL, name))
-                        .withAnnotations(Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor)).endMetadata()
+                        .withAnnotations(podAnnotations(submit, runFor)).endMetadata()
                         .withNewSpec().withSchedulerName(Keys.SCHEDULER_NAME).addNewContainer().withName("train").withNewResources()
                         .withRequests(Map.of(Keys.CPU, new Quantity("4"))).withLimits(Map.of(Keys.GPU, new Quantity("1")))
                         .endResources().endContainer().endSpec().build(), "philly"));
@@ -127,12 +148,18 @@ public final class FairnessBench {
         return m;
     }
 
+    private Map<String, String> podAnnotations(String submit, String runFor) {
+        return checkpointInterval == null ? Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor)
+                : Map.of(Keys.SIM_SUBMIT_AT, submit, Keys.SIM_RUN_FOR, runFor, Keys.CHECKPOINT_INTERVAL_ANNOTATION, checkpointInterval);
+    }
+
     private static String queueName(String vc) {
         return "vc-" + vc.toLowerCase();
     }
 
     public PolicyResult run(String name, SchedulingCycle cycle, long untilMillis) {
-        SimulationResult r = new Simulation(manifests(), cycle, Policies.reporter(), SimulationOptions.until(untilMillis)).run();
+        SimulationResult r = new Simulation(manifests(), cycle, Policies.reporter(), SimulationOptions.until(untilMillis)
+                .withRunTimesKnown(runTimesKnown)).run();
         Map<String, List<Double>> waits = QueueStats.waitsByQueue(r);
         List<QueueWait> queues = new ArrayList<>();
         List<Double> all = new ArrayList<>();
@@ -155,7 +182,10 @@ public final class FairnessBench {
         all.sort(Double::compare);
         int started = (int) r.podGroups().stream().filter(g -> g.scheduledAt() != null).count();
         return new PolicyResult(name, r.summary().gpuAllocationRatio(), jain(r.timeline()), mean(all),
-                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues);
+                QueueStats.percentile(all, 0.95), started, r.podGroups().size() - started, r.summary().evictions(), queues,
+                jain(r.timeline(), SimulationResult.Sample::fairShareByWeightsGpus), jainOfTotals(r.timeline()),
+                r.summary().gpuHoursUsed(),
+                r.summary().gpuHoursLost());
     }
 
     private static double mean(List<Double> v) {
@@ -167,7 +197,41 @@ public final class FairnessBench {
      * averaged over simulated time (each sample holds until the next): 1 is perfectly fair, 1/n is
      * one queue holding everything.
      */
+    /**
+     * Jain's index across queues of GPU-hours allocated over the run ÷ GPU-hours of their share by weights alone, for
+     * the queues that had a share: 1 when every queue got, over the run, what its shares added up to.
+     */
+    static double jainOfTotals(List<SimulationResult.Sample> timeline) {
+        Map<String, double[]> totals = new TreeMap<>();
+        for (int i = 0; i + 1 < timeline.size(); i++) {
+            SimulationResult.Sample s = timeline.get(i);
+            double dt = timeline.get(i + 1).at() - s.at();
+            s.fairShareByWeightsGpus().forEach((q, share) -> {
+                double[] t = totals.computeIfAbsent(q, k -> new double[2]);
+                t[0] += dt * s.allocatedGpus().getOrDefault(q, 0.0);
+                t[1] += dt * share;
+            });
+        }
+        double sum = 0, squares = 0;
+        int n = 0;
+        for (double[] t : totals.values()) {
+            if (t[1] > 1e-9) {
+                double x = t[0] / t[1];
+                sum += x;
+                squares += x * x;
+                n++;
+            }
+        }
+        return n == 0 || squares == 0 ? 1 : sum * sum / (n * squares);
+    }
+
     static double jain(List<SimulationResult.Sample> timeline) {
+        return jain(timeline, SimulationResult.Sample::fairShareGpus);
+    }
+
+    /** The same, against the fair share {@code share} picks from each sample. */
+    static double jain(List<SimulationResult.Sample> timeline,
+                       java.util.function.Function<SimulationResult.Sample, Map<String, Double>> shareOf) {
         double weighted = 0, time = 0;
         for (int i = 0; i + 1 < timeline.size(); i++) {
             SimulationResult.Sample s = timeline.get(i);
@@ -177,7 +241,7 @@ public final class FairnessBench {
             }
             double sum = 0, squares = 0;
             int n = 0;
-            for (Map.Entry<String, Double> e : s.fairShareGpus().entrySet()) {
+            for (Map.Entry<String, Double> e : shareOf.apply(s).entrySet()) {
                 double share = e.getValue();
                 if (share > 1e-9) {
                     double x = s.allocatedGpus().getOrDefault(e.getKey(), 0.0) / share;

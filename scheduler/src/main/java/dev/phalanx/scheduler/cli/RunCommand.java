@@ -44,7 +44,7 @@ public final class RunCommand implements Callable<Integer> {
         CompletableFuture<String> stop = new CompletableFuture<>();
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         try (KubernetesClient client = kube.connect();
-             SchedulerService service = new SchedulerService(client, config, Policies.live(metrics), Clock.SYSTEM,
+             SchedulerService service = new SchedulerService(client, config, Policies.live(config, metrics), Clock.SYSTEM,
                      metrics);
              OpsHttpServer http = config.metricsPort() == 0 ? null
                      : new OpsHttpServer(config.metricsPort(), registry, service::health, service::readiness)) {

@@ -15,6 +15,7 @@ import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
+import dev.phalanx.core.model.Checkpoint;
 import dev.phalanx.core.model.Planning;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
@@ -57,6 +58,7 @@ public final class ClusterCache implements ClusterSource {
     private final Set<String> terminating = new HashSet<>();
     /** Pods of this scheduler whose status names a nominated node: pod key to node. */
     private final Map<String, String> nominated = new HashMap<>();
+    private final Map<String, Checkpoint> checkpoints = new HashMap<>();
     private final Map<String, Integer> priorityClasses = new HashMap<>();
     private final Map<String, String> uids = new HashMap<>();
     private final List<Runnable> listeners = new ArrayList<>();
@@ -317,6 +319,12 @@ public final class ClusterCache implements ClusterSource {
         } else {
             nominated.remove(info.key());
         }
+        Checkpoint checkpoint = KubeObjects.checkpoint(p.getMetadata());
+        if (checkpoint != null) {
+            checkpoints.put(info.key(), checkpoint);
+        } else {
+            checkpoints.remove(info.key());
+        }
         if (p.getMetadata().getDeletionTimestamp() != null && info.phase().holdsResources()) {
             terminating.add(info.key());
         } else {
@@ -352,6 +360,7 @@ public final class ClusterCache implements ClusterSource {
         startedAt.remove(k);
         terminating.remove(k);
         nominated.remove(k);
+        checkpoints.remove(k);
         changed();
     }
 
@@ -436,6 +445,7 @@ public final class ClusterCache implements ClusterSource {
             dra = new DraState(devices, deviceClasses, seen, claimTemplates);
         }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating));
+                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating,
+                checkpoints));
     }
 }

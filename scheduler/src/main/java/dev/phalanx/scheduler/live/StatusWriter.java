@@ -42,7 +42,11 @@ public final class StatusWriter {
     private final EventRecorder events;
     private final Clock clock;
     private final long minIntervalMillis;
+    /** How often a Queue's status is written when only its usage history changed. */
+    static final long HISTORY_WRITE_MILLIS = 60_000;
+
     private final Map<String, String> written = new HashMap<>();
+    private final Map<String, String> writtenCore = new HashMap<>();
     private final Map<String, Long> writtenAt = new HashMap<>();
     private final Map<String, PodGroupStatus> lastGroupStatus = new HashMap<>();
     private final Map<String, Long> firstSeen = new HashMap<>();
@@ -147,10 +151,34 @@ public final class StatusWriter {
                 events.record(EventRecorder.ref(Queue.GROUP + "/" + Queue.VERSION, "Queue", null, q.name(), null), true,
                         "Invalid", q.invalidReason());
             }
-            if (shouldWrite("Queue/" + q.name(), s, nowMillis)) {
+            if (shouldWriteQueue(q.name(), s, nowMillis)) {
                 board.publish(q.name(), s);
             }
         }
+    }
+
+    /**
+     * As {@link #shouldWrite}, but a change of the usage history alone (decayed usage, its time, effective weights,
+     * which drift a little every cycle) is written at most once per {@link #HISTORY_WRITE_MILLIS}: what a successor
+     * continues from is then at most that old, and a queue's status is not rewritten every status period for it.
+     */
+    private boolean shouldWriteQueue(String queue, QueueStatus status, long nowMillis) {
+        String key = "Queue/" + queue;
+        String core;
+        try {
+            core = JSON.writeValueAsString(StatusBuilder.withoutHistory(status));
+        } catch (Exception e) {
+            core = null;
+        }
+        Long at = writtenAt.get(key);
+        if (core != null && core.equals(writtenCore.get(key)) && at != null && nowMillis - at < HISTORY_WRITE_MILLIS) {
+            return false;
+        }
+        boolean write = shouldWrite(key, status, nowMillis);
+        if (write) {
+            writtenCore.put(key, core);
+        }
+        return write;
     }
 
     /** True when {@code status} differs from what was last written and the object was not written too recently. */

@@ -18,6 +18,12 @@ public final class Metrics {
     // ---- per queue and resource (gauges; the value is in the resource's base unit) -------------
     public static final Metric QUEUE_FAIR_SHARE = gauge("phalanx.queue.fair.share", "phalanx_queue_fair_share",
             List.of("queue", "resource", "leaf"), "fair share the last cycle computed for the queue");
+    public static final Metric QUEUE_DECAYED_USAGE = gauge("phalanx.queue.decayed.usage", "phalanx_queue_decayed_usage",
+            List.of("queue", "resource", "leaf"), "what the queue held, averaged over the recent past with each moment weighing "
+                    + "half as much per usage half-life it lies back; absent when no usage history is kept");
+    public static final Metric QUEUE_EFFECTIVE_WEIGHT = gauge("phalanx.queue.effective.weight", "phalanx_queue_effective_weight",
+            List.of("queue", "resource", "leaf"), "the over-quota weight the surplus was divided with: the configured one, "
+                    + "shifted by the queue's recent use; absent when no usage history is kept");
     public static final Metric QUEUE_QUOTA = gauge("phalanx.queue.quota", "phalanx_queue_quota",
             List.of("queue", "resource", "leaf"), "the queue's quota, for the resources it sets one for");
     public static final Metric QUEUE_LIMIT = gauge("phalanx.queue.limit", "phalanx_queue_limit",
@@ -61,7 +67,7 @@ public final class Metrics {
     public static final Metric LEADER = gauge("phalanx.leader", "phalanx_leader", List.of(),
             "1 while this replica holds the leader lease (or runs without leader election), else 0");
 
-    public static final List<Metric> ALL = List.of(QUEUE_FAIR_SHARE, QUEUE_QUOTA, QUEUE_LIMIT, QUEUE_ALLOCATED,
+    public static final List<Metric> ALL = List.of(QUEUE_FAIR_SHARE, QUEUE_DECAYED_USAGE, QUEUE_EFFECTIVE_WEIGHT, QUEUE_QUOTA, QUEUE_LIMIT, QUEUE_ALLOCATED,
             QUEUE_REQUESTED, QUEUE_POD_GROUPS, QUEUE_LONGEST_WAIT, GANG_WAIT, CYCLE, CYCLE_STEP, PLACEMENT, LAST_CYCLE,
             BINDINGS, BINDING_ERRORS, BINDING, BINDING_WINDOW, EVICTIONS, LEADER);
 

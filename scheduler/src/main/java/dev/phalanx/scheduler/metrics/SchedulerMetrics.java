@@ -50,6 +50,8 @@ public final class SchedulerMetrics implements CycleSteps {
 
     private final MeterRegistry registry;
     private final MultiGauge fairShare;
+    private final MultiGauge decayedUsage;
+    private final MultiGauge effectiveWeight;
     private final MultiGauge quota;
     private final MultiGauge limit;
     private final MultiGauge allocated;
@@ -73,6 +75,8 @@ public final class SchedulerMetrics implements CycleSteps {
     public SchedulerMetrics(MeterRegistry registry) {
         this.registry = registry;
         fairShare = multiGauge(Metrics.QUEUE_FAIR_SHARE, null);
+        decayedUsage = multiGauge(Metrics.QUEUE_DECAYED_USAGE, null);
+        effectiveWeight = multiGauge(Metrics.QUEUE_EFFECTIVE_WEIGHT, null);
         quota = multiGauge(Metrics.QUEUE_QUOTA, null);
         limit = multiGauge(Metrics.QUEUE_LIMIT, null);
         allocated = multiGauge(Metrics.QUEUE_ALLOCATED, null);
@@ -219,7 +223,8 @@ public final class SchedulerMetrics implements CycleSteps {
     // ---- report -------------------------------------------------------------------------------------
 
     /**
-     * What a cycle concluded: per queue and resource fair share, quota, limit, allocation and demand;
+     * What a cycle concluded: per queue and resource fair share, quota, limit, allocation and demand, and with usage
+     * history kept the decayed usage and the effective over-quota weight;
      * gangs per queue by phase; the wait of every gang this cycle started.
      */
     public void report(CycleReport report) {
@@ -240,6 +245,7 @@ public final class SchedulerMetrics implements CycleSteps {
         }
 
         QueueUsage usage = new QueueUsage(after);
+        List<MultiGauge.Row<?>> decayed = new ArrayList<>(), weights = new ArrayList<>();
         List<MultiGauge.Row<?>> share = new ArrayList<>(), quotas = new ArrayList<>(), limits = new ArrayList<>(),
                 alloc = new ArrayList<>(), req = new ArrayList<>(), phases = new ArrayList<>(), waits = new ArrayList<>();
         Map<String, Map<String, Integer>> byPhase = new TreeMap<>();
@@ -266,6 +272,11 @@ public final class SchedulerMetrics implements CycleSteps {
             for (String res : resources) {
                 Tags tags = Tags.of("queue", q.name(), "resource", res, "leaf", leaf);
                 share.add(MultiGauge.Row.of(tags, fair.getOrDefault(res, 0.0)));
+                if (result.fairShares().keepsHistory()) {
+                    decayed.add(MultiGauge.Row.of(tags, result.fairShares().decayed(q.name(), res)));
+                    Double w = result.fairShares().effectiveWeight(q.name(), res);
+                    weights.add(MultiGauge.Row.of(tags, w != null ? w : q.share(res).overQuotaWeight()));
+                }
                 alloc.add(MultiGauge.Row.of(tags, a.getOrDefault(res, 0.0)));
                 req.add(MultiGauge.Row.of(tags, r.getOrDefault(res, 0.0)));
                 QueueInfo.Share s = q.resources().get(res);
@@ -283,6 +294,8 @@ public final class SchedulerMetrics implements CycleSteps {
             waits.add(MultiGauge.Row.of(Tags.of("queue", q.name()), oldest.getOrDefault(q.name(), 0L) / 1000.0));
         }
         fairShare.register(share, true);
+        decayedUsage.register(decayed, true);
+        effectiveWeight.register(weights, true);
         quota.register(quotas, true);
         limit.register(limits, true);
         allocated.register(alloc, true);

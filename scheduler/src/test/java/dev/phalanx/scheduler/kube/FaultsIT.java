@@ -157,7 +157,7 @@ class FaultsIT {
     void aSchedulerCutOffInTheMiddleOfACommitIsReplacedAndTheGangEndsWhole() {
         nodes(2);
         proxy.delay(300); // bindings one at a time, each a few slow round trips
-        scheduler = new SchedulerService(viaProxy, new PhalanxConfig(null, "1s", null, 1, null, null, null, false, "30s", null, null),
+        scheduler = new SchedulerService(viaProxy, new PhalanxConfig(null, "1s", null, 1, null, null, null, false, "30s", null),
                 Policies.reproducible(), Clock.SYSTEM);
         TestingKubelet.readyNodes(admin);
         scheduler.start();

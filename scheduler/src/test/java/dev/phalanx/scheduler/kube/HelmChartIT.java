@@ -164,6 +164,9 @@ class HelmChartIT {
         assertThat(config.leaderElection().enabled()).isTrue();
         assertThat(config.leaderElection().leaseNamespace()).isEqualTo(NS);
         assertThat(config.schedulerName()).isEqualTo(Keys.SCHEDULER_NAME);
+        // the chart's usage history and reclaim settings are the scheduler's own defaults
+        assertThat(config.fairness()).isEqualTo(PhalanxConfig.Fairness.DEFAULT);
+        assertThat(config.reclaim()).isEqualTo(PhalanxConfig.Reclaim.DEFAULT);
     }
 
     /** The scheduler's configuration file as the chart's ConfigMap carries it, read by the scheduler's own loader. */

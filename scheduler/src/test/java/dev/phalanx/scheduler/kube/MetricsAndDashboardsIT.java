@@ -174,6 +174,9 @@ class MetricsAndDashboardsIT {
             assertThat(value(s, "phalanx_queue_limit", "queue", "team", "resource", gpu)).isEqualTo(32.0);
             assertThat(s.get("phalanx_queue_limit")).noneMatch(e -> "org".equals(e.getKey().get("queue"))); // no limit, no series
             assertThat(value(s, "phalanx_queue_fair_share", "queue", "team", "resource", gpu)).isEqualTo(16.0);
+            // usage history is on by default: the team has held 4 GPUs for a few seconds of a half-life of hours
+            assertThat(value(s, "phalanx_queue_decayed_usage", "queue", "team", "resource", gpu)).isBetween(0.0, 4.0);
+            assertThat(value(s, "phalanx_queue_effective_weight", "queue", "team", "resource", gpu)).isGreaterThan(0.0);
             assertThat(value(s, "phalanx_queue_allocated", "queue", "team", "resource", "cpu")).isEqualTo(2.0); // cores
             assertThat(value(s, "phalanx_queue_pod_groups", "queue", "team", "phase", "Scheduled")).isEqualTo(1.0);
             assertThat(value(s, "phalanx_queue_pod_groups", "queue", "team", "phase", "Pending")).isEqualTo(1.0);
@@ -232,6 +235,7 @@ class MetricsAndDashboardsIT {
         }
         assertThat(queried).as("the dashboards show every kind of metric the issue asks for").contains(
                 "phalanx_queue_fair_share", "phalanx_queue_allocated", "phalanx_queue_quota", "phalanx_queue_limit",
+                "phalanx_queue_decayed_usage", "phalanx_queue_effective_weight",
                 "phalanx_queue_requested", "phalanx_queue_pod_groups", "phalanx_gang_wait_seconds_bucket",
                 "phalanx_evictions_total", "phalanx_cycle_step_seconds_bucket", "phalanx_bindings_total",
                 "phalanx_binding_errors_total", "phalanx_leader", "phalanx_placement_seconds_bucket");
