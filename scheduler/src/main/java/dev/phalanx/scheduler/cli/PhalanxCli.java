@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code phalanx}: the gang-aware batch scheduler for Kubernetes GPU clusters. */
 @Command(name = "phalanx", mixinStandardHelpOptions = true, versionProvider = PhalanxCli.Version.class,
         description = "Gang-aware batch scheduler for Kubernetes GPU clusters.",
-        subcommands = {SimulateCommand.class, RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SimulateCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class PhalanxCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
