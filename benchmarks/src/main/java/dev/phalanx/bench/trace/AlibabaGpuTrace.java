@@ -13,8 +13,10 @@ import java.util.Set;
 /**
  * Reads the two CSV files of Alibaba's cluster-trace-gpu-v2023 ("openb") that the FGD protocol uses:
  * the node list ({@code sn, cpu_milli, memory_mib, gpu, model}) and a pod list ({@code name, cpu_milli,
- * memory_mib, num_gpu, gpu_milli, gpu_spec}). Columns are found by header name; other columns (qos,
- * phase, times) are ignored, since the protocol ignores time.
+ * memory_mib, num_gpu, gpu_milli} and, optionally, {@code gpu_spec}). Columns are found by header name;
+ * other columns (qos, phase, times) are ignored, since the protocol ignores time. The trace's multi-GPU
+ * pod lists ({@code openb_pod_list_multigpu*.csv}) have only the five required columns: their pods
+ * accept any GPU model.
  */
 public final class AlibabaGpuTrace {
     /** One GPU node of the trace, as built; {@link #state()} gives a fresh, empty copy for one replay. */
@@ -24,8 +26,14 @@ public final class AlibabaGpuTrace {
         }
     }
 
-    /** One pod of the trace and what it asks for. */
-    public record Pod(String name, GpuDemand demand) {
+    /**
+     * One pod of the trace and what it asks for. {@code gpuSpec} is the {@code gpu_spec} field as written
+     * (models separated by {@code |}, empty for any): the FGD artifact tells pod types apart by this text.
+     */
+    public record Pod(String name, GpuDemand demand, String gpuSpec) {
+        public Pod(String name, GpuDemand demand) {
+            this(name, demand, String.join("|", demand.allowedModels().stream().sorted().toList()));
+        }
     }
 
     private AlibabaGpuTrace() {
@@ -54,7 +62,8 @@ public final class AlibabaGpuTrace {
     public static List<Pod> readPods(Path file) {
         CsvTable t = CsvTable.read(file);
         int name = t.column("name"), cpu = t.column("cpu_milli"), memory = t.column("memory_mib"),
-                numGpu = t.column("num_gpu"), gpuMilli = t.column("gpu_milli"), spec = t.column("gpu_spec");
+                numGpu = t.column("num_gpu"), gpuMilli = t.column("gpu_milli");
+        int spec = t.has("gpu_spec") ? t.column("gpu_spec") : -1;
         List<Pod> pods = new ArrayList<>(t.size());
         for (int r = 0; r < t.size(); r++) {
             long cpuMilli = nonNegative(t, r, cpu, "cpu_milli");
@@ -70,9 +79,11 @@ public final class AlibabaGpuTrace {
             if (gpus > 1 && share < 1000) {
                 throw t.error(r, "a pod of " + gpus + " GPUs must take whole devices (gpu_milli 1000), got gpu_milli " + share);
             }
+            String specText = spec < 0 ? "" : t.text(r, spec);
             Set<String> models = new LinkedHashSet<>();
-            Arrays.stream(t.text(r, spec).split("\\|")).map(String::strip).filter(s -> !s.isEmpty()).forEach(models::add);
-            pods.add(new Pod(t.text(r, name), new GpuDemand(cpuMilli, memoryMib, (int) gpus, (int) (gpus > 0 ? share : 0), models)));
+            Arrays.stream(specText.split("\\|")).map(String::strip).filter(s -> !s.isEmpty()).forEach(models::add);
+            pods.add(new Pod(t.text(r, name), new GpuDemand(cpuMilli, memoryMib, (int) gpus, (int) (gpus > 0 ? share : 0), models),
+                    specText));
         }
         if (pods.isEmpty()) {
             throw new TraceFormatException(file + ": no pods (only a header)");

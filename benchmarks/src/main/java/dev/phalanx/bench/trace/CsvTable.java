@@ -1,28 +1,42 @@
 package dev.phalanx.bench.trace;
 
-import java.io.BufferedReader;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
+
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A CSV file with a header line, read whole. Columns are found by their header name, never by position,
- * so a trace with extra or reordered columns reads the same. Every error names the file, the line and the
- * column, so a user can fix the file. Fields may be double-quoted (RFC 4180), quotes doubled inside.
+ * A CSV file with a header line, read whole with Apache Commons CSV (RFC 4180: quoted fields may hold
+ * commas, doubled quotes and line breaks). Columns are found by their header name, never by position, so a
+ * trace with extra, missing optional or reordered columns reads the same. Every error names the file, the
+ * line and the column, so a user can fix the file.
  */
 public final class CsvTable {
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder()
+            .setHeader()
+            .setSkipHeaderRecord(true)
+            .setIgnoreEmptyLines(true)
+            .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW)
+            .get();
+
     private final Path file;
     private final Map<String, Integer> columns;
-    private final List<String[]> rows;
+    private final List<CSVRecord> rows;
     private final int[] lineNumbers;
 
-    private CsvTable(Path file, Map<String, Integer> columns, List<String[]> rows, int[] lineNumbers) {
+    private CsvTable(Path file, Map<String, Integer> columns, List<CSVRecord> rows, int[] lineNumbers) {
         this.file = file;
         this.columns = columns;
         this.rows = rows;
@@ -30,43 +44,72 @@ public final class CsvTable {
     }
 
     public static CsvTable read(Path file) {
-        List<String> lines;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            lines = in.lines().toList();
+        String content;
+        try {
+            content = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new TraceFormatException(file + ": no such file");
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new TraceFormatException(file + ": cannot be read (" + e.getMessage() + ")");
         }
-        if (lines.isEmpty() || lines.get(0).isBlank()) {
+        if (content.startsWith("\uFEFF")) {
+            content = content.substring(1); // a byte-order mark some spreadsheet exports put first
+        }
+        if (content.isBlank()) {
             throw new TraceFormatException(file + ":1: empty file, expected a header line with column names");
         }
-        String[] header = split(lines.get(0), file, 1);
-        Map<String, Integer> columns = new HashMap<>();
-        for (int c = 0; c < header.length; c++) {
-            String name = header[c].strip();
-            if (c == 0 && name.startsWith("\uFEFF")) {
-                name = name.substring(1); // a byte-order mark some spreadsheet exports put first
+        int[] lineStarts = lineStarts(content);
+        List<CSVRecord> rows = new ArrayList<>();
+        Map<String, Integer> columns;
+        try (CSVParser parser = CSVParser.builder().setReader(new StringReader(content)).setFormat(FORMAT).get()) {
+            columns = parser.getHeaderMap();
+            for (CSVRecord r : parser) {
+                rows.add(r);
             }
-            if (columns.putIfAbsent(name, c) != null) {
-                throw new TraceFormatException(file + ":1: column '" + name + "' appears twice in the header");
-            }
+        } catch (IllegalArgumentException e) {
+            throw new TraceFormatException(file + ":1: " + e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            throw new TraceFormatException(file + ": not valid CSV (" + e.getMessage() + ")");
         }
-        List<String[]> rows = new ArrayList<>(lines.size());
-        int[] lineNumbers = new int[lines.size()];
-        for (int l = 1; l < lines.size(); l++) {
-            if (lines.get(l).isBlank()) {
-                continue;
+        int[] lineNumbers = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            CSVRecord record = rows.get(r);
+            lineNumbers[r] = lineOf(lineStarts, firstCharacter(content, record.getCharacterPosition()));
+            if (record.size() != columns.size()) {
+                throw new TraceFormatException(file + ":" + lineNumbers[r] + ": " + record.size() + " fields, but the header has "
+                        + columns.size() + " columns");
             }
-            String[] fields = split(lines.get(l), file, l + 1);
-            if (fields.length != header.length) {
-                throw new TraceFormatException(file + ":" + (l + 1) + ": " + fields.length + " fields, but the header has "
-                        + header.length + " columns");
-            }
-            lineNumbers[rows.size()] = l + 1;
-            rows.add(fields);
         }
         return new CsvTable(file, columns, rows, lineNumbers);
+    }
+
+    /** Offsets where each line of {@code content} starts (line 1 at offset 0). */
+    private static int[] lineStarts(String content) {
+        int[] starts = new int[16];
+        int n = 1;
+        for (int i = 0; i < content.length(); i++) {
+            if (content.charAt(i) == '\n') {
+                if (n == starts.length) {
+                    starts = Arrays.copyOf(starts, n * 2);
+                }
+                starts[n++] = i + 1;
+            }
+        }
+        return Arrays.copyOf(starts, n);
+    }
+
+    /** A record's position is where parsing began, before the empty lines it skipped: its first character is after them. */
+    private static long firstCharacter(String content, long position) {
+        int i = (int) position;
+        while (i < content.length() && (content.charAt(i) == '\n' || content.charAt(i) == '\r')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int lineOf(int[] lineStarts, long offset) {
+        int i = Arrays.binarySearch(lineStarts, (int) offset);
+        return (i >= 0 ? i : -i - 2) + 1;
     }
 
     public Path file() {
@@ -75,6 +118,11 @@ public final class CsvTable {
 
     public int size() {
         return rows.size();
+    }
+
+    /** True when the header has a column named {@code name}. */
+    public boolean has(String name) {
+        return columns.containsKey(name);
     }
 
     /** The position of the column named {@code name}; fails naming the file and the columns it does have. */
@@ -87,13 +135,13 @@ public final class CsvTable {
         return c;
     }
 
-    /** The 1-based line in the file that row {@code row} came from. */
+    /** The 1-based line in the file that row {@code row} starts on. */
     public int line(int row) {
         return lineNumbers[row];
     }
 
     public String text(int row, int column) {
-        return rows.get(row)[column].strip();
+        return rows.get(row).get(column).strip();
     }
 
     public long integer(int row, int column, String name) {
@@ -130,36 +178,5 @@ public final class CsvTable {
     /** An error about row {@code row}, prefixed with the file and line. */
     public TraceFormatException error(int row, String message) {
         return new TraceFormatException(file + ":" + line(row) + ": " + message);
-    }
-
-    private static String[] split(String line, Path file, int lineNumber) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    field.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    field.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(ch);
-            }
-        }
-        if (quoted) {
-            throw new TraceFormatException(file + ":" + lineNumber + ": a quoted field is not closed");
-        }
-        fields.add(field.toString());
-        return fields.toArray(new String[0]);
     }
 }

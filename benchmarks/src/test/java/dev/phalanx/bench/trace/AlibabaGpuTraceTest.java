@@ -57,7 +57,24 @@ class AlibabaGpuTraceTest {
     void negativeOrMissingValuesAreRefusedWithFileAndLine() throws Exception {
         Path nodes = write("nodes.csv", "sn,cpu_milli,memory_mib,gpu,model\nn1,-5,1,1,T4\n");
         assertThatThrownBy(() -> AlibabaGpuTrace.readNodes(nodes)).hasMessage(nodes + ":2: column 'cpu_milli' must not be negative, got -5");
-        Path pods = write("pods.csv", "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np,1,1,1,500\n");
-        assertThatThrownBy(() -> AlibabaGpuTrace.readPods(pods)).hasMessageStartingWith(pods + ":1: no column 'gpu_spec'");
+        Path pods = write("pods.csv", "name,cpu_milli,memory_mib,num_gpu\np,1,1,1\n");
+        assertThatThrownBy(() -> AlibabaGpuTrace.readPods(pods)).hasMessageStartingWith(pods + ":1: no column 'gpu_milli'");
+    }
+
+    @Test
+    void theTracesFiveColumnPodListsReadWithEveryPodAcceptingAnyModel() throws Exception {
+        Path f = write("openb_pod_list_multigpu20.csv", "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,8000,0,8,1000\np1,4000,1024,1,500\n");
+        List<AlibabaGpuTrace.Pod> pods = AlibabaGpuTrace.readPods(f);
+        assertThat(pods).extracting(AlibabaGpuTrace.Pod::demand).containsExactly(
+                new GpuDemand(8000, 0, 8, 1000, Set.of()), new GpuDemand(4000, 1024, 1, 500, Set.of()));
+        assertThat(pods).extracting(AlibabaGpuTrace.Pod::gpuSpec).containsExactly("", "");
+    }
+
+    @Test
+    void theGpuSpecIsKeptAsWrittenNextToTheSetOfModels() throws Exception {
+        Path f = write("pods.csv", "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec\np,1,1,1,1000,V100M16|V100M32|V100M32\n");
+        AlibabaGpuTrace.Pod pod = AlibabaGpuTrace.readPods(f).get(0);
+        assertThat(pod.gpuSpec()).isEqualTo("V100M16|V100M32|V100M32");
+        assertThat(pod.demand().allowedModels()).containsExactlyInAnyOrder("V100M16", "V100M32");
     }
 }

@@ -35,6 +35,35 @@ class CsvTableTest {
     }
 
     @Test
+    void aQuotedFieldMayHoldALineBreakAndLaterRowsKeepTheirLineNumbers() throws Exception {
+        CsvTable t = CsvTable.read(write("m.csv", "name,note\nx,\"two\nlines\"\ny,z"));
+        assertThat(t.size()).isEqualTo(2);
+        assertThat(t.text(0, t.column("note"))).isEqualTo("two\nlines");
+        assertThat(t.line(0)).isEqualTo(2);
+        assertThat(t.line(1)).as("the last row has no line break after it").isEqualTo(4);
+    }
+
+    @Test
+    void aHeaderNamingAColumnTwiceIsRefused() throws Exception {
+        Path f = write("d.csv", "a,b,a\n1,2,3\n");
+        assertThatThrownBy(() -> CsvTable.read(f)).isInstanceOf(TraceFormatException.class)
+                .hasMessageStartingWith(f + ":1: ").hasMessageContaining("a");
+    }
+
+    @Test
+    void anUnclosedQuoteIsReportedWithTheFile() throws Exception {
+        Path f = write("u.csv", "a,b\n1,\"open\n");
+        assertThatThrownBy(() -> CsvTable.read(f)).isInstanceOf(TraceFormatException.class)
+                .hasMessageStartingWith(f + ": not valid CSV");
+    }
+
+    @Test
+    void aByteOrderMarkBeforeTheHeaderIsIgnored() throws Exception {
+        CsvTable t = CsvTable.read(write("bom.csv", "\uFEFFsn,gpu\nn1,8\n"));
+        assertThat(t.text(0, t.column("sn"))).isEqualTo("n1");
+    }
+
+    @Test
     void aMissingColumnIsReportedWithTheFileAndTheColumnsItHas() throws Exception {
         Path f = write("nodes.csv", "sn,gpu\nn1,8\n");
         CsvTable t = CsvTable.read(f);
