@@ -1,6 +1,7 @@
 package dev.phalanx.scheduler;
 
 import dev.phalanx.core.cycle.CyclePolicies;
+import dev.phalanx.core.cycle.PlacementPolicy;
 import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.placement.BestFitPlacement;
@@ -58,6 +59,18 @@ public final class Policies {
         return policies(steps, PlacementConfig.DEFAULT, true);
     }
 
+    /**
+     * Step 3 as the reproducible cycle runs it: what {@code phalanx bench} measures as Phalanx's placement.
+     * A new one per replay (it keeps caches for the views it places on).
+     */
+    public static PlacementPolicy placement(long seed) {
+        return placement(reproducible(seed));
+    }
+
+    private static PlacementPolicy placement(PlacementConfig config) {
+        return new TimefoldPlacement(config);
+    }
+
     /** Step 6, the same live and in simulation; a new one per scheduler or simulation (it remembers phases). */
     public static ReportPolicy reporter() {
         return new StatusReporter();
@@ -65,7 +78,7 @@ public final class Policies {
 
     private static CyclePolicies policies(CycleSteps steps, PlacementConfig placement, boolean preemption) {
         CyclePolicies p = CyclePolicies.of(steps.fairShare(new FairShareCalculator()), new GangAdmission(),
-                steps.placement(new TimefoldPlacement(placement)));
-        return preemption ? p.withPreemption(new VictimSelection(new BestFitPlacement())) : p;
+                steps.placement(placement(placement)));
+        return preemption ? p.withPreemption(new VictimSelection(BestFitPlacement.plain())) : p;
     }
 }
