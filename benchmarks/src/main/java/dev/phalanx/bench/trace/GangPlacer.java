@@ -6,7 +6,7 @@ import dev.phalanx.core.cycle.PlacementPolicy;
 import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
-import dev.phalanx.placement.BestFitPlacement;
+import dev.phalanx.scheduler.Policies;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +17,15 @@ public interface GangPlacer {
     /** Bindings for every pending member of {@code gang}, or null when they do not all fit; leaves {@code view} unchanged. */
     List<Binding> place(Gang gang, CapacityView view);
 
-    /** Phalanx: the scheduler's own gang placement, {@link BestFitPlacement}, with the gang's topology preference. */
-    static GangPlacer phalanx() {
-        BestFitPlacement placement = new BestFitPlacement();
+    /** What produces Phalanx's row: the placement the scheduler's cycle runs. */
+    String PHALANX = "the scheduler's placement, Policies.placement(seed): TimefoldPlacement, warm start BestFitPlacement";
+
+    /**
+     * Phalanx: the placement the scheduler's cycle runs ({@link Policies#placement}), each gang with its topology
+     * preference; the view holds the pods running and the gang, as a cycle's snapshot would.
+     */
+    static GangPlacer phalanx(long seed) {
+        PlacementPolicy placement = Policies.placement(seed);
         return (gang, view) -> {
             PlacementPolicy.Placement p = placement.place(gang, gang.pending(), view);
             return p.placed() ? p.bindings() : null;

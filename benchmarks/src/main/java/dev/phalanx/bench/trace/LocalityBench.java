@@ -30,7 +30,13 @@ public final class LocalityBench {
         }
 
         GangPlacer create(long seed) {
-            return this == PHALANX ? GangPlacer.phalanx() : GangPlacer.nodeByNodeBestFit(new SplittableRandom(seed));
+            return this == PHALANX ? GangPlacer.phalanx(seed) : GangPlacer.nodeByNodeBestFit(new SplittableRandom(seed));
+        }
+
+        /** What produces this row, as the report names it. */
+        public String describe() {
+            return this == PHALANX ? GangPlacer.PHALANX
+                    : "each pod on its own to the node it leaves with the fewest free GPUs, ties at random";
         }
     }
 

@@ -87,6 +87,7 @@ public final class LocalityReplay {
         }
         long t0 = jobs.isEmpty() ? 0 : jobs.get(0).submitSecond();
         PriorityQueue<Running> running = new PriorityQueue<>(Comparator.comparingLong(Running::endSecond));
+        java.util.LinkedHashSet<PodInfo> runningPods = new java.util.LinkedHashSet<>();
         ArrayDeque<Waiting> waiting = new ArrayDeque<>();
         long freeGpus = (long) nodes.size() * NvlinkCluster.GPUS_PER_NODE;
         int next = 0, started = 0, multi = 0, multiFewest = 0, fitOne = 0, fitOneInOne = 0;
@@ -100,6 +101,7 @@ public final class LocalityReplay {
                 while (!running.isEmpty() && running.peek().endSecond() == now) {
                     Running done = running.poll();
                     release(view, done);
+                    runningPods.removeAll(bound(done.gang(), done.bindings()));
                     freeGpus += jobs.get(indexOf(done.gang())).gpus();
                 }
             } else {
@@ -115,13 +117,17 @@ public final class LocalityReplay {
                     continue;
                 }
                 Gang gang = gangOf(job, w.job(), w.arrivedAt());
-                List<Binding> bindings = placer.place(gang, view);
+                // what a cycle's snapshot would hold: the pods running and this gang's
+                List<PodInfo> cyclePods = new ArrayList<>(runningPods);
+                cyclePods.addAll(gang.members());
+                List<Binding> bindings = placer.place(gang, view.withPods(cyclePods));
                 if (bindings == null) {
                     continue;
                 }
                 it.remove();
                 int fewest = fewestDomains(gang, view, domainOf, domains); // on the capacity before this gang
                 commit(view, gang, bindings);
+                runningPods.addAll(bound(gang, bindings));
                 freeGpus -= job.gpus();
                 running.add(new Running(now + job.durationSeconds(), gang, bindings));
                 started++;
@@ -149,6 +155,14 @@ public final class LocalityReplay {
 
     private static int indexOf(Gang gang) {
         return Integer.parseInt(gang.name().substring("job-".length()));
+    }
+
+    private static List<PodInfo> bound(Gang gang, List<Binding> bindings) {
+        List<PodInfo> out = new ArrayList<>(bindings.size());
+        for (Binding b : bindings) {
+            out.add(pod(gang, b).bound(b.node(), b.gpuDevices()));
+        }
+        return out;
     }
 
     private static void commit(CapacityView view, Gang gang, List<Binding> bindings) {

@@ -40,6 +40,7 @@ public final class LocalityReport {
         for (LocalityBench.PlacerResult p : r.placers()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", p.placer().cliName());
+            m.put("placement", p.placer().describe());
             m.put("gangs", p.gangs());
             m.put("gangsStarted", p.started());
             m.put("multiNodeGangsStarted", p.multiNodeStarted());
@@ -72,7 +73,11 @@ public final class LocalityReport {
                 trace, traceJobs, r.jobsPerSeed()));
         sb.append("         replayed in trace time: a gang starts when all its pods fit (waiting gangs in arrival order,\n")
                 .append("         smaller ones may pass), runs its duration and departs; a job of g GPUs is ceil(g/4) pods of <= 4 GPUs\n");
-        sb.append(String.format(Locale.ROOT, "  seeds: %s (window starts %s)%n%n", Seeds.format(r.seeds()), r.windowStarts()));
+        sb.append(String.format(Locale.ROOT, "  seeds: %s (window starts %s)%n", Seeds.format(r.seeds()), r.windowStarts()));
+        for (LocalityBench.Placer placer : LocalityBench.Placer.values()) {
+            sb.append(String.format(Locale.ROOT, "  %s: %s%n", placer.cliName(), placer.describe()));
+        }
+        sb.append('\n');
         sb.append(String.format(Locale.ROOT, "  %-14s %-10s %-24s %-14s %-17s %-10s%n", "placement", "multi-node", "in fewest NVLink",
                 "extra domains", "<=72-GPU gangs", "mean wait"));
         sb.append(String.format(Locale.ROOT, "  %-14s %-10s %-24s %-14s %-17s %-10s%n", "", "gangs", "domains possible",

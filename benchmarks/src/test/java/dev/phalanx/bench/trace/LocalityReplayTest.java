@@ -58,7 +58,7 @@ class LocalityReplayTest {
         List<NodeInfo> nodes = NvlinkCluster.nodes(DOMAINS);
         CapacityView view = NvlinkCluster.emptyView(nodes);
         Gang gang = LocalityReplay.gangOf(job(0, 1, 72), 0, 0);
-        List<Binding> phalanx = GangPlacer.phalanx().place(gang, view);
+        List<Binding> phalanx = GangPlacer.phalanx(1).place(gang, view);
         List<Binding> scattered = GangPlacer.nodeByNodeBestFit(new SplittableRandom(1)).place(gang, view);
         assertThat(LocalityReplay.spannedDomains(phalanx, view, domainOf(nodes))).isEqualTo(1);
         assertThat(LocalityReplay.spannedDomains(scattered, view, domainOf(nodes))).isEqualTo(2);
@@ -71,7 +71,7 @@ class LocalityReplayTest {
                 job(1000, 100, 144),  // the whole cluster for 100 s
                 job(1010, 50, 8),     // waits 90 s
                 job(1020, 10, 200));  // never fits
-        LocalityReplay.Outcome o = LocalityReplay.run(DOMAINS, jobs, GangPlacer.phalanx());
+        LocalityReplay.Outcome o = LocalityReplay.run(DOMAINS, jobs, GangPlacer.phalanx(1));
         assertThat(o.gangs()).isEqualTo(3);
         assertThat(o.started()).isEqualTo(2);
         assertThat(o.multiNodeStarted()).isEqualTo(2);
@@ -84,7 +84,7 @@ class LocalityReplayTest {
     void onTheSameJobsPhalanxReachesTheFewestDomainsMoreOftenThanNodeByNodeBestFit() {
         List<PhillyTrace.Job> jobs = List.of(job(0, 500, 8), job(10, 500, 16), job(20, 500, 24), job(30, 500, 32),
                 job(40, 100, 4), job(600, 100, 64));
-        LocalityReplay.Outcome phalanx = LocalityReplay.run(DOMAINS, jobs, GangPlacer.phalanx());
+        LocalityReplay.Outcome phalanx = LocalityReplay.run(DOMAINS, jobs, GangPlacer.phalanx(1));
         LocalityReplay.Outcome baseline = LocalityReplay.run(DOMAINS, jobs, GangPlacer.nodeByNodeBestFit(new SplittableRandom(5)));
         assertThat(phalanx.multiNodeAtFewest()).isEqualTo(5);
         assertThat(baseline.multiNodeAtFewest()).isLessThan(5);
