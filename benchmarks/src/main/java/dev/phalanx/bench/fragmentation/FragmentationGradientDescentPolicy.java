@@ -19,12 +19,14 @@ import java.util.random.RandomGenerator;
 public final class FragmentationGradientDescentPolicy implements NodeScoringPolicy {
     private static final double TIE = 1e-9;
 
+    private final NextPodFragmentation measure;
     private final FragmentationGradient gradient;
     private final RandomGenerator random;
     private final boolean kubeSchedulerScores;
 
     private FragmentationGradientDescentPolicy(WorkloadDistribution workload, RandomGenerator random, boolean kubeSchedulerScores) {
-        this.gradient = new FragmentationGradient(new NextPodFragmentation(workload));
+        this.measure = new NextPodFragmentation(workload);
+        this.gradient = new FragmentationGradient(measure);
         this.random = random;
         this.kubeSchedulerScores = kubeSchedulerScores;
     }
@@ -40,7 +42,35 @@ public final class FragmentationGradientDescentPolicy implements NodeScoringPoli
     @Override
     public NodeChoice choose(GpuDemand pod, List<GpuNodeState> nodes) {
         int chosen = kubeSchedulerScores ? chooseByScore(pod, nodes) : chooseExactly(pod, nodes);
-        return chosen < 0 ? NodeChoice.NONE : new NodeChoice(chosen, gradient.bestDevice(chosen, nodes.get(chosen), pod));
+        if (chosen < 0) {
+            return NodeChoice.NONE;
+        }
+        GpuNodeState n = nodes.get(chosen);
+        return new NodeChoice(chosen, kubeSchedulerScores ? firstDeviceOfBestScore(n, pod) : gradient.bestDevice(chosen, n, pod));
+    }
+
+    /**
+     * The device a shared pod gets as the published runs chose it: the lowest-numbered device whose whole-number
+     * score equals the best (the scores are coarse, so this packs low-numbered devices first); -1 for other pods.
+     */
+    private int firstDeviceOfBestScore(GpuNodeState n, GpuDemand pod) {
+        if (!pod.sharesDevice()) {
+            return -1;
+        }
+        double before = measure.of(n);
+        long best = Long.MIN_VALUE;
+        int device = -1;
+        for (int d = 0; d < n.gpuDevices(); d++) {
+            if (n.deviceFree(d) >= pod.gpuMilliPerDevice()) {
+                double decreaseInGpus = (before - measure.after(n, pod, d)) / GpuDemand.WHOLE_DEVICE;
+                long score = KubeSchedulerSelection.score(1 / (1 + Math.exp(-decreaseInGpus)));
+                if (score > best) {
+                    best = score;
+                    device = d;
+                }
+            }
+        }
+        return device;
     }
 
     private int chooseByScore(GpuDemand pod, List<GpuNodeState> nodes) {

@@ -48,6 +48,48 @@ public final class WorkloadDistribution {
         return new WorkloadDistribution(shapes);
     }
 
+    /**
+     * FGD's target workload as its published runs built it (hkust-adsl/kubernetes-scheduler-simulator at
+     * 8f3d641, {@code podPopularityThreshold: 95}): pod types keyed by (CPU, GPU share per device, GPU count,
+     * {@code gpu_spec} as written), the most frequent first (ties: the larger CPU, share, count and spec
+     * first), kept until they cover {@code cut} of the pods, their shares renormalised over those kept.
+     * {@code specs.get(i)} is pod {@code i}'s {@code gpu_spec} text.
+     */
+    public static WorkloadDistribution popularTypes(List<GpuDemand> pods, List<String> specs, double cut) {
+        if (pods.isEmpty() || pods.size() != specs.size()) {
+            throw new IllegalArgumentException("one gpu_spec per pod, and at least one pod");
+        }
+        record Type(long cpuMilli, int gpuMilliPerDevice, int gpuCount, String spec, java.util.Set<String> models) {
+        }
+        Map<Type, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < pods.size(); i++) {
+            GpuDemand p = pods.get(i);
+            String spec = p.gpuCount() == 0 ? "" : specs.get(i);
+            counts.merge(new Type(p.cpuMilli(), p.gpuMilliPerDevice(), p.gpuCount(), spec, p.allowedModels()), 1, Integer::sum);
+        }
+        List<Map.Entry<Type, Integer>> ranked = new ArrayList<>(counts.entrySet());
+        ranked.sort(Comparator.<Map.Entry<Type, Integer>>comparingInt(Map.Entry::getValue).reversed()
+                .thenComparing(e -> e.getKey().cpuMilli(), Comparator.reverseOrder())
+                .thenComparing(e -> e.getKey().gpuMilliPerDevice(), Comparator.reverseOrder())
+                .thenComparing(e -> e.getKey().gpuCount(), Comparator.reverseOrder())
+                .thenComparing(e -> e.getKey().spec(), Comparator.reverseOrder()));
+        List<Map.Entry<Type, Integer>> kept = new ArrayList<>();
+        long covered = 0;
+        for (Map.Entry<Type, Integer> e : ranked) {
+            if (covered >= cut * pods.size()) {
+                break;
+            }
+            kept.add(e);
+            covered += e.getValue();
+        }
+        List<Shape> shapes = new ArrayList<>();
+        for (Map.Entry<Type, Integer> e : kept) {
+            Type t = e.getKey();
+            shapes.add(new Shape(t.cpuMilli(), t.gpuCount(), t.gpuMilliPerDevice(), t.models(), e.getValue() / (double) covered));
+        }
+        return new WorkloadDistribution(shapes);
+    }
+
     public List<Shape> shapes() {
         return shapes;
     }

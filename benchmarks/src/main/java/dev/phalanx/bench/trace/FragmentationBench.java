@@ -1,7 +1,6 @@
 package dev.phalanx.bench.trace;
 
 import dev.phalanx.bench.fragmentation.GpuDemand;
-import dev.phalanx.bench.fragmentation.WorkloadDistribution;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,19 +17,26 @@ import java.util.concurrent.Future;
  * figures do not depend on the number of threads.
  */
 public final class FragmentationBench {
-    /** The mean and population standard deviation of one figure over the seeds. */
+    /**
+     * The mean and population standard deviation of one figure over the seeds; a seed whose figure is undefined
+     * (arrivals of a tiny cluster can step over the levels around 100%) is left out, NaN when all are.
+     */
     public record Stat(double mean, double sd) {
         static Stat of(double[] values) {
+            double[] defined = java.util.Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
+            if (defined.length == 0) {
+                return new Stat(Double.NaN, Double.NaN);
+            }
             double sum = 0;
-            for (double v : values) {
+            for (double v : defined) {
                 sum += v;
             }
-            double mean = sum / values.length;
+            double mean = sum / defined.length;
             double sq = 0;
-            for (double v : values) {
+            for (double v : defined) {
                 sq += (v - mean) * (v - mean);
             }
-            return new Stat(mean, Math.sqrt(sq / values.length));
+            return new Stat(mean, Math.sqrt(sq / defined.length));
         }
     }
 
@@ -40,18 +46,22 @@ public final class FragmentationBench {
                                double seconds) {
     }
 
-    public record Result(int nodes, long gpuCapacityMilli, int podsInList, List<Long> seeds, List<PolicyResult> policies,
-                         double wallSeconds) {
+    /** One workload (a pod list) under every policy. */
+    public record Result(String workload, int nodes, long gpuCapacityMilli, int podsInList, List<Long> seeds,
+                         List<PolicyResult> policies, double wallSeconds) {
+        /** The result of {@code policy}, or null when it was not run. */
+        public PolicyResult of(FragmentationPolicy policy) {
+            return policies.stream().filter(p -> p.policy() == policy).findFirst().orElse(null);
+        }
     }
 
     private FragmentationBench() {
     }
 
-    public static Result run(List<AlibabaGpuTrace.Node> nodes, List<AlibabaGpuTrace.Pod> pods, List<Long> seeds,
+    public static Result run(String workload, List<AlibabaGpuTrace.Node> nodes, List<AlibabaGpuTrace.Pod> pods, List<Long> seeds,
                              List<FragmentationPolicy> policies, int threads) throws InterruptedException {
         long started = System.nanoTime();
         List<GpuDemand> demands = pods.stream().map(AlibabaGpuTrace.Pod::demand).toList();
-        WorkloadDistribution workload = WorkloadDistribution.of(demands);
         long capacity = FragmentationReplay.gpuCapacityMilli(nodes);
         record Timed(FragmentationReplay.Outcome outcome, double seconds) {
         }
@@ -65,8 +75,8 @@ public final class FragmentationBench {
                         long t0 = System.nanoTime();
                         SplittableRandom root = new SplittableRandom(seed);
                         List<GpuDemand> arrivals = FragmentationReplay.arrivals(demands, capacity, root.split());
-                        FragmentationReplay.Outcome o = FragmentationReplay.run(nodes, arrivals,
-                                policy.create(workload, root.split()));
+                        FragmentationReplay.Outcome o = FragmentationReplay.run(capacity, arrivals,
+                                policy.placer(nodes, pods, root.split(), seed));
                         return new Timed(o, (System.nanoTime() - t0) / 1e9);
                     }));
                 }
@@ -83,7 +93,7 @@ public final class FragmentationBench {
                 }
                 results.add(summarize(policies.get(p), outcomes, seconds));
             }
-            return new Result(nodes.size(), capacity, pods.size(), List.copyOf(seeds), results,
+            return new Result(workload, nodes.size(), capacity, pods.size(), List.copyOf(seeds), results,
                     (System.nanoTime() - started) / 1e9);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
@@ -102,7 +112,7 @@ public final class FragmentationBench {
             at130[i] = o.allocatedPctAtEnd();
             dropped[i] = o.podsDropped();
             for (int k = 0; k < curve.length; k++) {
-                curve[k] += o.allocatedPctByArrivedPct()[k] / n;
+                curve[k] += o.allocatedPctByArrivedPct()[k] / n; // NaN where any seed has no figure
             }
         }
         return new PolicyResult(policy, Stat.of(unallocated), Stat.of(at130), Stat.of(dropped), curve, List.copyOf(outcomes), seconds);

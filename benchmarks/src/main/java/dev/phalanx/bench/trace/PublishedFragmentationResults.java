@@ -43,7 +43,17 @@ public final class PublishedFragmentationResults {
 
     /** The published figure for the pod list {@code podsFile} and the policy named {@code publishedPolicy}. */
     public Optional<Figure> figure(Path podsFile, String publishedPolicy) {
-        return Optional.ofNullable(figures.get(workloadName(podsFile) + "/" + publishedPolicy));
+        return figure(workloadName(podsFile), publishedPolicy);
+    }
+
+    /** The published figure for the workload named as in the artifact (e.g. openb_pod_list_gpuspec20). */
+    public Optional<Figure> figure(String workload, String publishedPolicy) {
+        return Optional.ofNullable(figures.get(workload + "/" + publishedPolicy));
+    }
+
+    /** The artifact's name for workload {@code name} of {@link AlibabaWorkloads#NAMES}. */
+    public static String artifactName(String name) {
+        return "openb_pod_list_" + name;
     }
 
     public static String workloadName(Path podsFile) {

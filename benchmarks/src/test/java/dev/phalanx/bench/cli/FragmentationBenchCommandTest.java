@@ -42,13 +42,15 @@ class FragmentationBenchCommandTest {
         CliRun run = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", pods().toString(),
                 "--seeds", "1..3", "--output", "json");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode json = run.json();
-        assertThat(json.path("seeds")).hasSize(3);
-        assertThat(json.path("nodes").asInt()).isEqualTo(3);
-        assertThat(json.path("gpus").asDouble()).isEqualTo(10.0);
+        JsonNode json = run.json().path("workloads").get(0);
+        assertThat(run.json().path("seeds")).hasSize(3);
+        assertThat(run.json().path("phalanxPlacement").asText()).contains("Policies.placement");
+        assertThat(run.json().path("nodes").asInt()).isEqualTo(3);
+        assertThat(run.json().path("gpus").asDouble()).isEqualTo(10.0);
+        assertThat(json.path("workload").asText()).isEqualTo("tiny_pods");
         JsonNode policies = json.path("policies");
         assertThat(policies).extracting(p -> p.path("name").asText())
-                .containsExactly("random", "dotprod", "gpupacking", "bestfit", "fgd", "fgd-exact", "phalanx");
+                .containsExactly("random", "dotprod", "gpupacking", "bestfit", "fgd", "fgd-95", "fgd-exact", "phalanx");
         for (JsonNode p : policies) {
             assertThat(p.path("unallocatedGpuPct").path("mean").isNumber()).as(p.toString()).isTrue();
             assertThat(p.path("unallocatedGpuPct").path("sd").asDouble()).isGreaterThanOrEqualTo(0);
@@ -63,7 +65,7 @@ class FragmentationBenchCommandTest {
         CliRun run = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", pods().toString(),
                 "--seeds", "1", "--policies", "bestfit,phalanx");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("tiny_nodes.csv (3 nodes, 10 GPUs)").contains("tiny_pods.csv (5 pods")
+        assertThat(run.out()).contains("tiny_nodes.csv (3 nodes, 10 GPUs)").contains("workload tiny_pods: 5 pods in the list")
                 .contains("unallocated GPU %").containsPattern("(?m)^  bestfit ").containsPattern("(?m)^  phalanx ");
     }
 
@@ -74,6 +76,31 @@ class FragmentationBenchCommandTest {
         CliRun run = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", bad.toString(), "--seeds", "1");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains(bad + ":2: column 'cpu_milli' must be a whole number, got 'lots'");
+    }
+
+    @Test
+    void workloadsAreBuiltFromThePodListAndComparedWithTheirPublishedFigures() throws Exception {
+        CliRun run = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", pods().toString(),
+                "--workload", "cpu050,gpushare40", "--seeds", "1", "--policies", "fgd,phalanx", "--output", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode workloads = run.json().path("workloads");
+        assertThat(workloads).extracting(w -> w.path("workload").asText()).containsExactly("cpu050", "gpushare40");
+        assertThat(workloads.get(0).path("publishedFgdUnallocatedGpuPct").path("mean").asDouble()).isEqualTo(5.00);
+        assertThat(run.json().path("workloadsBuiltFromPodsFile").asBoolean()).isTrue();
+
+        CliRun text = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", pods().toString(),
+                "--workload", "cpu050,gpushare40", "--seeds", "1", "--policies", "fgd,phalanx");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out()).contains("workload cpu050:").contains("workload gpushare40:")
+                .containsPattern("(?m)^  cpu050 +\\S+ ± \\S+ +\\S+ ± \\S+ +5\\.00 ± 0\\.11")
+                .contains("phalanx leaves fewer GPUs unallocated than FGD as published on");
+    }
+
+    @Test
+    void anUnknownWorkloadIsRefusedWithTheKnownOnes() throws Exception {
+        CliRun run = CliRun.of("fragmentation", "--nodes", nodes().toString(), "--pods", pods().toString(), "--workload", "cpu999");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("unknown workload 'cpu999'").contains("gpuspec33").contains("all");
     }
 
     @Test

@@ -66,33 +66,17 @@ class FragmentationMeasuresTest {
     }
 
     @Test
-    void packedPodsFragmentationSeesGpusThatTheCpuStrandsWhichNextPodFragmentationMisses() {
-        // 8 free GPUs, 30 cores: two 1-GPU 11-core pods fit, six GPUs are stranded
-        WorkloadDistribution w = workload(1, whole(11_000, 1));
-        int[] eightFree = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000};
-        assertThat(new NextPodFragmentation(w).of("G2", 30_000, eightFree)).isZero();
-        assertThat(new PackedPodsFragmentation(w).of("G2", 30_000, eightFree)).isCloseTo(6000, within(1e-9));
-    }
-
-    @Test
-    void packedPodsFragmentationCountsTheLeftoverOfEachDeviceNotOnlyWhetherThePodFits() {
-        WorkloadDistribution w = workload(1, shared(0, 470));
-        // 530 free: one 470 pod, 60 left; 1000 free: two, 60 left
-        assertThat(new PackedPodsFragmentation(w).of("T4", 8000, new int[]{530, 1000})).isCloseTo(120, within(1e-9));
-        assertThat(new NextPodFragmentation(w).of("T4", 8000, new int[]{530, 1000})).isZero();
-    }
-
-    @Test
     void theGradientIsTheGrowthOfFragmentationAndPicksTheDeviceThatGrowsItLeast() {
-        // every pod is 470: a 470 pod should fill the 530 gap (leaving 60) rather than open the whole device
-        WorkloadDistribution w = workload(1, shared(0, 470));
+        // pods are 470 or a whole GPU: a 470 pod fills the 530 gap (leaving 60, useless either way) rather than
+        // cut into the whole device the whole-GPU pods need
+        WorkloadDistribution w = workload(1, shared(0, 470), 1, whole(0, 1));
         GpuNodeState n = new GpuNodeState("n", "T4", 8000, 8000, 2);
         n.assign(shared(0, 470), 0);
-        FragmentationGradient g = new FragmentationGradient(new PackedPodsFragmentation(w));
+        FragmentationGradient g = new FragmentationGradient(new NextPodFragmentation(w));
         assertThat(g.bestDevice(0, n, shared(0, 470))).isEqualTo(0);
-        // before: 60 + 60 left over by packing; after: 60 + 60 as well -> no growth
-        assertThat(g.delta(0, n, shared(0, 470))).isCloseTo(0, within(1e-9));
-        assertThat(g.fragmentation(0, n)).isCloseTo(120, within(1e-9));
+        // before: 530 is useless to whole-GPU pods (half the weight); after: 60 is useless to both
+        assertThat(g.fragmentation(0, n)).isCloseTo(265, within(1e-9));
+        assertThat(g.delta(0, n, shared(0, 470))).isCloseTo(60 - 265, within(1e-9));
     }
 
     @Test
