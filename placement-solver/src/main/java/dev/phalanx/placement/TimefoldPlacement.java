@@ -37,8 +37,6 @@ import java.util.List;
 public final class TimefoldPlacement implements PlacementPolicy {
     /** Any score that places everything and breaks nothing hard. */
     private static final HardMediumSoftScore PLACED = HardMediumSoftScore.of(0, 0, Long.MIN_VALUE);
-    /** No score ends an improving search early: fragmentation has no bound worth waiting for. */
-    private static final HardMediumSoftScore UNREACHABLE = HardMediumSoftScore.of(0, 0, Long.MAX_VALUE);
 
     private final PlacementConfig config;
     private final PreviousPlacements previous;
@@ -92,11 +90,14 @@ public final class TimefoldPlacement implements PlacementPolicy {
                 startCost = fewestDomainsCost;
             }
         }
-        if (startCost.moved() == 0 && startCost.structural() <= problem.structuralLowerBound()) {
+        long bound = problem.structuralLowerBound();
+        if (startCost.moved() == 0 && startCost.structural() <= bound) {
             return start; // nothing better exists above fragmentation: no search
         }
         problem.startFrom(start.bindings());
-        PlacementProblem solved = solve(problem.solution(), UNREACHABLE);
+        // done once no domain can be spared and fragmentation is no worse than the start's: the search is for the
+        // domain levels and previous nodes, fragmentation is what the warm start ranked every pod by
+        PlacementProblem solved = solve(problem.solution(), HardMediumSoftScore.of(0, 0, -(bound + startCost.fragmentation())));
         return GangProblem.placesAll(solved) && -solved.getScore().softScore() < startCost.total()
                 ? Placement.of(problem.bindings(solved)) : start;
     }
