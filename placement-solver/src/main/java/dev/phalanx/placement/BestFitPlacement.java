@@ -16,16 +16,21 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Step 3, constructive gang placement: best-fit domain, then best-fit nodes inside it.
+ * Step 3, constructive gang placement: best-fit domain, then nodes inside it, pod by pod; the warm start of
+ * {@link TimefoldPlacement}.
  *
  * <p>A gang with a required topology key goes into the domain (value of that node label) with the
  * least free GPU that still holds every member (invariant 4); with a preferred key, into one such
- * domain when one holds it, else anywhere. Inside the chosen nodes each pod, largest first, goes to the
- * node it leaves with the fewest free GPUs, then the least free CPU, keeping whole nodes free for
- * large gangs. All members fit or none is placed (invariant 2).
+ * domain when one holds it, else anywhere. Among the nodes allowed, each pod, largest first, goes to the
+ * node {@link NodeChoice} ranks first: outside NVLink domains before breaking one, then the least growth
+ * of fragmentation, then the fewest free GPUs and the least free CPU left. All members fit or none is
+ * placed (invariant 2).
  *
- * <p>It walks {@link CapacityView}'s best-fit order and {@link TopologyIndex} rather than every node for
- * every pod, so a cycle stays fast on clusters of thousands of nodes.
+ * <p>{@link #plain()} leaves out the NVLink tiers and fragmentation: each pod goes to the node it leaves
+ * with the fewest free GPUs, then the least free CPU. It answers questions that only need a placement
+ * that keeps the hard rules ({@link #placeQuickly}, the reasons a gang waits), and is the baseline
+ * benchmarks compare against. It walks {@link CapacityView}'s best-fit order and {@link TopologyIndex}
+ * rather than every node for every pod, so a cycle stays fast on clusters of thousands of nodes.
  */
 public final class BestFitPlacement implements PlacementPolicy {
     static final Comparator<PodInfo> LARGEST_FIRST = Comparator
@@ -33,24 +38,66 @@ public final class BestFitPlacement implements PlacementPolicy {
             .thenComparing(Comparator.comparingLong((PodInfo p) -> p.requests().milli(Keys.CPU)).reversed())
             .thenComparing(PodInfo::name);
 
+    /** How one pod's node is picked among candidates: -1 when it fits none. */
+    interface Chooser {
+        int choose(Gang gang, PodInfo pod, Candidates candidates, CapacityView view);
+    }
+
+    private static final Chooser BEST_FIT = (gang, pod, candidates, view) -> candidates.bestFit(pod, view);
+
+    private final NodeChoice choice;
+    private final Chooser chooser;
+
+    /** The warm start the scheduler ships: NVLink tiers, fragmentation, then best fit. */
+    public BestFitPlacement() {
+        this.choice = new NodeChoice();
+        this.chooser = choice::choose;
+    }
+
+    private BestFitPlacement(Chooser chooser) {
+        this.choice = null;
+        this.chooser = chooser;
+    }
+
+    /** Best fit alone: the fewest free GPUs left, then the least free CPU, then the lowest index. */
+    public static BestFitPlacement plain() {
+        return new BestFitPlacement(BEST_FIT);
+    }
+
+    /** The fragmentation measure this placement ranks nodes by for {@code view}'s cycle; null for {@link #plain()}. */
+    dev.phalanx.placement.fragmentation.Fragmentation fragmentation(CapacityView view, String schedulerName) {
+        return choice == null ? null : choice.fragmentation(view, schedulerName);
+    }
+
     @Override
     public Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView view) {
+        return place(gang, mustPlace, view, chooser);
+    }
+
+    /** Best fit alone, and the full ranking only when best fit finds no room. */
+    @Override
+    public Placement placeQuickly(Gang gang, List<PodInfo> mustPlace, CapacityView view) {
+        Placement quick = place(gang, mustPlace, view, BEST_FIT);
+        return quick.placed() || chooser == BEST_FIT ? quick : place(gang, mustPlace, view, chooser);
+    }
+
+    private Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView view, Chooser chooser) {
         List<PodInfo> pods = new ArrayList<>(mustPlace);
         pods.sort(LARGEST_FIRST);
         String required = gang.topologyRequired();
         String key = required != null ? required : gang.topologyPreferred();
         if (key != null) {
             TopologyIndex topology = view.topology(key);
-            List<Binding> inOneDomain = bestFitDomain(topology, boundDomain(gang, view, topology), pods, view);
+            List<Binding> inOneDomain = bestFitDomain(gang, topology, boundDomain(gang, view, topology), pods, view, chooser);
             if (inOneDomain != null) {
                 return Placement.of(inOneDomain);
             }
             if (required != null) {
-                return Placement.none("TopologyUnsatisfiable", topologyReason(pods, topology, view));
+                return Placement.none("TopologyUnsatisfiable", topologyReason(gang, pods, topology, view));
             }
         }
-        List<Binding> b = tryPlace(pods, Candidates.ANYWHERE, view);
-        return b != null ? Placement.of(b) : unplaceableAnywhere(pods, view);
+        List<Binding> b = tryPlace(gang, pods, Candidates.ANYWHERE, view, chooser);
+        return b != null ? Placement.of(b) : unplaceableAnywhere(gang, pods, view);
     }
 
     /** Where a gang's pods may go: the listed nodes, or any node of the cluster. */
@@ -111,7 +158,8 @@ public final class BestFitPlacement implements PlacementPolicy {
     }
 
     /** Bindings into the domain with the least free GPU that holds every pod, or null when none does. */
-    private static List<Binding> bestFitDomain(TopologyIndex topology, int only, List<PodInfo> pods, CapacityView view) {
+    private static List<Binding> bestFitDomain(Gang gang, TopologyIndex topology, int only, List<PodInfo> pods, CapacityView view,
+                                               Chooser chooser) {
         List<Integer> domains = new ArrayList<>(); // a copy: trying a domain takes and gives back capacity
         for (int d : topology.leastFreeFirst(total(pods).milli(Keys.GPU))) {
             if (only < 0 || only == d) {
@@ -124,7 +172,7 @@ public final class BestFitPlacement implements PlacementPolicy {
                     || copiesThatFit(pods.get(0), topology.nodes(d), view, pods.size()) < pods.size())) {
                 continue; // cannot hold them all, no need to try
             }
-            List<Binding> b = tryPlace(pods, Candidates.of(topology.nodes(d)), view);
+            List<Binding> b = tryPlace(gang, pods, Candidates.of(topology.nodes(d)), view, chooser);
             if (b != null) {
                 return b;
             }
@@ -174,22 +222,27 @@ public final class BestFitPlacement implements PlacementPolicy {
         return (int) copies;
     }
 
-    /** Best-fit of every pod onto the candidates; bindings for all, or null. Leaves {@code view} as it found it. */
-    static List<Binding> tryPlace(List<PodInfo> pods, Candidates candidates, CapacityView view) {
-        List<Binding> bindings = greedy(pods, candidates, view, true);
+    /** Every pod onto the candidates, one by one as this placement ranks nodes; bindings for all, or null. Leaves {@code view} as it found it. */
+    List<Binding> tryPlace(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        return tryPlace(gang, pods, candidates, view, chooser);
+    }
+
+    /** As {@link #tryPlace}, passing over pods that find no room: bindings for the ones placed. */
+    List<Binding> placeWhatFits(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view) {
+        return greedy(gang, pods, candidates, view, false, chooser);
+    }
+
+    private static List<Binding> tryPlace(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view, Chooser chooser) {
+        List<Binding> bindings = greedy(gang, pods, candidates, view, true, chooser);
         return bindings.size() == pods.size() ? bindings : null;
     }
 
-    /** Best-fit of each pod in turn, passing over those that find no room: bindings for the ones placed. */
-    static List<Binding> placeWhatFits(List<PodInfo> pods, Candidates candidates, CapacityView view) {
-        return greedy(pods, candidates, view, false);
-    }
-
-    private static List<Binding> greedy(List<PodInfo> pods, Candidates candidates, CapacityView view, boolean stopAtFirstMiss) {
+    private static List<Binding> greedy(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view,
+                                        boolean stopAtFirstMiss, Chooser chooser) {
         List<Binding> bindings = new ArrayList<>(pods.size());
         List<PodInfo> placed = new ArrayList<>(pods.size());
         for (PodInfo pod : pods) {
-            int best = candidates.bestFit(pod, view);
+            int best = chooser.choose(gang, pod, candidates, view);
             if (best < 0) {
                 if (stopAtFirstMiss) {
                     break;
@@ -226,7 +279,7 @@ public final class BestFitPlacement implements PlacementPolicy {
      * first pod may use, then the first name. Domains are visited most free GPU first, so those that
      * cannot hold more pods than the best so far are never counted.
      */
-    private static String topologyReason(List<PodInfo> pods, TopologyIndex topology, CapacityView view) {
+    private static String topologyReason(Gang gang, List<PodInfo> pods, TopologyIndex topology, CapacityView view) {
         String key = topology.key();
         if (topology.size() == 0) {
             return "needs " + describeGpuNeed(pods) + " in one " + key + "; no node has the label " + key;
@@ -254,7 +307,7 @@ public final class BestFitPlacement implements PlacementPolicy {
                 }
             }
             int fits = identical ? copiesThatFit(pods.get(0), topology.nodes(d), view, pods.size())
-                    : countFitting(pods, Candidates.of(topology.nodes(d)), view);
+                    : countFitting(gang, pods, Candidates.of(topology.nodes(d)), view);
             if (fits > bestFits || (fits == bestFits && (free > bestFree || (free == bestFree && d < best)))) {
                 best = d;
                 bestFree = free;
@@ -265,7 +318,27 @@ public final class BestFitPlacement implements PlacementPolicy {
                 ? "has " + Resources.formatMilli(bestFree) + " " + Keys.GPU + " free"
                 : "fits " + bestFits + " of " + pods.size() + " pods";
         return "needs " + describeGpuNeed(pods) + " for " + pods.size() + " pods in one " + key + "; the best, "
-                + topology.name(best) + ", " + what;
+                + topology.name(best) + ", " + what
+                + (bestFits < pods.size() ? claimNote(pods.get(Math.max(0, bestFits)), topology.nodes(best), view) : "");
+    }
+
+    /**
+     * "; on node n: ..." naming why {@code pod}'s ResourceClaims cannot be met on the first of {@code nodes} that
+     * would take it but for them (a device selector, a ComputeDomain's clique); empty when claims are not the reason.
+     */
+    private static String claimNote(PodInfo pod, Iterable<Integer> nodes, CapacityView view) {
+        if (pod.constraints().claims().isEmpty()) {
+            return "";
+        }
+        for (int i : nodes) {
+            if (CapacityView.infeasibility(pod, view.node(i)) == null) {
+                String problem = view.claimProblem(pod, i);
+                if (problem != null) {
+                    return "; on node " + view.node(i).name() + " the claims of pod " + pod.key() + " cannot be met: " + problem;
+                }
+            }
+        }
+        return "";
     }
 
     /** The longest prefix of {@code pods} (largest first) whose GPU fits in {@code freeGpuMilli}. */
@@ -281,11 +354,11 @@ public final class BestFitPlacement implements PlacementPolicy {
     }
 
     /** How many of {@code pods} a greedy best fit gets onto the candidates. */
-    private static int countFitting(List<PodInfo> pods, Candidates candidates, CapacityView view) {
+    private static int countFitting(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view) {
         int lo = 0, hi = pods.size();
         while (lo < hi) { // largest prefix that fits; prefixes of a largest-first list nest
             int mid = (lo + hi + 1) / 2;
-            if (tryPlace(pods.subList(0, mid), candidates, view) != null) {
+            if (tryPlace(gang, pods.subList(0, mid), candidates, view, BEST_FIT) != null) {
                 lo = mid;
             } else {
                 hi = mid - 1;
@@ -294,7 +367,7 @@ public final class BestFitPlacement implements PlacementPolicy {
         return lo;
     }
 
-    private static Placement unplaceableAnywhere(List<PodInfo> pods, CapacityView view) {
+    private static Placement unplaceableAnywhere(Gang gang, List<PodInfo> pods, CapacityView view) {
         PodInfo first = pods.get(0);
         boolean anyFeasible = false;
         for (int i = 0; i < view.size() && !anyFeasible; i++) {
@@ -303,7 +376,7 @@ public final class BestFitPlacement implements PlacementPolicy {
         if (!anyFeasible) {
             return Placement.none("NoFeasibleNode", noFeasibleNodeReason(first, view));
         }
-        String blocked = blockedByConstraints(pods, view);
+        String blocked = blockedByConstraints(gang, pods, view);
         if (blocked != null) {
             return Placement.none(CONSTRAINTS_UNSATISFIED, blocked);
         }
@@ -316,11 +389,12 @@ public final class BestFitPlacement implements PlacementPolicy {
         }
         int fits = identical(pods)
                 ? copiesThatFit(first, view.bestFitOrder(first.requests().milli(Keys.GPU)), view, pods.size())
-                : countFitting(pods, Candidates.ANYWHERE, view);
+                : countFitting(gang, pods, Candidates.ANYWHERE, view);
         return Placement.none("InsufficientResources", "needs " + total(pods) + " for " + pods.size()
                 + " pods; only " + fits + " of them fit in the free capacity"
                 + (total(pods).milli(Keys.GPU) > 0
-                ? " (the most free " + Keys.GPU + " on one node is " + Resources.formatMilli(largestFreeGpu) + ")" : ""));
+                ? " (the most free " + Keys.GPU + " on one node is " + Resources.formatMilli(largestFreeGpu) + ")" : "")
+                + (fits < pods.size() ? claimNote(pods.get(fits), view.mostFreeGpuFirst(), view) : ""));
     }
 
     /** The code of a gang whose member no node takes now for a rule about the pods around it (or its host ports). */
@@ -331,11 +405,11 @@ public final class BestFitPlacement implements PlacementPolicy {
      * around it (affinity, anti-affinity, spread, host ports, pod limits) keep it off some nodes; null when room alone
      * explains it.
      */
-    private static String blockedByConstraints(List<PodInfo> pods, CapacityView view) {
+    private static String blockedByConstraints(Gang gang, List<PodInfo> pods, CapacityView view) {
         if (!view.mayBeKeptOutBeyondRoom(pods)) {
             return null;
         }
-        List<Binding> before = greedy(pods, Candidates.ANYWHERE, view, true);
+        List<Binding> before = greedy(gang, pods, Candidates.ANYWHERE, view, true, BEST_FIT);
         if (before.size() == pods.size()) {
             return null;
         }

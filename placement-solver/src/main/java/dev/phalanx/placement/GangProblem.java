@@ -7,6 +7,7 @@ import dev.phalanx.core.model.Gang;
 import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
+import dev.phalanx.placement.fragmentation.Fragmentation;
 import dev.phalanx.placement.solver.DevicePacking;
 import dev.phalanx.placement.solver.GangFact;
 import dev.phalanx.placement.solver.NodeFeasibility;
@@ -33,9 +34,10 @@ import java.util.function.ToLongFunction;
  * start's, and those of the chosen domains where some pod of the gang fits, or, with no topology, the
  * best-fit candidates of each kind of pod, until the problem holds {@value #MAX_NODES} nodes.
  *
- * <p>It also prices placements on the soft level without a solver run ({@link #softCost}) and bounds
- * what any placement in the problem can cost ({@link #softLowerBound}), so that a warm start nothing
- * can beat is returned at once.
+ * <p>It also prices placements on the soft level without a solver run ({@link #cost}) and bounds what
+ * any placement in the problem can cost on the levels above fragmentation ({@link #structuralLowerBound}),
+ * so that a warm start nothing can beat there is returned at once: fragmentation is what the warm start
+ * ranks every pod's node by.
  */
 final class GangProblem {
     static final int MAX_NODES = 128;
@@ -47,24 +49,26 @@ final class GangProblem {
     private final Gang gang;
     private final List<PodInfo> pods;
     private final CapacityView view;
+    private final BestFitPlacement warmStart;
     private final PlacementProblem solution;
     private final List<Integer> fewestPreferredDomains; // null unless the warm start spread a preferred topology
     private final List<Binding> fewestDomainsPlacement;
 
-    private GangProblem(Gang gang, List<PodInfo> pods, CapacityView view, Set<Integer> nodes, List<Binding> seed,
-                        PreviousPlacements previous, List<Integer> fewestPreferredDomains,
+    private GangProblem(BestFitPlacement warmStart, Gang gang, List<PodInfo> pods, CapacityView view, Set<Integer> nodes,
+                        List<Binding> seed, PreviousPlacements previous, List<Integer> fewestPreferredDomains,
                         List<Binding> fewestDomainsPlacement) {
         this.gang = gang;
         this.pods = pods;
         this.view = view;
-        this.solution = build(gang, pods, view, nodes, seed, previous);
+        this.warmStart = warmStart;
+        this.solution = build(warmStart, gang, pods, view, nodes, seed, previous);
         this.fewestPreferredDomains = fewestPreferredDomains;
         this.fewestDomainsPlacement = fewestDomainsPlacement;
     }
 
     /** The problem around a warm start that placed the gang: its nodes and the alternatives nearby. */
-    static GangProblem around(Gang gang, List<PodInfo> pods, CapacityView view, List<Binding> warm,
-                              PreviousPlacements previous) {
+    static GangProblem around(BestFitPlacement warmStart, Gang gang, List<PodInfo> pods, CapacityView view,
+                              List<Binding> warm, PreviousPlacements previous) {
         Set<Integer> nodes = new LinkedHashSet<>();
         warm.forEach(b -> nodes.add(view.indexOf(b.node())));
         List<Integer> fewestDomains = null;
@@ -76,7 +80,7 @@ final class GangProblem {
             fewestDomains = fewestDomains(t, pods, view);
             List<Integer> domainNodes = new ArrayList<>();
             fewestDomains.forEach(d -> domainNodes.addAll(t.nodes(d)));
-            inFewestDomains = BestFitPlacement.tryPlace(pods, BestFitPlacement.Candidates.of(domainNodes), view);
+            inFewestDomains = warmStart.tryPlace(gang, pods, BestFitPlacement.Candidates.of(domainNodes), view);
             if (inFewestDomains != null) {
                 inFewestDomains.forEach(b -> nodes.add(view.indexOf(b.node())));
             }
@@ -104,7 +108,7 @@ final class GangProblem {
         } else {
             addBestFitCandidates(nodes, pods, view);
         }
-        return new GangProblem(gang, pods, view, nodes, warm, previous, fewestDomains, inFewestDomains);
+        return new GangProblem(warmStart, gang, pods, view, nodes, warm, previous, fewestDomains, inFewestDomains);
     }
 
     /**
@@ -112,7 +116,8 @@ final class GangProblem {
      * time and can miss a packing that exists. Each is seeded with what best-fit does place; a required
      * topology gives one problem per domain that could hold the gang, most free GPU first.
      */
-    static List<GangProblem> repairs(Gang gang, List<PodInfo> pods, CapacityView view, PreviousPlacements previous) {
+    static List<GangProblem> repairs(BestFitPlacement warmStart, Gang gang, List<PodInfo> pods, CapacityView view,
+                                     PreviousPlacements previous) {
         long needGpu = BestFitPlacement.total(pods).milli(Keys.GPU);
         List<Set<Integer>> regions = new ArrayList<>();
         if (gang.topologyRequired() != null) {
@@ -133,8 +138,8 @@ final class GangProblem {
         List<GangProblem> problems = new ArrayList<>();
         for (Set<Integer> nodes : regions) {
             if (couldHold(nodes, pods, view)) {
-                List<Binding> seed = BestFitPlacement.placeWhatFits(pods, BestFitPlacement.Candidates.of(List.copyOf(nodes)), view);
-                problems.add(new GangProblem(gang, pods, view, nodes, seed, previous, null, null));
+                List<Binding> seed = warmStart.placeWhatFits(gang, pods, BestFitPlacement.Candidates.of(List.copyOf(nodes)), view);
+                problems.add(new GangProblem(warmStart, gang, pods, view, nodes, seed, previous, null, null));
             }
         }
         return problems;
@@ -307,22 +312,27 @@ final class GangProblem {
         return BestFitPlacement.identical(List.of(a, b));
     }
 
-    /** Node {@code i} as a problem fact, sharing one fact per NVLink domain through {@code nvlinkDomains}. */
-    private static NodeSlot slot(int position, int i, CapacityView view, Map<Integer, NvlinkDomain> nvlinkDomains) {
+    /**
+     * Node {@code i} as a problem fact, sharing one fact per NVLink domain through {@code nvlinkDomains};
+     * measured by {@code fragmentation} (null: not measured).
+     */
+    private static NodeSlot slot(int position, int i, CapacityView view, Map<Integer, NvlinkDomain> nvlinkDomains,
+                                 Fragmentation fragmentation) {
         TopologyIndex cliques = view.topology(Keys.CLIQUE_LABEL);
         int d = cliques.domainOf(i);
         NvlinkDomain domain = d < 0 ? null : nvlinkDomains.computeIfAbsent(d,
                 k -> new NvlinkDomain(cliques.name(k), cliques.freeGpuMilli(k), cliques.totalGpuMilli(k)));
-        return new NodeSlot(position, view.node(i), view.free(i), view.deviceFreeMilli(i), domain);
+        return new NodeSlot(position, view.node(i), view.free(i), view.deviceFreeMilli(i), domain, fragmentation);
     }
 
-    private static PlacementProblem build(Gang gang, List<PodInfo> pods, CapacityView view, Set<Integer> nodeIndexes,
-                                          List<Binding> seed, PreviousPlacements previous) {
+    private static PlacementProblem build(BestFitPlacement warmStart, Gang gang, List<PodInfo> pods, CapacityView view,
+                                          Set<Integer> nodeIndexes, List<Binding> seed, PreviousPlacements previous) {
         Map<Integer, NvlinkDomain> nvlinkDomains = new HashMap<>();
+        Fragmentation fragmentation = warmStart.fragmentation(view, pods.get(0).schedulerName());
         List<NodeSlot> slots = new ArrayList<>();
         Map<String, NodeSlot> byName = new HashMap<>();
         for (int i : nodeIndexes) {
-            NodeSlot slot = slot(slots.size(), i, view, nvlinkDomains);
+            NodeSlot slot = slot(slots.size(), i, view, nvlinkDomains, fragmentation);
             slots.add(slot);
             byName.put(slot.name(), slot);
         }
@@ -356,48 +366,60 @@ final class GangProblem {
         }
     }
 
-    /** As {@link #softCost(Gang, List, List, CapacityView, PreviousPlacements)}, for this problem's gang. */
-    long softCost(List<Binding> bindings, PreviousPlacements previous) {
-        return softCost(gang, pods, bindings, view, previous);
+    /**
+     * What {@link PlacementConstraints}' soft level charges for a placement, by level: {@code structural} for
+     * preferred domains and NVLink domains, {@code fragmentation} for the growth of fragmentation, {@code moved}
+     * for pods off their previous node. The solver's soft score is minus {@link #total()}.
+     */
+    record Cost(long structural, long fragmentation, long moved) {
+        long total() {
+            return structural + fragmentation + moved;
+        }
+    }
+
+    /** As {@link #cost(BestFitPlacement, Gang, List, List, CapacityView, PreviousPlacements)}, for this problem's gang. */
+    Cost cost(List<Binding> bindings, PreviousPlacements previous) {
+        return cost(warmStart, gang, pods, bindings, view, previous);
     }
 
     /**
      * What {@link PlacementConstraints}' soft level charges for placing {@code pods} as {@code bindings},
      * worked out directly from the same rules, so that judging a warm start needs no solver run.
      */
-    static long softCost(Gang gang, List<PodInfo> pods, List<Binding> bindings, CapacityView view,
-                         PreviousPlacements previous) {
+    static Cost cost(BestFitPlacement warmStart, Gang gang, List<PodInfo> pods, List<Binding> bindings, CapacityView view,
+                     PreviousPlacements previous) {
         Map<Integer, NvlinkDomain> nvlinkDomains = new HashMap<>();
+        Fragmentation fragmentation = warmStart.fragmentation(view, pods.get(0).schedulerName());
         Map<String, NodeSlot> slots = new HashMap<>();
         Map<NodeSlot, List<PodInfo>> byNode = new LinkedHashMap<>();
         Map<NvlinkDomain, Long> gpuByDomain = new LinkedHashMap<>();
         Set<String> preferredDomains = new LinkedHashSet<>();
-        long cost = 0;
+        boolean noTopology = gang.topologyRequired() == null && gang.topologyPreferred() == null;
+        long structural = 0, moved = 0, fragmentationCost = 0;
         for (PodInfo pod : pods) {
             String nodeName = nodeOf(bindings, pod);
-            NodeSlot node = slots.computeIfAbsent(nodeName, n -> slot(slots.size(), view.indexOf(n), view, nvlinkDomains));
+            NodeSlot node = slots.computeIfAbsent(nodeName,
+                    n -> slot(slots.size(), view.indexOf(n), view, nvlinkDomains, fragmentation));
             byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(pod);
             if (node.nvlinkDomain() != null) {
                 gpuByDomain.merge(node.nvlinkDomain(), pod.requests().milli(Keys.GPU), Long::sum);
+                structural += noTopology ? PlacementConstraints.NVLINK_DOMAIN_USED : 0;
             }
             if (gang.topologyPreferred() != null) {
                 String value = node.label(gang.topologyPreferred());
                 preferredDomains.add(value != null ? value : "node " + node.name());
             }
             String before = previous.nodeOf(pod);
-            cost += before != null && !before.equals(nodeName) ? PlacementConstraints.MOVED_POD : 0;
+            moved += before != null && !before.equals(nodeName) ? PlacementConstraints.MOVED_POD : 0;
         }
-        cost += Math.max(0, preferredDomains.size() - 1) * PlacementConstraints.EXTRA_PREFERRED_DOMAIN;
+        structural += Math.max(0, preferredDomains.size() - 1) * PlacementConstraints.EXTRA_PREFERRED_DOMAIN;
         for (Map.Entry<NvlinkDomain, Long> e : gpuByDomain.entrySet()) {
-            cost += PlacementConstraints.breaksNvlinkDomain(e.getKey(), e.getValue()) ? PlacementConstraints.BROKEN_NVLINK_DOMAIN : 0;
+            structural += PlacementConstraints.breaksNvlinkDomain(e.getKey(), e.getValue()) ? PlacementConstraints.BROKEN_NVLINK_DOMAIN : 0;
         }
         for (Map.Entry<NodeSlot, List<PodInfo>> e : byNode.entrySet()) {
-            long gpu = BestFitPlacement.total(e.getValue()).milli(Keys.GPU);
-            cost += PlacementConstraints.breaksWholeNode(e.getKey(), gpu) ? PlacementConstraints.BROKEN_WHOLE_NODE : 0;
-            List<PodInfo> fractions = e.getValue().stream().filter(p -> p.gpuFractionMilli() > 0).toList();
-            cost += PlacementConstraints.splitDevices(e.getKey(), fractions) * PlacementConstraints.SPLIT_WHOLE_DEVICE;
+            fragmentationCost += PlacementConstraints.fragmentationCost(e.getKey(), e.getValue());
         }
-        return cost;
+        return new Cost(structural, fragmentationCost, moved);
     }
 
     private static String nodeOf(List<Binding> bindings, PodInfo pod) {
@@ -410,23 +432,24 @@ final class GangProblem {
     }
 
     /**
-     * A soft cost no placement in this problem can go below. When a start costs
-     * no more, there is nothing to search for. It counts what is forced: the fewest preferred domains
-     * that could hold the gang; for one pod, the cheapest node it fits; the cost of the one NVLink domain
-     * all candidates are in; whole nodes that identical pods cannot help breaking.
+     * A cost on the structural level no placement in this problem can go below. When a start costs no
+     * more there, and keeps every pod where it was, there is nothing to search for: it counts what is
+     * forced: the fewest preferred domains that could hold the gang; the cost of the one NVLink domain all
+     * candidates are in; for a gang without a topology, its pods in domains when every candidate is in one.
      */
-    long softLowerBound() {
+    long structuralLowerBound() {
         long bound = (fewestPreferredDomains() - 1) * PlacementConstraints.EXTRA_PREFERRED_DOMAIN;
         long gpu = BestFitPlacement.total(pods).milli(Keys.GPU);
         List<NodeSlot> slots = solution.getNodes();
-        if (pods.size() == 1) {
-            return bound + cheapestNodeFor(pods.get(0), solution.getAssignments().get(0).previousNode());
-        }
         if (slots.stream().map(NodeSlot::nvlinkDomain).distinct().count() == 1
                 && PlacementConstraints.breaksNvlinkDomain(slots.get(0).nvlinkDomain(), gpu)) {
             bound += PlacementConstraints.BROKEN_NVLINK_DOMAIN;
         }
-        return bound + wholeNodesBrokenAtLeast() * PlacementConstraints.BROKEN_WHOLE_NODE;
+        if (gang.topologyRequired() == null && gang.topologyPreferred() == null
+                && slots.stream().allMatch(n -> n.nvlinkDomain() != null)) {
+            bound += pods.size() * PlacementConstraints.NVLINK_DOMAIN_USED;
+        }
+        return bound;
     }
 
     /** 1 unless the warm start spread a preferred topology over several domains. */
@@ -436,61 +459,6 @@ final class GangProblem {
         }
         // best-fit found no one domain that holds these identical pods, and it misses none that does
         return BestFitPlacement.identical(pods) ? Math.max(2, fewestPreferredDomains.size()) : fewestPreferredDomains.size();
-    }
-
-    private long cheapestNodeFor(PodInfo pod, String before) {
-        long gpu = pod.requests().milli(Keys.GPU);
-        long cheapest = Long.MAX_VALUE;
-        for (NodeSlot s : solution.getNodes()) {
-            if (view.fits(pod, view.indexOf(s.name()))) {
-                long cost = (PlacementConstraints.breaksNvlinkDomain(s.nvlinkDomain(), gpu) ? PlacementConstraints.BROKEN_NVLINK_DOMAIN : 0)
-                        + (PlacementConstraints.breaksWholeNode(s, gpu) ? PlacementConstraints.BROKEN_WHOLE_NODE : 0)
-                        + PlacementConstraints.splitDevices(s, pod.gpuFractionMilli() > 0 ? List.of(pod) : List.of())
-                        * PlacementConstraints.SPLIT_WHOLE_DEVICE
-                        + (before != null && !before.equals(s.name()) ? PlacementConstraints.MOVED_POD : 0);
-                cheapest = Math.min(cheapest, cost);
-            }
-        }
-        return cheapest == Long.MAX_VALUE ? 0 : cheapest;
-    }
-
-    /**
-     * For identical whole-GPU pods, how many nodes with all GPUs free any placement must leave partly
-     * used: the pods the partly used candidates cannot take go to untouched ones, and an untouched node
-     * is left fully used only when its share of pods fills its GPUs exactly. 0 for other gangs.
-     */
-    private long wholeNodesBrokenAtLeast() {
-        PodInfo pod = pods.get(0);
-        if (!BestFitPlacement.identical(pods) || pod.gpuFractionMilli() > 0 || pod.wholeGpus() == 0) {
-            return 0;
-        }
-        long onPartlyUsed = 0;
-        long perUntouched = -1;
-        long untouchedGpu = -1;
-        for (NodeSlot s : solution.getNodes()) {
-            int i = view.indexOf(s.name());
-            if (!view.fits(pod, i)) {
-                continue;
-            }
-            long copies = view.copiesThatFit(pod, i);
-            if (!s.gpusUntouched()) {
-                onPartlyUsed += copies;
-            } else if (perUntouched < 0) {
-                perUntouched = copies;
-                untouchedGpu = s.freeGpuMilli();
-            } else if (perUntouched != copies || untouchedGpu != s.freeGpuMilli()) {
-                return 0; // untouched nodes of different sizes: no simple count
-            }
-        }
-        long forUntouched = pods.size() - onPartlyUsed;
-        if (forUntouched <= 0 || perUntouched <= 0) {
-            return 0;
-        }
-        if (perUntouched * pod.requests().milli(Keys.GPU) == untouchedGpu) {
-            // full loads fill a node exactly: only a remainder no share of partly used nodes absorbs breaks one
-            return (pods.size() / perUntouched) * perUntouched >= forUntouched ? 0 : 1;
-        }
-        return (forUntouched + perUntouched - 1) / perUntouched; // every untouched node used is left partly used
     }
 
     /** True when {@code solved} places every pod and breaks nothing hard. */

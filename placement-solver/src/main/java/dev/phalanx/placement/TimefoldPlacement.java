@@ -21,10 +21,12 @@ import java.util.List;
 /**
  * Step 3 on Timefold Solver: {@link BestFitPlacement}'s placement is the warm start, and a local
  * search over the nodes that matter to the gang ({@link GangProblem}) looks for one that spans fewer
- * preferred domains, leaves free GPUs in more useful shapes and keeps pods where they were
- * ({@link PlacementConstraints}). When the warm start already scores the best the problem allows, no
- * search runs. A gang of unlike pods that best-fit could not place is searched for too, since placing
- * pods one at a time can miss a packing that exists.
+ * preferred domains or NVLink domains, then lets fragmentation grow less and keeps pods where they were
+ * ({@link PlacementConstraints}: the warm start's own rules, as one score). The warm start already gives
+ * each pod, one after the other, the node those rules rank first; a search runs only when a placement
+ * might do better on the domain levels, or keep a pod on its previous node, than the warm start does. A
+ * gang of unlike pods that best-fit could not place is searched for too, since placing pods one at a time
+ * can miss a packing that exists.
  *
  * <p>It returns bindings for every pod or for none (invariant 2), and only placements that break no
  * hard constraint: no node or device over-committed (1), the required topology held (4). It reads
@@ -81,26 +83,30 @@ public final class TimefoldPlacement implements PlacementPolicy {
         if (beyondTheModel(mustPlace)) {
             return warm; // the search knows no rule about the pods around a pod: best fit's, member by member, stands
         }
-        long warmCost = GangProblem.softCost(gang, mustPlace, warm.bindings(), capacity, previous);
-        if (warmCost == 0) {
-            return warm; // nothing costs less than nothing
+        GangProblem.Cost warmCost = GangProblem.cost(warmStart, gang, mustPlace, warm.bindings(), capacity, previous);
+        if (warmCost.moved() == 0 && (warmCost.structural() == 0 || mustPlace.size() == 1)) {
+            return warm; // one pod, or nothing above fragmentation to gain: the warm start ranked every node by these rules
         }
-        GangProblem problem = GangProblem.around(gang, mustPlace, capacity, warm.bindings(), previous);
+        GangProblem problem = GangProblem.around(warmStart, gang, mustPlace, capacity, warm.bindings(), previous);
         Placement start = warm;
-        long startCost = warmCost;
+        GangProblem.Cost startCost = warmCost;
         List<Binding> fewestDomains = problem.fewestDomainsPlacement();
-        long fewestDomainsCost = fewestDomains == null ? Long.MAX_VALUE : problem.softCost(fewestDomains, previous);
-        if (fewestDomainsCost < startCost) {
-            start = Placement.of(fewestDomains);
-            startCost = fewestDomainsCost;
+        if (fewestDomains != null) {
+            GangProblem.Cost fewestDomainsCost = problem.cost(fewestDomains, previous);
+            if (fewestDomainsCost.total() < startCost.total()) {
+                start = Placement.of(fewestDomains);
+                startCost = fewestDomainsCost;
+            }
         }
-        long leastCost = problem.softLowerBound();
-        if (startCost <= leastCost) {
-            return start; // nothing better exists: no search
+        long bound = problem.structuralLowerBound();
+        if (startCost.moved() == 0 && startCost.structural() <= bound) {
+            return start; // nothing better exists above fragmentation: no search
         }
         problem.startFrom(start.bindings());
-        PlacementProblem solved = solve(problem.solution(), HardMediumSoftScore.of(0, 0, -leastCost));
-        return GangProblem.placesAll(solved) && -solved.getScore().softScore() < startCost
+        // done once no domain can be spared and fragmentation is no worse than the start's: the search is for the
+        // domain levels and previous nodes, fragmentation is what the warm start ranked every pod by
+        PlacementProblem solved = solve(problem.solution(), HardMediumSoftScore.of(0, 0, -(bound + startCost.fragmentation())));
+        return GangProblem.placesAll(solved) && -solved.getScore().softScore() < startCost.total()
                 && keepsEveryRule(problem.bindings(solved), mustPlace, capacity) ? Placement.of(problem.bindings(solved)) : start;
     }
 
@@ -147,7 +153,7 @@ public final class TimefoldPlacement implements PlacementPolicy {
     /** Best fit, and the search only when best fit finds nothing: no search for a better placement. */
     @Override
     public Placement placeQuickly(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
-        Placement warm = warmStart.place(gang, mustPlace, capacity);
+        Placement warm = warmStart.placeQuickly(gang, mustPlace, capacity);
         return warm.placed() ? warm : repair(gang, mustPlace, capacity, warm);
     }
 
@@ -155,7 +161,7 @@ public final class TimefoldPlacement implements PlacementPolicy {
         if (BestFitPlacement.identical(mustPlace) || beyondTheModel(mustPlace)) {
             return refused; // best-fit places identical pods wherever any placement could: nothing to search
         }
-        for (GangProblem problem : GangProblem.repairs(gang, mustPlace, capacity, previous)) {
+        for (GangProblem problem : GangProblem.repairs(warmStart, gang, mustPlace, capacity, previous)) {
             PlacementProblem solved = solve(problem.solution(), PLACED);
             if (GangProblem.placesAll(solved) && keepsEveryRule(problem.bindings(solved), mustPlace, capacity)) {
                 return Placement.of(problem.bindings(solved));

@@ -33,7 +33,7 @@ class SearchTest {
             .withEnvironmentMode(EnvironmentMode.FULL_ASSERT)
             .withRandomSeed(0L)
             .withPhases(new LocalSearchPhaseConfig())
-            .withTerminationConfig(new TerminationConfig().withUnimprovedStepCountLimit(50)));
+            .withTerminationConfig(new TerminationConfig().withUnimprovedStepCountLimit(50).withMoveCountLimit(20_000L)));
 
     private static List<PlacementScenario> scenarios() {
         return List.of(
@@ -54,38 +54,41 @@ class SearchTest {
         Snapshot s = scenario.snapshot();
         Gang gang = PlacementScenario.gangOf(s);
         CapacityView view = new CapacityView(s);
-        var warm = new BestFitPlacement().place(gang, gang.pending(), view).bindings();
-        return new Problem(gang, view, GangProblem.around(gang, gang.pending(), view, warm, PreviousPlacements.NONE), warm);
+        BestFitPlacement warmStart = new BestFitPlacement();
+        var warm = warmStart.place(gang, gang.pending(), view).bindings();
+        return new Problem(gang, view, GangProblem.around(warmStart, gang, gang.pending(), view, warm, PreviousPlacements.NONE), warm);
     }
 
     @Test
-    void softCostIsWhatTheConstraintsChargeTheWarmStart() {
+    void theCostWorkedOutDirectlyIsWhatTheConstraintsChargeTheWarmStart() {
         SolutionManager<PlacementProblem, HardMediumSoftScore> scores = SolutionManager.create(CHECKED);
         for (PlacementScenario scenario : scenarios()) {
             Problem p = problem(scenario);
             HardMediumSoftScore score = scores.update(p.problem().solution());
             assertThat(score.hardScore()).isZero();
             assertThat(score.mediumScore()).isZero();
-            assertThat(-score.softScore()).isEqualTo(p.problem().softCost(p.warm(), PreviousPlacements.NONE));
+            assertThat(-score.softScore()).isEqualTo(p.problem().cost(p.warm(), PreviousPlacements.NONE).total());
         }
     }
 
     @Test
-    void noSearchGoesBelowTheLowerBoundAndTheSearchCorruptsNoScore() {
+    void noSearchGoesBelowTheStructuralBoundAndTheSearchCorruptsNoScore() {
         for (PlacementScenario scenario : scenarios()) {
             Problem p = problem(scenario);
-            long bound = p.problem().softLowerBound();
+            long bound = p.problem().structuralLowerBound();
             PlacementProblem solved = CHECKED.buildSolver().solve(p.problem().solution()); // FULL_ASSERT: any corruption throws
             assertThat(GangProblem.placesAll(solved)).isTrue();
-            assertThat(-solved.getScore().softScore()).isGreaterThanOrEqualTo(bound);
+            assertThat(p.problem().cost(p.problem().bindings(solved), PreviousPlacements.NONE).structural())
+                    .isGreaterThanOrEqualTo(bound);
         }
     }
 
     @Test
-    void identicalWholeGpuPodsThatCannotFillUntouchedNodesBreakAtLeastOne() {
-        // three 4-GPU pods, all nodes untouched: two fill one node, the third must half-use another
-        Problem p = problem(new PlacementScenario().nodes(node("a", 8), node("b", 8), node("c", 8)).gang(3, 4, null, null));
-        assertThat(p.problem().softLowerBound()).isEqualTo(PlacementConstraints.BROKEN_WHOLE_NODE);
-        assertThat(p.problem().softCost(p.warm(), PreviousPlacements.NONE)).isEqualTo(PlacementConstraints.BROKEN_WHOLE_NODE);
+    void aGangWithoutTopologyWhoseEveryCandidateIsInOneWholeDomainPaysForItAndForEachPod() {
+        // three nodes, all in NVLink domain c0: two 4-GPU pods must go into it and leave it partly used
+        Problem p = problem(new PlacementScenario().cliques(3).gang(2, 4, null, null));
+        long expected = PlacementConstraints.BROKEN_NVLINK_DOMAIN + 2 * PlacementConstraints.NVLINK_DOMAIN_USED;
+        assertThat(p.problem().structuralLowerBound()).isEqualTo(expected);
+        assertThat(p.problem().cost(p.warm(), PreviousPlacements.NONE).structural()).isEqualTo(expected);
     }
 }

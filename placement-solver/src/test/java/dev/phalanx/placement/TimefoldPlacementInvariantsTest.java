@@ -103,9 +103,9 @@ class TimefoldPlacementInvariantsTest {
             assertThat(p.placed()).isEqualTo(!p.bindings().isEmpty());
             if (compareWithBestFit && warm.placed()) {
                 assertThat(p.placed()).as("%s: best-fit placed it", gang.key()).isTrue();
-                assertThat(GangProblem.softCost(gang, pods, p.bindings(), view, PreviousPlacements.NONE))
+                assertThat(GangProblem.cost(bestFit, gang, pods, p.bindings(), view, PreviousPlacements.NONE).total())
                         .as("%s: no worse than the warm start", gang.key())
-                        .isLessThanOrEqualTo(GangProblem.softCost(gang, pods, warm.bindings(), view, PreviousPlacements.NONE));
+                        .isLessThanOrEqualTo(GangProblem.cost(bestFit, gang, pods, warm.bindings(), view, PreviousPlacements.NONE).total());
             }
             if (!p.placed()) {
                 assertThat(p.reason()).isNotBlank();

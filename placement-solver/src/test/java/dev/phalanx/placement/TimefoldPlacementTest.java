@@ -28,7 +28,7 @@ class TimefoldPlacementTest {
     private static final String A100 = "NVIDIA-A100-SXM4-80GB";
 
     private final TimefoldPlacement placement = new TimefoldPlacement(PlacementConfig.DEFAULT);
-    private final BestFitPlacement bestFit = new BestFitPlacement();
+    private final BestFitPlacement bestFit = BestFitPlacement.plain();
 
     /** Invariant 1 on a placement: no node over-committed on any resource, no device beyond whole. */
     private static void assertNothingOvercommitted(PlacementScenario.Placed placed) {
@@ -81,7 +81,8 @@ class TimefoldPlacementTest {
 
     @Test
     void aFractionTakesTheSharedDeviceThatHoldsItExactlyRatherThanSplitAWholeNode() {
-        // a: device 0 has a quarter left; b: one untouched device. Best fit by node picks b (less GPU left).
+        // a: device 0 has a quarter left; b: one untouched device. Plain best fit by node picks b (less GPU left);
+        // the shipped placement fills a's remainder exactly and leaves b's device whole
         var scenario = new PlacementScenario().nodes(node("a", 2), node("b", 1))
                 .running(pod("x", "three-quarters").gpuFraction("0.75").onNode("a").build())
                 .gang(podGroup("ns", "g", 1), pod("ns", "g-0").gpuFraction("0.25"));
@@ -123,8 +124,9 @@ class TimefoldPlacementTest {
     }
 
     @Test
-    void theSearchKeepsAWholeNodeFreeWhereBestFitHalfUsesTwo() {
-        // best fit puts the first pod on the lean node (least CPU left); the second no longer fits there
+    void theShippedPlacementKeepsAWholeNodeFreeWhereBestFitHalfUsesTwo() {
+        // plain best fit puts the first pod on the lean node (least CPU left); the second no longer fits there;
+        // the fragmentation measure sees the lean node's CPU stranding its GPUs
         var scenario = new PlacementScenario().nodes(node("roomy", 8), withCpu(node("lean", 8), 64))
                 .gang(podGroup("ns", "g", 2), pod("ns", "g-0").gpus(4).cpu("60"), pod("ns", "g-1").gpus(4).cpu("60"));
         var warm = scenario.place(bestFit);
@@ -132,10 +134,11 @@ class TimefoldPlacementTest {
         var placed = scenario.place(placement);
         assertThat(placed.nodes()).containsExactly("roomy", "roomy");
         assertNothingOvercommitted(placed);
-        assertThat(GangProblem.softCost(placed.gang(), placed.gang().pending(), placed.placement().bindings(), placed.view(),
-                PreviousPlacements.NONE))
-                .isLessThan(GangProblem.softCost(warm.gang(), warm.gang().pending(), warm.placement().bindings(), warm.view(),
-                        PreviousPlacements.NONE));
+        BestFitPlacement measure = new BestFitPlacement();
+        assertThat(GangProblem.cost(measure, placed.gang(), placed.gang().pending(), placed.placement().bindings(), placed.view(),
+                PreviousPlacements.NONE).total())
+                .isLessThan(GangProblem.cost(measure, warm.gang(), warm.gang().pending(), warm.placement().bindings(), warm.view(),
+                        PreviousPlacements.NONE).total());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.phalanx.scheduler;
 
 import dev.phalanx.core.cycle.CyclePolicies;
+import dev.phalanx.core.cycle.PlacementPolicy;
 import dev.phalanx.core.cycle.ReportPolicy;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.placement.BestFitPlacement;
@@ -82,6 +83,18 @@ public final class Policies {
         return new UsageDecay(config.fairness().usageHalfLifeMillis(), config.fairness().historyStrength());
     }
 
+    /**
+     * Step 3 as the reproducible cycle runs it: what {@code phalanx bench} measures as Phalanx's placement.
+     * A new one per replay (it keeps caches for the views it places on).
+     */
+    public static PlacementPolicy placement(long seed) {
+        return placement(reproducible(seed));
+    }
+
+    private static PlacementPolicy placement(PlacementConfig config) {
+        return new TimefoldPlacement(config);
+    }
+
     /** Step 6, the same live and in simulation; a new one per scheduler or simulation (it remembers phases). */
     public static ReportPolicy reporter() {
         return new StatusReporter();
@@ -89,8 +102,8 @@ public final class Policies {
 
     private static CyclePolicies policies(CycleSteps steps, PlacementConfig placement, boolean preemption, PhalanxConfig config) {
         CyclePolicies p = CyclePolicies.of(steps.fairShare(new FairShareCalculator(usageDecay(config))), new GangAdmission(),
-                steps.placement(new TimefoldPlacement(placement)));
-        return preemption ? p.withPreemption(new VictimSelection(new BestFitPlacement(),
+                steps.placement(placement(placement)));
+        return preemption ? p.withPreemption(new VictimSelection(BestFitPlacement.plain(),
                 new ReclaimPayoff(config.reclaim().gainOverLoss()))) : p;
     }
 }

@@ -9,14 +9,14 @@ import dev.phalanx.placement.BestFitPlacement;
 import dev.phalanx.queue.FairShareCalculator;
 import dev.phalanx.queue.GangAdmission;
 import dev.phalanx.scheduler.Policies;
-import dev.phalanx.scheduler.bench.AlibabaGpuTrace;
-import dev.phalanx.scheduler.bench.BenchFiles;
-import dev.phalanx.scheduler.bench.FairnessBench;
-import dev.phalanx.scheduler.bench.FragmentationBench;
-import dev.phalanx.scheduler.bench.FragmentationPolicy;
-import dev.phalanx.scheduler.bench.LocalityBench;
-import dev.phalanx.scheduler.bench.PhillyTrace;
-import dev.phalanx.scheduler.bench.PublishedFragmentationResults;
+import dev.phalanx.bench.trace.AlibabaGpuTrace;
+import dev.phalanx.bench.trace.BenchFiles;
+import dev.phalanx.bench.trace.FairnessBench;
+import dev.phalanx.bench.trace.FragmentationBench;
+import dev.phalanx.bench.trace.FragmentationPolicy;
+import dev.phalanx.bench.trace.LocalityBench;
+import dev.phalanx.bench.trace.PhillyTrace;
+import dev.phalanx.bench.trace.PublishedFragmentationResults;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -341,7 +341,7 @@ public final class BenchmarkReport {
                 FragmentationPolicy.byCliName("fgd"), FragmentationPolicy.byCliName("phalanx"));
         List<Long> seeds = LongStream.rangeClosed(42, full ? 51 : 43).boxed().toList();
         Path podsFile = BenchFiles.shipped("benchmarks/data/alibaba-gpu-v2023/openb_pod_list_default.csv");
-        FragmentationBench.Result result = FragmentationBench.run(
+        FragmentationBench.Result result = FragmentationBench.run(PublishedFragmentationResults.workloadName(podsFile),
                 AlibabaGpuTrace.readNodes(BenchFiles.shipped("benchmarks/data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv")),
                 AlibabaGpuTrace.readPods(podsFile), seeds, policies, 2);
         PublishedFragmentationResults published = PublishedFragmentationResults.read(
@@ -349,8 +349,9 @@ public final class BenchmarkReport {
         md.append("\n## GPU fragmentation: the FGD protocol on Alibaba's GPU trace\n\n");
         md.append(String.format(Locale.ROOT, "%,d nodes, pods of `openb_pod_list_default.csv` arriving until 130%% of the GPUs ", result.nodes()))
                 .append("are asked for, seeds ").append(seeds.get(0)).append("..").append(seeds.get(seeds.size() - 1))
-                .append(" (protocol: [benchmarks/README.md](../README.md)). Baselines: the scoring policies of the FGD paper ")
-                .append("run here, and the paper's published figures (Weng et al., USENIX ATC 2023).\n\n");
+                .append(" (protocol: [benchmarks/README.md](../README.md)). `phalanx` is ").append(FragmentationPolicy.PHALANX.describe())
+                .append(". Baselines: the scoring policies of the FGD paper run here, and the paper's published figures ")
+                .append("(Weng et al., USENIX ATC 2023). Every workload of the paper: `./phalanx bench fragmentation --workload all`.\n\n");
         md.append("| policy | unallocated GPU % at 100% arrived | allocated % at 130% | published unallocated % |\n|---|---|---|---|\n");
         DefaultCategoryDataset chart = new DefaultCategoryDataset();
         for (FragmentationBench.PolicyResult p : result.policies()) {

@@ -23,11 +23,10 @@ public final class DevicePacking {
             .thenComparing(PodInfo::key);
 
     /**
-     * @param devices     the devices of each pod that got them, by pod key
-     * @param unplaced    pods whose GPUs do not fit the devices left
-     * @param splitDevices devices untouched before that fractions leave partly used
+     * @param devices  the devices of each pod that got them, by pod key
+     * @param unplaced pods whose GPUs do not fit the devices left
      */
-    public record Result(Map<String, List<Integer>> devices, int unplaced, int splitDevices) {
+    public record Result(Map<String, List<Integer>> devices, int unplaced) {
     }
 
     private DevicePacking() {
@@ -49,12 +48,6 @@ public final class DevicePacking {
             CapacityView.takeDevices(left, pod, chosen);
             devices.put(pod.key(), chosen);
         }
-        int split = 0;
-        for (int d = 0; d < left.length; d++) {
-            if (deviceFree[d] == 1000 && left[d] > 0 && left[d] < 1000) {
-                split++;
-            }
-        }
-        return new Result(devices, unplaced, split);
+        return new Result(devices, unplaced);
     }
 }

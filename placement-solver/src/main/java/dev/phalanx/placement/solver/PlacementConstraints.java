@@ -8,6 +8,8 @@ import ai.timefold.solver.core.api.score.stream.ConstraintProvider;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.placement.solver.PlacementJustification.DevicesShort;
+import dev.phalanx.placement.solver.PlacementJustification.FragmentationGrowth;
+import dev.phalanx.placement.solver.PlacementJustification.InNvlinkDomain;
 import dev.phalanx.placement.solver.PlacementJustification.GangPartlyPlaced;
 import dev.phalanx.placement.solver.PlacementJustification.GangSpread;
 import dev.phalanx.placement.solver.PlacementJustification.GangUnplaced;
@@ -24,18 +26,22 @@ import java.util.List;
  * <p>Hard (never broken by a returned placement): no node over-committed on any resource, nor any GPU
  * device (invariant 1); every pod on a node it may run on; a required topology held (invariant 4);
  * every gang placed whole or not at all (invariant 2). Medium: gangs placed, earlier-admitted gangs
- * weighing more. Soft, in falling weight: fewest domains of the preferred topology; then leaving free
- * GPUs in shapes later gangs can use (whole NVLink domains, whole nodes, whole devices); then keeping
- * pods on their previous node. Each soft weight exceeds what the lighter constraints can add up to for
- * gangs of up to {@value #SOFT_DOMINANCE_LIMIT} pods, so the order holds level by level.
+ * weighing more. Soft, in falling weight: fewest domains of the preferred topology; NVLink domains left
+ * whole for the gangs that need one (none broken, then, for a gang without a topology, no pod inside one);
+ * then the least growth of fragmentation, the free GPU the cycle's workload could not use; then keeping pods
+ * on their previous node. These are the warm start's rules ({@code NodeChoice}), so the search improves on
+ * its placement by the same measure. Each soft weight exceeds what the lighter constraints can add up to for
+ * gangs of up to {@value #SOFT_DOMINANCE_LIMIT} pods on nodes of up to 64 GPUs, so the order holds level by
+ * level.
  */
 public final class PlacementConstraints implements ConstraintProvider {
     /** Pods in one gang up to which each soft weight outranks all lighter ones together. */
     public static final int SOFT_DOMINANCE_LIMIT = 99;
-    public static final long EXTRA_PREFERRED_DOMAIN = 100_000_000;
-    public static final long BROKEN_NVLINK_DOMAIN = 1_000_000;
-    public static final long BROKEN_WHOLE_NODE = 10_000;
-    public static final long SPLIT_WHOLE_DEVICE = 100;
+    public static final long EXTRA_PREFERRED_DOMAIN = 10_000_000_000_000L;
+    public static final long BROKEN_NVLINK_DOMAIN = 100_000_000_000L;
+    public static final long NVLINK_DOMAIN_USED = 1_000_000_000L;
+    /** Per thousandth of a GPU the fragmentation grows; a node of 64 GPUs grows by at most 64,000. */
+    public static final long FRAGMENTATION_PER_MILLI = 100;
     public static final long MOVED_POD = 1;
 
     @Override
@@ -49,8 +55,8 @@ public final class PlacementConstraints implements ConstraintProvider {
                 unplacedGang(factory),
                 preferredTopology(factory),
                 brokenNvlinkDomain(factory),
-                brokenWholeNode(factory),
-                splitWholeDevice(factory),
+                nvlinkDomainUsed(factory),
+                fragmentation(factory),
                 movedFromPreviousNode(factory)
         };
     }
@@ -153,41 +159,34 @@ public final class PlacementConstraints implements ConstraintProvider {
                 .asConstraint("brokenNvlinkDomain");
     }
 
-    /** A node with all its GPUs free before, left partly used: whole-node pods lose it. */
-    Constraint brokenWholeNode(ConstraintFactory factory) {
+    /** A pod of a gang without a topology inside an NVLink domain: gangs that need a domain may want the room. */
+    Constraint nvlinkDomainUsed(ConstraintFactory factory) {
         return factory.forEach(PodAssignment.class)
-                .filter(a -> a.gpuMilli() > 0 && a.getNode().gpusUntouched())
-                .groupBy(PodAssignment::getNode, ConstraintCollectors.sum(PodAssignment::gpuMilli))
-                .filter(PlacementConstraints::breaksWholeNode)
-                .penalize(HardMediumSoftScore.ONE_SOFT, (node, gpuMilli) -> BROKEN_WHOLE_NODE)
-                .justifyWith((node, gpuMilli, score) -> new ShapeBroken("node", node.name(), 1))
-                .asConstraint("brokenWholeNode");
+                .filter(a -> a.gang().topologyRequired() == null && a.gang().topologyPreferred() == null
+                        && a.getNode().nvlinkDomain() != null)
+                .penalize(HardMediumSoftScore.ONE_SOFT, a -> NVLINK_DOMAIN_USED)
+                .justifyWith((a, score) -> new InNvlinkDomain(a.pod().key(), a.getNode().nvlinkDomain().name()))
+                .asConstraint("nvlinkDomainUsed");
     }
 
-    /** GPU devices nobody used before, left partly used by fractions: whole-GPU pods lose them. */
-    Constraint splitWholeDevice(ConstraintFactory factory) {
+    /** Per node, how much its fragmentation grows with the pods placed on it (a reward where it shrinks). */
+    Constraint fragmentation(ConstraintFactory factory) {
         return factory.forEach(PodAssignment.class)
-                .filter(a -> a.pod().gpuFractionMilli() > 0)
                 .groupBy(PodAssignment::getNode, ConstraintCollectors.toList(PodAssignment::pod))
-                .filter((node, pods) -> splitDevices(node, pods) > 0)
-                .penalize(HardMediumSoftScore.ONE_SOFT, (node, pods) -> splitDevices(node, pods) * SPLIT_WHOLE_DEVICE)
-                .justifyWith((node, pods, score) -> new ShapeBroken("GPU device", node.name(), splitDevices(node, pods)))
-                .asConstraint("splitWholeDevice");
+                .impact(HardMediumSoftScore.ONE_SOFT, (node, pods) -> -fragmentationCost(node, pods))
+                .justifyWith((node, pods, score) -> new FragmentationGrowth(node.name(),
+                        Math.round(node.fragmentationGrowth(pods))))
+                .asConstraint("fragmentation");
+    }
+
+    /** What {@link #fragmentation} charges for {@code pods} on {@code node}. */
+    public static long fragmentationCost(NodeSlot node, List<PodInfo> pods) {
+        return Math.round(node.fragmentationGrowth(pods) * FRAGMENTATION_PER_MILLI);
     }
 
     /** True when {@code gpuMilli} placed in a domain that had no GPU in use leaves it partly used. */
     public static boolean breaksNvlinkDomain(NvlinkDomain domain, long gpuMilli) {
         return domain != null && domain.whole() && gpuMilli > 0 && gpuMilli < domain.freeGpuMilli();
-    }
-
-    /** True when {@code gpuMilli} placed on a node with all its GPUs free leaves it partly used. */
-    public static boolean breaksWholeNode(NodeSlot node, long gpuMilli) {
-        return node.gpusUntouched() && gpuMilli > 0 && gpuMilli < node.freeGpuMilli();
-    }
-
-    /** Devices of {@code node} nobody used before that {@code pods}' fractions leave partly used. */
-    public static int splitDevices(NodeSlot node, List<PodInfo> pods) {
-        return packing(node, pods).splitDevices();
     }
 
     /** A pod placed elsewhere than its previous node (a reservation, an earlier decision). */

@@ -33,4 +33,12 @@ public sealed interface PlacementJustification extends ConstraintJustification {
 
     record PodMoved(String pod, String from, String to) implements PlacementJustification {
     }
+
+    /** A pod of a gang without a topology placed inside NVLink domain {@code domain}, which gangs needing one may want. */
+    record InNvlinkDomain(String pod, String domain) implements PlacementJustification {
+    }
+
+    /** The free GPU of {@code node} the workload could not use grew by {@code gpuMilli} thousandths (negative: shrank). */
+    record FragmentationGrowth(String node, long gpuMilli) implements PlacementJustification {
+    }
 }

@@ -10,16 +10,22 @@ import dev.phalanx.placement.solver.PlacementJustification.GangSpread;
 import dev.phalanx.placement.solver.PlacementJustification.NodeRuledOut;
 import dev.phalanx.placement.solver.PlacementJustification.Overcommitted;
 import dev.phalanx.placement.solver.PlacementJustification.ShapeBroken;
+import dev.phalanx.placement.fragmentation.Fragmentation;
+import dev.phalanx.placement.fragmentation.PodShape;
+import dev.phalanx.placement.fragmentation.Workload;
 import io.fabric8.kubernetes.api.model.Node;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podInfo;
 import static dev.phalanx.testing.Testing.tainted;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Each constraint alone, on hand-built facts. */
 class PlacementConstraintsTest {
@@ -196,31 +202,56 @@ class PlacementConstraintsTest {
     }
 
     @Test
-    void aWholeNodeLeftPartlyUsedIsChargedButFillingOneIsNot() {
-        NodeSlot fresh = slot(node("fresh", 8));
-        NodeSlot half = used("half", 0, 0, 0, 0, 1000, 1000, 1000, 1000);
-        GangFact g = gang("g", 2);
-        verifier.verifyThat(PlacementConstraints::brokenWholeNode)
-                .given(on(gpus("p0", 4), g, fresh))
-                .penalizesBy(PlacementConstraints.BROKEN_WHOLE_NODE);
-        verifier.verifyThat(PlacementConstraints::brokenWholeNode)
-                .given(on(gpus("p0", 4), g, fresh), on(gpus("p1", 4), g, fresh), on(gpus("q", 2), gang("q", 1), half))
+    void aPodOfAGangWithoutTopologyInsideAnNvlinkDomainIsChargedAndOneOfAGangWithATopologyIsNot() {
+        NvlinkDomain busy = new NvlinkDomain("c2", 8_000, 16_000);
+        NodeSlot inDomain = slot(node("b1", 8, Keys.CLIQUE_LABEL, "c2"), busy);
+        NodeSlot plain = slot(node("plain", 8));
+        GangFact single = gang("single", 1);
+        verifier.verifyThat(PlacementConstraints::nvlinkDomainUsed)
+                .given(on(gpus("p0", 1), single, inDomain))
+                .penalizesBy(PlacementConstraints.NVLINK_DOMAIN_USED);
+        verifier.verifyThat(PlacementConstraints::nvlinkDomainUsed)
+                .given(on(gpus("p0", 1), single, plain))
                 .hasNoImpact();
+        verifier.verifyThat(PlacementConstraints::nvlinkDomainUsed)
+                .given(on(gpus("p0", 1), single, inDomain))
+                .justifiesWith(new PlacementJustification.InNvlinkDomain("ns/p0", "c2"));
+        GangFact withTopology = new GangFact("ns/t", 1, 1, Keys.CLIQUE_LABEL, null);
+        verifier.verifyThat(PlacementConstraints::nvlinkDomainUsed)
+                .given(on(gpus("p0", 1), withTopology, inDomain))
+                .hasNoImpact(); // it chose its domain
+    }
+
+    /** A node measured against a workload of 8-GPU pods of 8 cores, with {@code deviceFree} thousandths free. */
+    private NodeSlot measured(String name, int... deviceFree) {
+        NodeInfo info = KubeObjects.node(node(name, deviceFree.length));
+        long used = Arrays.stream(deviceFree).mapToLong(f -> 1000 - f).sum();
+        Fragmentation eightGpuPods = new Fragmentation(Workload.of(Map.of(new PodShape(8_000, 8, 1000, Set.of()), 1)));
+        return new NodeSlot(nextSlot++, info, info.allocatable().subtract(dev.phalanx.core.model.Resources.ofMilli(
+                Map.of(Keys.GPU, used))), deviceFree, null, eightGpuPods);
     }
 
     @Test
-    void fractionsSplittingAnUntouchedDeviceAreChargedPerDevice() {
-        NodeSlot fresh = slot(node("fresh", 2));
-        NodeSlot shared = used("shared", 500, 1000);
-        GangFact g = gang("g", 3);
-        // two quarters share one device (best fit): one device split
-        verifier.verifyThat(PlacementConstraints::splitWholeDevice)
-                .given(on(fraction("q1", "0.25"), g, fresh), on(fraction("q2", "0.25"), g, fresh))
-                .penalizesBy(PlacementConstraints.SPLIT_WHOLE_DEVICE);
-        // a half goes to the device already shared
-        verifier.verifyThat(PlacementConstraints::splitWholeDevice)
-                .given(on(fraction("h", "0.5"), g, shared))
-                .hasNoImpact();
+    void fragmentationChargesWhatANodeCanNoLongerOfferTheWorkloadAndRewardsWhatItFills() {
+        GangFact g = gang("g", 1);
+        // an empty 8-GPU node: one GPU taken leaves seven no 8-GPU pod can use
+        NodeSlot whole = measured("whole", 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000);
+        List<PodInfo> one = List.of(gpus("p0", 1));
+        assertThat(whole.fragmentationGrowth(one)).isGreaterThan(0);
+        verifier.verifyThat(PlacementConstraints::fragmentation)
+                .given(on(one.get(0), g, whole))
+                .penalizesBy(PlacementConstraints.fragmentationCost(whole, one));
+        // a node with one GPU left, useless to 8-GPU pods: filling it removes that waste, all of it
+        NodeSlot last = measured("last", 0, 0, 0, 0, 0, 0, 0, 1000);
+        double growth = last.fragmentationGrowth(one);
+        assertThat(growth).isNegative();
+        assertThat(measured("full", 0, 0, 0, 0, 0, 0, 0, 0).fragmentationGrowth(List.of())).isZero();
+        verifier.verifyThat(PlacementConstraints::fragmentation)
+                .given(on(one.get(0), g, last))
+                .rewardsWith(-PlacementConstraints.fragmentationCost(last, one));
+        verifier.verifyThat(PlacementConstraints::fragmentation)
+                .given(on(one.get(0), g, last))
+                .justifiesWith(new PlacementJustification.FragmentationGrowth("last", Math.round(growth)));
     }
 
     @Test

@@ -21,7 +21,9 @@ import java.util.TreeSet;
  * each placement into it at once, so later gangs of the same cycle see the room already taken.
  *
  * <p>It also keeps the nodes in best-fit order and the free GPU of every topology domain current, so
- * a placement finds room without walking every node of a large cluster for every pod.
+ * a placement finds room without walking every node of a large cluster for every pod; a placement that
+ * keeps an index of its own {@link #observe observes} the view to hear which nodes changed. It holds the
+ * snapshot's pods too ({@link #pods}): what runs and waits is the workload a placement plans room for.
  *
  * <p>The rules that look at the pods around a pod (invariant 9: host ports, a node's pod limit, inter-pod affinity and
  * anti-affinity, topology spread) are kept by {@link PlacedPods}, {@link HostPorts}, {@link PodNeighbours} and
@@ -30,7 +32,15 @@ import java.util.TreeSet;
 public final class CapacityView {
     /** Copies of a pod with claims counted on one node at most (each is a trial allocation). */
     private static final long MAX_CLAIM_COPIES = 64;
+
+    /** Told of every node whose free capacity changed, to keep an index outside the view current. */
+    public interface Observer {
+        void changed(int node);
+    }
+
     private final List<NodeInfo> nodes;
+    private final List<PodInfo> pods;
+    private final List<Observer> observers = new ArrayList<>(1); // not carried over to copies
     private final Map<String, Integer> index = new HashMap<>();
     private final Resources[] free;
     private final int[][] deviceFree; // thousandths of a device still free, per node and device
@@ -61,11 +71,16 @@ public final class CapacityView {
     }
 
     private CapacityView(CapacityView other) {
-        this(other, other.placed.copy());
+        this(other, other.placed.copy(), other.pods);
     }
 
     private CapacityView(CapacityView other, PlacedPods placed) {
+        this(other, placed, other.pods);
+    }
+
+    private CapacityView(CapacityView other, PlacedPods placed, List<PodInfo> pods) {
         this.nodes = other.nodes;
+        this.pods = pods == other.pods ? pods : List.copyOf(pods);
         this.index.putAll(other.index);
         this.free = other.free.clone();
         this.deviceFree = new int[other.deviceFree.length][];
@@ -93,6 +108,15 @@ public final class CapacityView {
         return new CapacityView(this);
     }
 
+    /**
+     * A copy of this view, its free capacity as it is now, for a cycle whose snapshot holds {@code pods}: what
+     * a replay that keeps free capacity current itself, pod after pod, hands the next cycle instead of
+     * building the view from every pod again. The pods that hold resources must be those already taken here.
+     */
+    public CapacityView withPods(List<PodInfo> pods) {
+        return new CapacityView(this, placed.copy(), pods);
+    }
+
     /** Makes node {@code i} as if nothing ran on it (on a {@link #copy}, to see what room could be freed). */
     public void release(int i) {
         releaseRoom(i);
@@ -109,6 +133,7 @@ public final class CapacityView {
             claims.release(nodes.get(i));
         }
         topologies.clear(); // rebuilt from the new free capacity when next asked for
+        changed(i);
     }
 
     /** Makes node {@code i} as if it were full (on a {@link #copy}, to consider only chosen nodes). */
@@ -120,6 +145,7 @@ public final class CapacityView {
         bestFitOrder.add(roomOf[i]);
         placed.occupy(i);
         topologies.clear();
+        changed(i);
     }
 
     /**
@@ -139,6 +165,7 @@ public final class CapacityView {
     public CapacityView(Snapshot snapshot) {
         this.nodes = snapshot.nodes();
         this.claims = snapshot.dra().isEmpty() ? null : new ClaimState(snapshot.dra(), snapshot.nodes(), snapshot.pods());
+        this.pods = snapshot.pods();
         this.free = new Resources[nodes.size()];
         this.deviceFree = new int[nodes.size()][];
         this.spreadEligibility = SpreadIndex.newEligibilityCache();
@@ -197,6 +224,25 @@ public final class CapacityView {
 
     public int size() {
         return nodes.size();
+    }
+
+    /** The pods of the snapshot this view was built from: those holding node resources, and those waiting. */
+    public List<PodInfo> pods() {
+        return pods;
+    }
+
+    /**
+     * Tells {@code observer} of every later change to a node's free capacity on this view (not on its copies),
+     * after the change. A topology domain's free GPU changes with its nodes'.
+     */
+    public void observe(Observer observer) {
+        observers.add(observer);
+    }
+
+    private void changed(int i) {
+        for (Observer o : observers) {
+            o.changed(i);
+        }
     }
 
     public NodeInfo node(int i) {
@@ -542,6 +588,7 @@ public final class CapacityView {
                 t.wholeFreeDevicesChanged(i, wholeBefore, wholeAfter);
             }
         }
+        changed(i);
     }
 
     private void adjust(int i, PodInfo pod, List<Integer> devices, int sign) {

@@ -44,6 +44,38 @@ class CapacityViewTest {
     }
 
     @Test
+    void anObserverHearsOfEveryNodeWhoseFreeCapacityChangesButNotOfCopies() {
+        CapacityView v = view(List.of(), 8);
+        List<Integer> heard = new java.util.ArrayList<>();
+        v.observe(heard::add);
+        PodInfo p = podInfo(pod("a", "p").gpus(3).build());
+        List<Integer> devices = v.chooseDevices(0, p);
+        v.take(0, p, devices);
+        v.give(0, p, devices);
+        v.occupy(0);
+        v.release(0);
+        assertThat(heard).containsExactly(0, 0, 0, 0);
+        v.copy().take(0, p, devices);
+        assertThat(heard).hasSize(4);
+    }
+
+    @Test
+    void aViewWithOtherPodsKeepsTheFreeCapacityAsItIsAndHoldsThosePods() {
+        PodInfo running = podInfo(pod("a", "r").gpus(2).onNode("n").build());
+        CapacityView v = view(List.of(running), 8);
+        PodInfo placed = podInfo(pod("a", "p").gpus(3).build());
+        v.take(0, placed, v.chooseDevices(0, placed));
+        PodInfo waiting = podInfo(pod("a", "w").gpus(1).build());
+        CapacityView next = v.withPods(List.of(running, placed.bound("n", List.of(2, 3, 4)), waiting));
+        assertThat(next.freeGpuMilli(0)).isEqualTo(3000);
+        assertThat(next.deviceFreeMilli(0)).isEqualTo(v.deviceFreeMilli(0));
+        assertThat(next.pods()).extracting(PodInfo::name).containsExactly("r", "p", "w");
+        assertThat(v.pods()).extracting(PodInfo::name).containsExactly("r");
+        next.take(0, waiting, next.chooseDevices(0, waiting));
+        assertThat(v.freeGpuMilli(0)).as("the copy is independent").isEqualTo(3000);
+    }
+
+    @Test
     void takeAndGiveAreExactInverses() {
         CapacityView v = view(List.of(), 8);
         PodInfo p = podInfo(pod("a", "p").gpus(3).build());

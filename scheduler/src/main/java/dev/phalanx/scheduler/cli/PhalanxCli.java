@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "phalanx", mixinStandardHelpOptions = true, versionProvider = PhalanxCli.Version.class,
         description = "Gang-aware batch scheduler for Kubernetes GPU clusters.",
         subcommands = {SimulateCommand.class, RunCommand.class, SnapshotCommand.class, WhyCommand.class, QueuesCommand.class,
-                TopCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                TopCommand.class, CommandLine.HelpCommand.class})
 public final class PhalanxCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

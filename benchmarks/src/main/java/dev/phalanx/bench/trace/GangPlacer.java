@@ -1,0 +1,80 @@
+package dev.phalanx.bench.trace;
+
+import dev.phalanx.core.cycle.Binding;
+import dev.phalanx.core.cycle.CapacityView;
+import dev.phalanx.core.cycle.PlacementPolicy;
+import dev.phalanx.core.model.Gang;
+import dev.phalanx.core.model.Keys;
+import dev.phalanx.core.model.PodInfo;
+import dev.phalanx.scheduler.Policies;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/** How the locality bench gives a gang's pods nodes: all of them, or none (then the gang waits). */
+public interface GangPlacer {
+    /** Bindings for every pending member of {@code gang}, or null when they do not all fit; leaves {@code view} unchanged. */
+    List<Binding> place(Gang gang, CapacityView view);
+
+    /** What produces Phalanx's row: the placement the scheduler's cycle runs. */
+    String PHALANX = "the scheduler's placement, Policies.placement(seed): TimefoldPlacement, warm start BestFitPlacement";
+
+    /**
+     * Phalanx: the placement the scheduler's cycle runs ({@link Policies#placement}), each gang with its topology
+     * preference; the view holds the pods running and the gang, as a cycle's snapshot would.
+     */
+    static GangPlacer phalanx(long seed) {
+        PlacementPolicy placement = Policies.placement(seed);
+        return (gang, view) -> {
+            PlacementPolicy.Placement p = placement.place(gang, gang.pending(), view);
+            return p.placed() ? p.bindings() : null;
+        };
+    }
+
+    /**
+     * Baseline: each pod on its own goes to the node it leaves with the fewest free GPUs (then the least free
+     * CPU), as kube-scheduler's most-allocated scoring would, equal nodes chosen at random; nothing knows the
+     * pods belong together. The gang still starts whole or not at all, so the comparison is about where.
+     */
+    static GangPlacer nodeByNodeBestFit(RandomGenerator random) {
+        return (gang, view) -> {
+            List<Binding> bindings = new ArrayList<>();
+            List<PodInfo> taken = new ArrayList<>();
+            List<Integer> takenOn = new ArrayList<>();
+            boolean all = true;
+            for (PodInfo pod : gang.pending()) {
+                int best = -1, ties = 0;
+                long bestGpu = 0, bestCpu = 0;
+                for (int i = 0; i < view.size(); i++) {
+                    if (!view.fits(pod, i)) {
+                        continue;
+                    }
+                    long gpu = view.freeGpuMilli(i) - pod.requests().milli(Keys.GPU);
+                    long cpu = view.free(i).milli(Keys.CPU) - pod.requests().milli(Keys.CPU);
+                    if (best < 0 || gpu < bestGpu || (gpu == bestGpu && cpu < bestCpu)) {
+                        best = i;
+                        bestGpu = gpu;
+                        bestCpu = cpu;
+                        ties = 1;
+                    } else if (gpu == bestGpu && cpu == bestCpu && random.nextInt(++ties) == 0) {
+                        best = i;
+                    }
+                }
+                if (best < 0) {
+                    all = false;
+                    break;
+                }
+                List<Integer> devices = view.chooseDevices(best, pod);
+                view.take(best, pod, devices);
+                taken.add(pod);
+                takenOn.add(best);
+                bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
+            }
+            for (int k = taken.size() - 1; k >= 0; k--) {
+                view.give(takenOn.get(k), taken.get(k), bindings.get(k).gpuDevices());
+            }
+            return all ? bindings : null;
+        };
+    }
+}

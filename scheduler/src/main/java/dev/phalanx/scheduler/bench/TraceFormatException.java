@@ -1,8 +1,0 @@
-package dev.phalanx.scheduler.bench;
-
-/** A trace or data file that cannot be used as written; the message names the file and the line. */
-public final class TraceFormatException extends RuntimeException {
-    public TraceFormatException(String message) {
-        super(message);
-    }
-}
