@@ -67,7 +67,9 @@ import static dev.phalanx.testing.Testing.queue;
  * watch sees it), how long gangs are partly bound (first to last member bound), the share of gangs of 4 or
  * more inside one NVLink domain, the CPU seconds of kube-apiserver, etcd and the scheduler, and the API
  * server's writes per pod from its own request counters, with those the workload itself makes (creating
- * pods and gangs) taken out. A round also checks its outcome: every pod bound, no node over-committed.
+ * pods and gangs) taken out. A round also checks its outcome: every pod bound, no node over-committed. Before it
+ * is measured, each contender binds the same burst once and sees it deleted (a warm-up, the same for all), so the
+ * figures are those of a scheduler that has been running, not of its first seconds.
  */
 public final class ApiServerThroughput {
     static final int GPUS_PER_NODE = 8;
@@ -142,6 +144,7 @@ public final class ApiServerThroughput {
     private final PrintStream progress;
     private final int nodes;
     private int round;
+    private boolean warmUp = true;
 
     private ApiServerThroughput(TestControlPlane controlPlane, int nodes, PrintStream progress) {
         this.controlPlane = controlPlane;
@@ -152,9 +155,19 @@ public final class ApiServerThroughput {
 
     /** Starts a control plane of its own, creates {@code nodes} nodes, runs one round per contender, stops it. */
     public static List<Round> run(int nodes, List<Contender> contenders, PrintStream progress) throws Exception {
+        return run(nodes, contenders, true, progress);
+    }
+
+    /**
+     * As {@link #run(int, List, PrintStream)}; with {@code warmUp} each contender first binds the same burst once,
+     * unmeasured, which is then deleted: what is measured is a scheduler that has been running (a JVM's code compiled,
+     * caches filled), as in production, for every contender alike. Without it, each is measured from its start.
+     */
+    public static List<Round> run(int nodes, List<Contender> contenders, boolean warmUp, PrintStream progress) throws Exception {
         TestControlPlane cp = TestControlPlane.separate();
         try {
             ApiServerThroughput bench = new ApiServerThroughput(cp, nodes, progress);
+            bench.warmUp = warmUp;
             try {
                 bench.setUpCluster();
                 List<Round> rounds = new ArrayList<>();
@@ -170,11 +183,13 @@ public final class ApiServerThroughput {
         }
     }
 
-    /** {@code ApiServerThroughput nodes contender...}: prints one line per round. */
+    /** {@code ApiServerThroughput [--no-warm-up] nodes contender...}: prints one line per round. */
     public static void main(String[] args) throws Exception {
-        List<Contender> contenders = Arrays.stream(args).skip(1).map(Contender::of).toList();
-        for (Round r : run(Integer.parseInt(args[0]), contenders.isEmpty() ? List.of(Contender.values()) : contenders,
-                System.out)) {
+        boolean warmUp = args.length == 0 || !args[0].equals("--no-warm-up");
+        List<String> rest = Arrays.asList(args).subList(warmUp ? 0 : 1, args.length);
+        List<Contender> contenders = rest.stream().skip(1).map(Contender::of).toList();
+        for (Round r : run(Integer.parseInt(rest.get(0)), contenders.isEmpty() ? List.of(Contender.values()) : contenders,
+                warmUp, System.out)) {
             System.out.println(r);
         }
     }
@@ -421,13 +436,19 @@ public final class ApiServerThroughput {
         Map<String, Long> boundAt = new ConcurrentHashMap<>();
         Map<String, String> nodeOf = new ConcurrentHashMap<>();
         Map<String, Long> createdAt = new ConcurrentHashMap<>();
+        Map<String, Long> warmBound = new ConcurrentHashMap<>();
         Watch watch = client.pods().inAnyNamespace().watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Pod p) {
-                if (p.getSpec().getNodeName() != null && p.getMetadata().getName().startsWith(prefix + "-")) {
-                    String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+                if (p.getSpec().getNodeName() == null) {
+                    return;
+                }
+                String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+                if (p.getMetadata().getName().startsWith(prefix + "-")) {
                     boundAt.putIfAbsent(key, System.nanoTime());
                     nodeOf.put(key, p.getSpec().getNodeName());
+                } else if (p.getMetadata().getName().startsWith(prefix + "w-")) {
+                    warmBound.putIfAbsent(key, System.nanoTime());
                 }
             }
 
@@ -439,36 +460,31 @@ public final class ApiServerThroughput {
             publishDevices();
         }
         Running running = startContender(contender.binder());
-        Cpu before = Cpu.now(running.process());
-        Map<String, Long> requestsBefore = requests();
         try {
+            if (warmUp) {
+                // the same burst once, unmeasured, then gone: every contender is measured running, not starting
+                List<Gang> warm = workload(prefix + "w");
+                create(contender, warm, new ConcurrentHashMap<>());
+                if (contender.binder() == Contender.CEILING) {
+                    bindDirectly(warm, contender.dra());
+                }
+                awaitBound(contender, warmBound, podCount, running);
+                deleteWorkload();
+            }
+            Cpu before = Cpu.now(running.process());
+            double[] cyclesBefore = cycles(running);
+            Map<String, Long> requestsBefore = requests();
             long t0 = System.nanoTime();
-            parallel(CREATORS, gangs.size(), i -> {
-                Gang g = gangs.get(i);
-                createdAt.put(g.namespace() + "/" + g.name(), System.nanoTime());
-                HasMetadata group = groupObject(contender, g);
-                if (group != null) {
-                    client.resource(group).create();
-                }
-                for (String member : g.pods()) {
-                    client.resource(member(contender, g, member)).create();
-                }
-            });
+            create(contender, gangs, createdAt);
             long created = System.nanoTime();
             if (contender.binder() == Contender.CEILING) {
                 bindDirectly(gangs, contender.dra());
             }
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
-            while (boundAt.size() < podCount) {
-                if (System.nanoTime() > deadline || !running.alive()) {
-                    throw new TimeoutException(contender.label() + " bound " + boundAt.size() + " of " + podCount
-                            + " pods:\n" + running.tail());
-                }
-                Thread.sleep(20);
-            }
+            awaitBound(contender, boundAt, podCount, running);
             long end = boundAt.values().stream().mapToLong(Long::longValue).max().orElseThrow();
             Cpu after = Cpu.now(running.process());
-            double[] cycles = cycles(running);
+            double[] cyclesAfter = cycles(running);
+            double[] cycles = {cyclesAfter[0] - cyclesBefore[0], cyclesAfter[1] - cyclesBefore[1]};
             Map<String, Long> requestsAfter = requests();
             checkNoNodeOvercommitted(nodeOf);
             double[] latencies = new double[gangs.size()];
@@ -517,6 +533,33 @@ public final class ApiServerThroughput {
             watch.close();
             running.close();
             cleanUp();
+        }
+    }
+
+    /** Creates the gangs' groups and pods from {@value #CREATORS} threads, noting when each gang was created. */
+    private void create(Contender contender, List<Gang> gangs, Map<String, Long> createdAt) throws Exception {
+        parallel(CREATORS, gangs.size(), i -> {
+            Gang g = gangs.get(i);
+            createdAt.put(g.namespace() + "/" + g.name(), System.nanoTime());
+            HasMetadata group = groupObject(contender, g);
+            if (group != null) {
+                client.resource(group).create();
+            }
+            for (String member : g.pods()) {
+                client.resource(member(contender, g, member)).create();
+            }
+        });
+    }
+
+    /** Waits until {@code count} pods are seen bound, or fails after 15 minutes or when the contender exits. */
+    private static void awaitBound(Contender contender, Map<String, Long> bound, int count, Running running) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+        while (bound.size() < count) {
+            if (System.nanoTime() > deadline || !running.alive()) {
+                throw new TimeoutException(contender.label() + " bound " + bound.size() + " of " + count
+                        + " pods:\n" + running.tail());
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -627,6 +670,19 @@ public final class ApiServerThroughput {
     }
 
     private void cleanUp() {
+        deleteWorkload();
+        client.v1().events().inAnyNamespace().delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
+        client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
+        awaitCondition("the round's devices to be gone", () ->
+                client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).list().getItems().isEmpty());
+        if (client.resources(Queue.class).list().getItems().size() != TEAMS) {
+            throw new IllegalStateException("the queues are gone");
+        }
+    }
+
+    /** Deletes the pods, claims and groups of a burst and waits until they are gone; nodes, devices and queues stay. */
+    private void deleteWorkload() {
         for (int t = 0; t < TEAMS; t++) {
             String ns = "team-" + t;
             client.pods().inNamespace(ns).withGracePeriod(0).delete();
@@ -654,16 +710,8 @@ public final class ApiServerThroughput {
             }
         }
         awaitCondition("the round's pods to be gone", () -> client.pods().inAnyNamespace().list().getItems().isEmpty()
-                && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty());
-        client.v1().events().inAnyNamespace().delete();
-        client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
-        client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
-        awaitCondition("the round's claims and devices to be gone", () -> client.resources(ResourceClaim.class).inAnyNamespace()
-                .list().getItems().isEmpty()
-                && client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).list().getItems().isEmpty());
-        if (client.resources(Queue.class).list().getItems().size() != TEAMS) {
-            throw new IllegalStateException("the queues are gone");
-        }
+                && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()
+                && client.resources(ResourceClaim.class).inAnyNamespace().list().getItems().isEmpty());
     }
 
     private interface Condition {

@@ -287,7 +287,11 @@ public final class BenchmarkReport {
                 (`phalanx run` with its defaults in a JVM of its own; gangs of 4 or more prefer one NVLink domain), \
                 **kube-scheduler** (the same version, default profile, no gangs), **kube-scheduler-gang** (with its native \
                 gang scheduling: GenericWorkload, `scheduling.k8s.io/v1beta1` PodGroups), **coscheduling** \
-                (scheduler-plugins %s with the Coscheduling plugin). Pods/s: pods / (last bound - first created). Gang \
+                (scheduler-plugins %s with the Coscheduling plugin); **ceiling-dra**, **phalanx-dra** and \
+                **kube-scheduler-dra** are the same with every pod's GPU asked for through a ResourceClaim of its own and \
+                each node's GPUs published as a ResourceSlice (the ceiling writes each claim's allocation, then the \
+                binding). Before it is measured, each contender binds the same burst once and sees it deleted, so every \
+                one is measured running, not starting. Pods/s: pods / (last bound - first created). Gang \
                 latency: the gang's creation to its last member bound, as a watch sees it; partly bound: its first to its \
                 last member bound. CPU: seconds each process used during the round. Writes per pod: the API server's \
                 own request counters (`apiserver_request_total`, POST/PUT/PATCH/DELETE/APPLY) less the workload's own \
@@ -324,6 +328,18 @@ public final class BenchmarkReport {
                     100 * phalanx.endToEndPodsPerSecond() / ceiling.endToEndPodsPerSecond(),
                     phalanx.gangLatencyP99Seconds() / kube.gangLatencyP99Seconds(),
                     phalanx.apiServerCpuMillisPerPod() / kube.apiServerCpuMillisPerPod(), phalanx.cycles(), phalanx.cycleSeconds()));
+        }
+        ApiServerThroughput.Round phalanxDra = by.get("phalanx-dra"), kubeDra = by.get("kube-scheduler-dra"),
+                ceilingDra = by.get("ceiling-dra");
+        if (phalanxDra != null && kubeDra != null && ceilingDra != null) {
+            md.append(String.format(Locale.ROOT, """
+                    With DRA claims: Phalanx binds %.2fx kube-scheduler's pods/s and %.0f%% of the ceiling's, with %.2f \
+                    writes per pod against kube-scheduler's %.2f; %.0f%% of its gangs of 4 or more in one NVLink domain \
+                    against kube-scheduler's %.0f%%.
+                    """, phalanxDra.endToEndPodsPerSecond() / kubeDra.endToEndPodsPerSecond(),
+                    100 * phalanxDra.endToEndPodsPerSecond() / ceilingDra.endToEndPodsPerSecond(),
+                    phalanxDra.schedulerWritesPerPod(), kubeDra.schedulerWritesPerPod(),
+                    100 * phalanxDra.largeGangsInOneDomain(), 100 * kubeDra.largeGangsInOneDomain()));
         }
         Charts.bars(out.resolve("api-server-throughput.png"), "Pods bound per second, end to end", "scheduler", "pods / s",
                 throughput);

@@ -62,6 +62,7 @@ final class KubeTests {
         await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
                 && client.pods().inAnyNamespace().list().getItems().isEmpty()
                 && client.resources(Queue.class).list().getItems().isEmpty()
+                && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()
                 && claims.inAnyNamespace().list().getItems().isEmpty());
     }
 

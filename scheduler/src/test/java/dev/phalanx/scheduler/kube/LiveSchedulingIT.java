@@ -122,7 +122,9 @@ class LiveSchedulingIT {
             assertThat(pg.getStatus().getPhase()).isEqualTo("Scheduled");
             assertThat(pg.getStatus().getScheduled()).isEqualTo(16);
             assertThat(pg.getStatus().getPlacement()).containsEntry(Keys.CLIQUE_LABEL, "clique-a");
-            assertThat(eventsOn("Pod", "llm-0")).extracting(Event::getReason).contains("Scheduled");
+            // one Event per gang decision, on its PodGroup; its pods get none of their own
+            assertThat(eventsOn("PodGroup", "llm")).extracting(Event::getReason).contains("Scheduled");
+            assertThat(eventsOn("Pod", "llm-0")).isEmpty();
         });
     }
 
@@ -240,12 +242,13 @@ class LiveSchedulingIT {
         await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() ->
                 assertThat(client.resources(Queue.class).withName("team").get().getStatus().getAllocated()).containsEntry(Keys.GPU, "4"));
 
-        String groups = kubectl("get", "podgroups", "-n", ns);
+        // the API server also serves scheduling.k8s.io PodGroups (GenericWorkload), which plain "podgroups" names first
+        String groups = kubectl("get", "podgroups.scheduling.phalanx.dev", "-n", ns);
         assertThat(groups.lines().findFirst().orElseThrow()).matches("NAME\\s+QUEUE\\s+MINMEMBER\\s+PHASE\\s+SCHEDULED\\s+RUNNING\\s+AGE\\s*");
         assertThat(groups).containsPattern("pair\\s+team\\s+2\\s+Scheduled\\s+2\\s+0\\s+");
         String queues = kubectl("get", "queues");
         assertThat(queues.lines().findFirst().orElseThrow())
-                .matches("NAME\\s+PARENT\\s+PRIORITY\\s+GPU QUOTA\\s+GPU FAIR SHARE\\s+GPU ALLOCATED\\s+AGE\\s*");
+                .matches("NAME\\s+PARENT\\s+PRIORITY\\s+GPU QUOTA\\s+GPU FAIR SHARE\\s+GPU ALLOCATED\\s+GPU DECAYED USAGE\\s+GPU WEIGHT\\s+AGE\\s*");
         assertThat(queues).containsPattern("team\\s+(<none>\\s+)?(<none>\\s+)?16\\s+4\\s+4\\s+");
         assertThat(kubectl("get", "ppg", "-n", ns)).contains("pair");
     }
