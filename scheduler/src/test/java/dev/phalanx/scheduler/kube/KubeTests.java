@@ -57,13 +57,49 @@ final class KubeTests {
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
         client.resources(PodGroup.class).inAnyNamespace().delete();
+        deleteNativePodGroups(client);
         client.resources(Queue.class).delete();
         client.nodes().delete();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
                 && client.pods().inAnyNamespace().list().getItems().isEmpty()
                 && client.resources(Queue.class).list().getItems().isEmpty()
                 && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()
+                && (nativePodGroups(client).isEmpty() || deleteNativePodGroups(client))
                 && claims.inAnyNamespace().list().getItems().isEmpty());
+    }
+
+    /** The API server's own scheduling.k8s.io PodGroups (a gang of pods that point at one), where it serves them. */
+    private static List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> nativePodGroups(KubernetesClient client) {
+        try {
+            return client.genericKubernetesResources("scheduling.k8s.io/v1beta1", "PodGroup").inAnyNamespace().list().getItems();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return List.of(); // not served by this API server
+            }
+            throw e;
+        }
+    }
+
+    private static boolean deleteNativePodGroups(KubernetesClient client) {
+        for (var g : nativePodGroups(client)) {
+            var one = client.genericKubernetesResources("scheduling.k8s.io/v1beta1", "PodGroup")
+                    .inNamespace(g.getMetadata().getNamespace()).withName(g.getMetadata().getName());
+            try {
+                // a controller's finalizer would hold it once that controller is gone
+                if (g.getMetadata().getFinalizers() != null && !g.getMetadata().getFinalizers().isEmpty()) {
+                    one.edit(x -> {
+                        x.getMetadata().setFinalizers(List.of());
+                        return x;
+                    });
+                }
+                one.delete();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 404 && e.getCode() != 409) {
+                    throw e; // gone meanwhile, or changed: deleted on the next pass
+                }
+            }
+        }
+        return false;
     }
 
     /** A namespace whose pods go to {@code queue}, with the default service account pods need. */
