@@ -21,7 +21,8 @@ class BenchmarkReportIT {
 
         String md = Files.readString(out.resolve("README.md"));
         assertThat(md).contains("Quick mode", "## One scheduling cycle (JMH)", "best-fit (baseline)", "## Heap",
-                "## Binding throughput on a real API server", "| baseline |", "| phalanx |",
+                "## Binding throughput on a real API server", "| ceiling |", "| phalanx |", "| kube-scheduler |", "| coscheduling |",
+                "| phalanx-dra |",
                 "## GPU fragmentation", "published unallocated", "## NVLink locality", "node-best-fit",
                 "## Queue fairness", "| fifo |");
         assertThat(md).contains("| 5,000 | 10,000 |");
