@@ -2,7 +2,6 @@ package dev.phalanx.queue.grouping;
 
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupSpec;
-import dev.phalanx.api.v1alpha1.TopologySpec;
 import dev.phalanx.core.cycle.Clock;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.model.Keys;
@@ -147,16 +146,7 @@ public final class PodGroupingReconciler implements Reconciler<Pod> {
      * this reconciler did not make (that one is left alone, and governs its pods as it is).
      */
     private boolean ensure(KubernetesClient client, GangRules.Group g) {
-        PodGroupSpec spec = new PodGroupSpec();
-        spec.setQueue(g.queue());
-        spec.setMinMember(g.minMember());
-        spec.setPriorityClassName(g.priorityClassName());
-        if (g.topologyRequired() != null || g.topologyPreferred() != null) {
-            TopologySpec t = new TopologySpec();
-            t.setRequired(g.topologyRequired());
-            t.setPreferred(g.topologyPreferred());
-            spec.setTopology(t);
-        }
+        PodGroupSpec spec = g.spec();
         String key = g.namespace() + "/" + g.name();
         if (specEquals(applied.get(key), spec)) {
             return true;

@@ -8,8 +8,6 @@ import dev.phalanx.core.model.RequiredNodeAffinity;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeSelector;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
-import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClaim;
@@ -156,22 +154,7 @@ public final class DraObjects {
     }
 
     private static RequiredNodeAffinity nodeSelector(NodeSelector s) {
-        if (s == null) {
-            return null;
-        }
-        List<RequiredNodeAffinity.Term> terms = new ArrayList<>();
-        for (NodeSelectorTerm t : s.getNodeSelectorTerms() == null ? List.<NodeSelectorTerm>of() : s.getNodeSelectorTerms()) {
-            terms.add(new RequiredNodeAffinity.Term(requirements(t.getMatchExpressions()), requirements(t.getMatchFields())));
-        }
-        return new RequiredNodeAffinity(terms);
-    }
-
-    private static List<RequiredNodeAffinity.Requirement> requirements(List<NodeSelectorRequirement> in) {
-        List<RequiredNodeAffinity.Requirement> out = new ArrayList<>();
-        for (NodeSelectorRequirement r : in == null ? List.<NodeSelectorRequirement>of() : in) {
-            out.add(new RequiredNodeAffinity.Requirement(r.getKey(), r.getOperator(), r.getValues()));
-        }
-        return out;
+        return s == null ? null : KubeObjects.nodeSelector(s);
     }
 
     /**

@@ -386,7 +386,11 @@ public final class KubeObjects {
                 || spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
             return RequiredNodeAffinity.NONE;
         }
-        NodeSelector selector = spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
+        return nodeSelector(spec.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution());
+    }
+
+    /** A NodeSelector (of a pod's required node affinity, a device, a claim's allocation) as the model reads it. */
+    static RequiredNodeAffinity nodeSelector(NodeSelector selector) {
         List<RequiredNodeAffinity.Term> terms = new ArrayList<>();
         for (NodeSelectorTerm t : selector.getNodeSelectorTerms() == null ? List.<NodeSelectorTerm>of() : selector.getNodeSelectorTerms()) {
             terms.add(new RequiredNodeAffinity.Term(requirements(t.getMatchExpressions()), requirements(t.getMatchFields())));

@@ -54,6 +54,20 @@ public final class GangRules {
     public record Group(String name, String namespace, int minMember, String queue, String priorityClassName,
                         String topologyRequired, String topologyPreferred, Integer segmentSize, Owner owner, Owner top,
                         String derivation) implements Decision {
+        /** The PodGroup spec this gang applies, live and in the simulator alike. */
+        public dev.phalanx.api.v1alpha1.PodGroupSpec spec() {
+            dev.phalanx.api.v1alpha1.PodGroupSpec spec = new dev.phalanx.api.v1alpha1.PodGroupSpec();
+            spec.setQueue(queue);
+            spec.setMinMember(minMember);
+            spec.setPriorityClassName(priorityClassName);
+            if (topologyRequired != null || topologyPreferred != null) {
+                dev.phalanx.api.v1alpha1.TopologySpec t = new dev.phalanx.api.v1alpha1.TopologySpec();
+                t.setRequired(topologyRequired);
+                t.setPreferred(topologyPreferred);
+                spec.setTopology(t);
+            }
+            return spec;
+        }
     }
 
     /** An owner as an ownerReference names it. */

@@ -3,7 +3,6 @@ package dev.phalanx.core.workload;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupSpec;
-import dev.phalanx.api.v1alpha1.TopologySpec;
 import dev.phalanx.core.kube.Manifests;
 import dev.phalanx.core.model.Keys;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -107,16 +106,7 @@ public final class WorkloadManifests {
         pg.getMetadata().getAnnotations().remove(Keys.SIM_RUN_FOR);
         pg.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(g.owner().apiVersion())
                 .withKind(g.owner().kind()).withName(g.owner().name()).withUid(g.owner().uid()).build()));
-        PodGroupSpec spec = new PodGroupSpec();
-        spec.setQueue(g.queue());
-        spec.setMinMember(g.minMember());
-        spec.setPriorityClassName(g.priorityClassName());
-        if (g.topologyRequired() != null || g.topologyPreferred() != null) {
-            TopologySpec t = new TopologySpec();
-            t.setRequired(g.topologyRequired());
-            t.setPreferred(g.topologyPreferred());
-            spec.setTopology(t);
-        }
+        PodGroupSpec spec = g.spec();
         pg.setSpec(spec);
         return pg;
     }
