@@ -56,8 +56,8 @@ public final class FairnessBenchCommand implements Callable<Integer> {
     @Option(names = "--drain", defaultValue = "2d", description = "simulated time after the window for queues to drain (default ${DEFAULT-VALUE})")
     String drain;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text or json")
-    String output;
+    @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text", description = "text (default) or json")
+    OutputFormat output;
 
     @Option(names = "--policies", split = ",", defaultValue = "phalanx,phalanx-no-decay,no-evict,fifo",
             description = "policies to run, of phalanx, phalanx-no-decay, no-evict, fifo (default ${DEFAULT-VALUE})")
@@ -110,7 +110,7 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             };
             results.add(bench.run(policy, cycle, until));
         }
-        if (output.equals("json")) {
+        if (output == OutputFormat.json) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("setup", bench.setup());
             root.put("phalanx", Map.of("usageHalfLife", config.fairness().usageHalfLife(), "historyStrength",

@@ -59,7 +59,7 @@ public final class FragmentationBenchCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
             description = "text (default) or json: exactly one JSON object on stdout.")
-    String output;
+    OutputFormat output;
 
     @Option(names = "--threads", paramLabel = "N", description = "Replays run in parallel on N threads (default: the number of cores).")
     Integer threads;
@@ -68,10 +68,6 @@ public final class FragmentationBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!output.equals("text") && !output.equals("json")) {
-            err.println("phalanx bench fragmentation: --output must be text or json, got '" + output + "'");
-            return 2;
-        }
         List<Long> seedList;
         List<FragmentationPolicy> chosen = new ArrayList<>();
         try {
@@ -123,7 +119,7 @@ public final class FragmentationBenchCommand implements Callable<Integer> {
                         AlibabaWorkloads.build(name, podList), seedList, chosen, threadCount));
             }
             FragmentationReport.Source source = new FragmentationReport.Source(nodesFile, podsFile, !names.isEmpty());
-            out.print(output.equals("json")
+            out.print(output == OutputFormat.json
                     ? FragmentationReport.json(results, source, published) + "\n"
                     : FragmentationReport.text(results, source, published, threadCount));
             out.flush();

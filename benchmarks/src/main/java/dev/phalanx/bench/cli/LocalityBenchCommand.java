@@ -43,7 +43,7 @@ public final class LocalityBenchCommand implements Callable<Integer> {
 
     @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
             description = "text (default) or json: exactly one JSON object on stdout.")
-    String output;
+    OutputFormat output;
 
     @Option(names = "--threads", paramLabel = "N", description = "Replays run in parallel on N threads (default: the number of cores).")
     Integer threads;
@@ -52,10 +52,6 @@ public final class LocalityBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!output.equals("text") && !output.equals("json")) {
-            err.println("phalanx bench locality: --output must be text or json, got '" + output + "'");
-            return 2;
-        }
         if (racks < 1 || jobs < 1) {
             err.println("phalanx bench locality: --racks and --jobs must be at least 1, got " + racks + " and " + jobs);
             return 2;
@@ -66,7 +62,7 @@ public final class LocalityBenchCommand implements Callable<Integer> {
             Path traceFile = trace != null ? trace : BenchFiles.shipped(DEFAULT_TRACE);
             List<PhillyTrace.Job> all = PhillyTrace.read(traceFile);
             LocalityBench.Result result = LocalityBench.run(all, racks, jobs, seedList, threadCount);
-            out.print(output.equals("json") ? LocalityReport.json(result, traceFile, all.size()) + "\n"
+            out.print(output == OutputFormat.json ? LocalityReport.json(result, traceFile, all.size()) + "\n"
                     : LocalityReport.text(result, traceFile, all.size(), threadCount));
             out.flush();
             return 0;
