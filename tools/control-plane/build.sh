@@ -74,8 +74,8 @@ if [[ -z "${GO:-}" ]]; then
   [[ -n "${GO}" ]] || GO=/usr/local/go/bin/go
 fi
 
-# A version check reads a binary's whole output before it compares: `cmd | grep -q` under pipefail fails
-# whenever grep exits at its match while cmd still writes (cmd dies of SIGPIPE).
+# A version check reads a binary's whole output before it compares: piping it into a grep that quits at its
+# first match fails under pipefail whenever the binary is still writing (it dies of SIGPIPE).
 has_version() { # binary, line it must print
   local out
   [[ -x "$1" ]] || return 1
