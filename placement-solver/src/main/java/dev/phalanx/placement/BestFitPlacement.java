@@ -187,12 +187,12 @@ public final class BestFitPlacement implements PlacementPolicy {
 
     /**
      * True when the pods ask for the same and may run on the same nodes, so one count of copies speaks for all; never
-     * for pods whose place depends on the pods around them or on their host ports.
+     * for pods whose place depends on the pods around them, their host ports or their volumes.
      */
     static boolean identical(List<PodInfo> pods) {
         PodInfo first = pods.get(0);
         for (PodInfo p : pods) {
-            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+            if (p.constraints().placedOneByOne()) {
                 return false;
             }
             if (!p.requests().equals(first.requests()) || p.gpuFractionMilli() != first.gpuFractionMilli()
@@ -470,6 +470,11 @@ public final class BestFitPlacement implements PlacementPolicy {
             case "topologySpread" -> "would exceed the maxSkew of its topology spread constraints" + view.describe(pod, r);
             case "hostPort" -> "have its host ports taken" + view.describe(pod, r);
             case "tooManyPods" -> "run as many pods as they allow";
+            case "volumeNodeAffinity" -> "cannot reach a PersistentVolume it uses (the volume's node affinity)";
+            case "volumeBinding" -> "have no available PersistentVolume for a claim it must bind, and its StorageClass cannot "
+                    + "make one there";
+            case "volumeLimit" -> "have as many volumes attached as their CSI driver allows (CSINode)";
+            case "volumeInUse" -> "would share a ReadWriteOncePod claim with a pod placed before it";
             case "room" -> "have too little free";
             default -> "lack a resource it requests";
         }));

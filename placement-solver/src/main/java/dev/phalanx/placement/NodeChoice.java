@@ -268,7 +268,8 @@ final class NodeChoice {
             long podGpu = pod.requests().milli(Keys.GPU);
             long podCpu = pod.requests().milli(Keys.CPU);
             // what a group's state does not say: the pods around a node, its host ports and pod limit, its DRA devices
-            boolean perNode = !pod.constraints().claims().isEmpty() || v.mayBeKeptOutBeyondRoom(List.of(pod));
+            boolean perNode = !pod.constraints().claims().isEmpty() || !pod.constraints().volumes().isEmpty()
+                    || v.mayBeKeptOutBeyondRoom(List.of(pod));
             for (Map.Entry<GroupKey, TreeSet<Integer>> e : groups.entrySet()) {
                 GroupKey k = e.getKey();
                 int first = e.getValue().first();

@@ -112,11 +112,11 @@ public final class TimefoldPlacement implements PlacementPolicy {
 
     /**
      * True when a member's place depends on rules the search does not model: inter-pod affinity, topology spread, host
-     * ports. Such gangs keep best fit's placement, which asks {@link CapacityView#fits} for each member in turn.
+     * ports, volumes. Such gangs keep best fit's placement, which asks {@link CapacityView#fits} for each member in turn.
      */
     static boolean beyondTheModel(List<PodInfo> pods) {
         for (PodInfo p : pods) {
-            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+            if (p.constraints().placedOneByOne()) {
                 return true;
             }
         }

@@ -225,6 +225,7 @@ public final class Testing {
         private final List<io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm> preferredAntiAffinity = new ArrayList<>();
         private final List<io.fabric8.kubernetes.api.model.TopologySpreadConstraint> spread = new ArrayList<>();
         private final List<io.fabric8.kubernetes.api.model.ContainerPort> ports = new ArrayList<>();
+        private final List<io.fabric8.kubernetes.api.model.Volume> volumes = new ArrayList<>();
 
         PodFixture(String namespace, String name) {
             b = new PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata();
@@ -308,6 +309,22 @@ public final class Testing {
         public PodFixture claim(String name, String claim) {
             claims.add(new io.fabric8.kubernetes.api.model.PodResourceClaimBuilder().withName(name)
                     .withResourceClaimName(claim).build());
+            return this;
+        }
+
+        /** Volume {@code volume} of the pod: PersistentVolumeClaim {@code claim}. */
+        public PodFixture volumeClaim(String volume, String claim) {
+            volumes.add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(volume).withNewPersistentVolumeClaim()
+                    .withClaimName(claim).endPersistentVolumeClaim().build());
+            return this;
+        }
+
+        /** An ephemeral volume {@code volume}: a claim of {@code size} of StorageClass {@code storageClass} made for the pod. */
+        public PodFixture ephemeralVolume(String volume, String storageClass, String size) {
+            volumes.add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName(volume).withNewEphemeral()
+                    .withNewVolumeClaimTemplate().withNewSpec().withStorageClassName(storageClass)
+                    .withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity(size)).endResources()
+                    .endSpec().endVolumeClaimTemplate().endEphemeral().build());
             return this;
         }
 
@@ -401,6 +418,7 @@ public final class Testing {
                     .withResourceClaims(claims)
                     .withSchedulingGates(gates.stream().map(g -> new io.fabric8.kubernetes.api.model.PodSchedulingGate(g)).toList())
                     .withTopologySpreadConstraints(spread)
+                    .withVolumes(volumes)
                     .addNewContainer().withName("main").withImage("busybox").withPorts(ports).withNewResources()
                     .withRequests(requests).withLimits(limits)
                     .withClaims(claims.stream().map(c -> new io.fabric8.kubernetes.api.model.ResourceClaimBuilder()
@@ -408,6 +426,60 @@ public final class Testing {
                     .endResources().endContainer()
                     .endSpec().build();
         }
+    }
+
+    /** A ReadWriteOnce PersistentVolumeClaim of {@code size} of StorageClass {@code storageClass} (null: none named). */
+    public static io.fabric8.kubernetes.api.model.PersistentVolumeClaim pvc(String namespace, String name, String storageClass,
+                                                                            String size) {
+        return new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace).endMetadata().withNewSpec().withStorageClassName(storageClass)
+                .withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity(size)).endResources()
+                .endSpec().build();
+    }
+
+    /**
+     * A ReadWriteOnce PersistentVolume of {@code size} of StorageClass {@code storageClass}, reachable only from the nodes
+     * whose {@code key} label is one of {@code values} (no node affinity when {@code key} is null), attached by CSI
+     * driver {@code driver} (none when null).
+     */
+    public static io.fabric8.kubernetes.api.model.PersistentVolume pv(String name, String storageClass, String size, String driver,
+                                                                      String key, String... values) {
+        var spec = new io.fabric8.kubernetes.api.model.PersistentVolumeSpecBuilder().withStorageClassName(storageClass)
+                .withAccessModes("ReadWriteOnce").addToCapacity("storage", new Quantity(size));
+        if (key != null) {
+            spec.withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression().withKey(key)
+                    .withOperator("In").withValues(values).endMatchExpression().endNodeSelectorTerm().endRequired().endNodeAffinity();
+        }
+        if (driver != null) {
+            spec.withNewCsi().withDriver(driver).withVolumeHandle(name).endCsi();
+        } else {
+            spec.withNewLocal().withPath("/mnt/" + name).endLocal();
+        }
+        return new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder().withNewMetadata().withName(name).endMetadata()
+                .withSpec(spec.build()).build();
+    }
+
+    /**
+     * A StorageClass of {@code provisioner}, binding its claims when their first pod is scheduled ({@code waitForFirstConsumer})
+     * or at once, its volumes allowed only where label {@code key} is one of {@code values} (anywhere when {@code key} is null).
+     */
+    public static io.fabric8.kubernetes.api.model.storage.StorageClass storageClass(String name, String provisioner,
+                                                                                    boolean waitForFirstConsumer, String key,
+                                                                                    String... values) {
+        var b = new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder().withNewMetadata().withName(name).endMetadata()
+                .withProvisioner(provisioner).withVolumeBindingMode(waitForFirstConsumer ? "WaitForFirstConsumer" : "Immediate");
+        if (key != null) {
+            b.addToAllowedTopologies(new io.fabric8.kubernetes.api.model.TopologySelectorTermBuilder().addNewMatchLabelExpression()
+                    .withKey(key).withValues(values).endMatchLabelExpression().build());
+        }
+        return b.build();
+    }
+
+    /** The CSINode of {@code node}: CSI driver {@code driver} attaches at most {@code count} volumes there. */
+    public static io.fabric8.kubernetes.api.model.storage.CSINode csiNode(String node, String driver, int count) {
+        return new io.fabric8.kubernetes.api.model.storage.CSINodeBuilder().withNewMetadata().withName(node).endMetadata()
+                .withNewSpec().addNewDriver().withName(driver).withNodeID(node).withNewAllocatable().withCount(count)
+                .endAllocatable().endDriver().endSpec().build();
     }
 
     /** A pod affinity term over pods labelled {@code key=value} in the pod's namespace, per {@code topologyKey}. */

@@ -8,6 +8,8 @@ import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.Resources;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.Toleration;
+import dev.phalanx.core.volume.VolumeBook;
+import dev.phalanx.core.volume.VolumeWrite;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,6 +54,9 @@ public final class CapacityView {
     /** What each pod taken on this view had its claims written as (allocation and consumers), by pod key. */
     private final Map<String, List<ClaimInfo>> claimWrites = new HashMap<>();
     private ClaimState emptyClaims;
+    /** PersistentVolumes promised this cycle and volumes attached per node; null when no pod has volumes to bind or count. */
+    private VolumeBook volumes;
+    private VolumeBook emptyVolumes;
     /** The pods on the nodes, for the rules that look at other pods: pod limits, host ports, affinity, spread. */
     private PlacedPods placed;
     private PodNeighbours neighbours;
@@ -92,6 +97,8 @@ public final class CapacityView {
         this.claims = other.claims == null ? null : other.claims.copy();
         this.claimWrites.putAll(other.claimWrites);
         this.emptyClaims = other.emptyClaims;
+        this.volumes = other.volumes == null ? null : other.volumes.copy();
+        this.emptyVolumes = other.emptyVolumes;
         this.spreadEligibility = other.spreadEligibility;
         usePlaced(placed);
         // topology indexes are rebuilt from this copy's free capacity when first asked for
@@ -132,6 +139,9 @@ public final class CapacityView {
         if (claims != null) {
             claims.release(nodes.get(i));
         }
+        if (volumes != null) {
+            volumes.release(nodes.get(i));
+        }
         topologies.clear(); // rebuilt from the new free capacity when next asked for
         changed(i);
     }
@@ -159,6 +169,7 @@ public final class CapacityView {
         }
         v.claims = claims == null ? null : claims.empty();
         v.claimWrites.clear();
+        v.volumes = volumes == null ? null : volumes.empty();
         return v;
     }
 
@@ -166,6 +177,8 @@ public final class CapacityView {
         this.nodes = snapshot.nodes();
         this.claims = snapshot.dra().isEmpty() ? null : new ClaimState(snapshot.dra(), snapshot.nodes(), snapshot.pods());
         this.pods = snapshot.pods();
+        this.volumes = snapshot.volumes().isEmpty() && snapshot.pods().stream().noneMatch(p -> p.constraints().volumes().needsBook())
+                ? null : new VolumeBook(snapshot.volumes(), snapshot.nodes(), snapshot.pods());
         this.free = new Resources[nodes.size()];
         this.deviceFree = new int[nodes.size()][];
         this.spreadEligibility = SpreadIndex.newEligibilityCache();
@@ -276,7 +289,8 @@ public final class CapacityView {
      * Why {@code pod} may never run on {@code node} whatever is free, or null when it may: "unschedulable",
      * "notReady", "unreachable", "gpuUnhealthy", "gpuDevicesUnhealthy" (see {@link NodeInfo.Unavailable}),
      * "nodeSelector", "affinity" (its required node affinity), "gpuModel" (its nodeSelector or affinity asks for another
-     * {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint", "podAffinityLabel" or "spreadLabel"
+     * {@value Keys#GPU_PRODUCT_LABEL} and nothing else rules the node out), "taint", "volumeNodeAffinity" (a bound
+     * PersistentVolume it uses cannot be reached from the node), "podAffinityLabel" or "spreadLabel"
      * (the node lacks the topology label a required pod affinity term or a DoNotSchedule spread constraint names) or
      * "resource" (the node has none of a resource it requests).
      */
@@ -304,6 +318,9 @@ public final class CapacityView {
         }
         if (!Toleration.toleratesAll(pod.tolerations(), node.taints())) {
             return "taint";
+        }
+        if (!pod.constraints().volumes().reachableFrom(node)) {
+            return "volumeNodeAffinity";
         }
         if (pod.constraints().watchesNeighbours()) {
             for (var t : pod.constraints().podAffinity().required()) {
@@ -336,8 +353,9 @@ public final class CapacityView {
 
     /**
      * Why {@code pod} cannot go to node {@code i} now, or null when it can: an {@link #infeasibility} code, or
-     * "existingAntiAffinity", "podAntiAffinity", "podAffinity", "topologySpread", "hostPort", "tooManyPods" or "room"
-     * (not enough free).
+     * "existingAntiAffinity", "podAntiAffinity", "podAffinity", "topologySpread", "hostPort", "tooManyPods",
+     * "volumeBinding" (a claim to bind finds no volume there and none can be made there), "volumeLimit" (the node's attach
+     * limit), "volumeInUse" (a ReadWriteOncePod claim a pod placed this cycle uses) or "room" (not enough free).
      */
     public String whyNot(PodInfo pod, int i) {
         String why = infeasibility(pod, nodes.get(i));
@@ -352,6 +370,9 @@ public final class CapacityView {
         }
         if (why == null && placed.podRoom(i) == 0) {
             why = "tooManyPods";
+        }
+        if (why == null && volumes != null) {
+            why = volumes.problem(pod, nodes.get(i));
         }
         if (why == null && copiesThatFit(pod, i) == 0) {
             why = "room";
@@ -370,8 +391,8 @@ public final class CapacityView {
     }
 
     private static final java.util.Set<String> STATIC_CODES = java.util.Set.of("unschedulable", "notReady", "unreachable",
-            "gpuUnhealthy", "gpuDevicesUnhealthy", "nodeSelector", "affinity", "gpuModel", "taint", "podAffinityLabel",
-            "spreadLabel", "resource");
+            "gpuUnhealthy", "gpuDevicesUnhealthy", "nodeSelector", "affinity", "gpuModel", "taint", "volumeNodeAffinity",
+            "podAffinityLabel", "spreadLabel", "resource");
 
     /** True for a code of {@link #infeasibility}: the node is ruled out whatever runs on it. */
     public static boolean isStatic(String code) {
@@ -387,7 +408,7 @@ public final class CapacityView {
             return true;
         }
         for (PodInfo p : pods) {
-            if (p.constraints().watchesNeighbours() || !p.constraints().hostPorts().isEmpty()) {
+            if (p.constraints().placedOneByOne()) {
                 return true;
             }
         }
@@ -429,10 +450,19 @@ public final class CapacityView {
 
     /**
      * Why {@code pod} may never run on node {@code i} whatever is freed: {@link #infeasibility}, or "claims" when
-     * its ResourceClaims could not be met there even with every device free. Null when it may.
+     * its ResourceClaims could not be met there even with every device free, "volumeBinding" when a claim to bind could
+     * get no volume there even with nothing promised. Null when it may.
      */
     public String infeasibility(PodInfo pod, int i) {
         String why = infeasibility(pod, nodes.get(i));
+        if (why == null && volumes != null && pod.constraints().volumes().needsBook()) {
+            if (emptyVolumes == null) {
+                emptyVolumes = volumes.empty();
+            }
+            if ("volumeBinding".equals(emptyVolumes.problem(pod, nodes.get(i)))) {
+                return "volumeBinding";
+            }
+        }
         if (why != null || claims == null || pod.constraints().claims().isEmpty()) {
             return why;
         }
@@ -445,6 +475,11 @@ public final class CapacityView {
     /** Why {@code pod}'s ResourceClaims cannot be met on node {@code i} now, or null when they can (or it has none). */
     public String claimProblem(PodInfo pod, int i) {
         return claims == null ? null : claims.problem(pod, nodes.get(i));
+    }
+
+    /** The volumes {@link #take} promised {@code pod}: volumes reserved for its claims, or made on its node. */
+    public List<VolumeWrite> volumeWrites(String podKey) {
+        return volumes == null ? List.of() : volumes.writes(podKey);
     }
 
     /** The claims as {@link #take} wrote them for {@code pod} (allocation and consumers); empty when it has none. */
@@ -470,6 +505,12 @@ public final class CapacityView {
         }
         if (claims != null && !pod.constraints().claims().isEmpty()) {
             copies = claims.copies(pod, nodes.get(i), Math.min(copies, MAX_CLAIM_COPIES));
+            if (copies == 0) {
+                return 0;
+            }
+        }
+        if (volumes != null && pod.constraints().volumes().needsBook()) {
+            copies = volumes.copies(pod, nodes.get(i), Math.min(copies, MAX_CLAIM_COPIES));
             if (copies == 0) {
                 return 0;
             }
@@ -546,6 +587,14 @@ public final class CapacityView {
             }
             claimWrites.put(pod.key(), written);
         }
+        if (volumes != null && pod.constraints().volumes().needsBook() && volumes.take(pod, nodes.get(i)) == null) {
+            if (claims != null && !pod.constraints().claims().isEmpty()) {
+                claims.give(pod, nodes.get(i));
+                claimWrites.remove(pod.key());
+            }
+            throw new IllegalStateException("the volumes of pod " + pod.key() + " cannot be had on node " + nodes.get(i).name()
+                    + ": " + volumes.problem(pod, nodes.get(i)));
+        }
         move(i, pod, devices, -1);
         placed.add(pod, i, false);
     }
@@ -570,6 +619,9 @@ public final class CapacityView {
         if (claims != null && !pod.constraints().claims().isEmpty()) {
             claims.give(pod, nodes.get(i));
             claimWrites.remove(pod.key());
+        }
+        if (volumes != null) {
+            volumes.give(pod, nodes.get(i));
         }
         move(i, pod, devices, 1);
         placed.remove(pod, i);

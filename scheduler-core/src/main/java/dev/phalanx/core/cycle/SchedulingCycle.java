@@ -210,7 +210,7 @@ public final class SchedulingCycle {
         return gang.withMembers(members);
     }
 
-    /** Assumes the bindings on the cycle's view; returns them with the claims each pod's binding must write first. */
+    /** Assumes the bindings on the cycle's view; returns them with the claims and volumes each pod's binding must write first. */
     private static List<Binding> take(List<Binding> bindings, List<PodInfo> pods, CapacityView capacity) {
         Map<String, PodInfo> byName = new LinkedHashMap<>();
         pods.forEach(p -> byName.put(p.name(), p));
@@ -219,7 +219,9 @@ public final class SchedulingCycle {
             PodInfo pod = byName.get(b.pod());
             capacity.take(capacity.indexOf(b.node()), pod, b.gpuDevices());
             List<dev.phalanx.core.dra.ClaimInfo> written = capacity.claimWrites(pod.key());
-            out.add(written.isEmpty() ? b : b.withClaims(written));
+            Binding full = written.isEmpty() ? b : b.withClaims(written);
+            var volumes = capacity.volumeWrites(pod.key());
+            out.add(volumes.isEmpty() ? full : full.withVolumes(volumes));
         }
         return out;
     }

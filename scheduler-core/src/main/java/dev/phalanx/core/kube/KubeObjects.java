@@ -13,6 +13,7 @@ import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
 import dev.phalanx.core.model.PodConstraints;
+import dev.phalanx.core.model.PodVolumes;
 import dev.phalanx.core.model.PodInfo;
 import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
@@ -227,7 +228,7 @@ public final class KubeObjects {
         }
         String namespace = md.getNamespace() == null ? "default" : md.getNamespace();
         PodConstraints constraints = new PodConstraints(labels, claims(pod), gates(spec), podAffinity(spec, namespace, labels),
-                spread(spec, labels), hostPorts(spec));
+                spread(spec, labels), hostPorts(spec), PodVolumes.of(volumeClaims(spec, md.getName())));
         PodInfo.Hold hold = constraints.schedulingGates().isEmpty() ? null : new PodInfo.Hold("SchedulingGated",
                 "it has scheduling gates " + String.join(", ", constraints.schedulingGates())
                         + "; it is not scheduled until they are removed");
@@ -361,6 +362,22 @@ public final class KubeObjects {
      * The ResourceClaims a pod uses: those it names, and those made for it from a template, by the name the
      * resourceclaim controller wrote in its status (null until then).
      */
+    /**
+     * The PersistentVolumeClaims a pod's volumes use: those it names, and those made for its ephemeral volumes (named
+     * {@code <pod>-<volume>}, as the ephemeral volume controller makes them).
+     */
+    static List<PodVolumes.Ref> volumeClaims(PodSpec spec, String podName) {
+        List<PodVolumes.Ref> out = new ArrayList<>();
+        for (var v : spec.getVolumes() == null ? List.<io.fabric8.kubernetes.api.model.Volume>of() : spec.getVolumes()) {
+            if (v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName() != null) {
+                out.add(new PodVolumes.Ref(v.getName(), v.getPersistentVolumeClaim().getClaimName(), false));
+            } else if (v.getEphemeral() != null) {
+                out.add(new PodVolumes.Ref(v.getName(), podName + "-" + v.getName(), true));
+            }
+        }
+        return out;
+    }
+
     static List<PodConstraints.PodClaim> claims(Pod pod) {
         List<PodConstraints.PodClaim> out = new ArrayList<>();
         if (pod.getSpec().getResourceClaims() == null) {

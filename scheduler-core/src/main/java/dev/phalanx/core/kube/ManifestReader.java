@@ -128,6 +128,9 @@ public final class ManifestReader {
         boolean nativeGroup = kind.equals("PodGroup") && apiVersion.startsWith("scheduling.k8s.io/");
         boolean workload = dev.phalanx.core.workload.WorkloadExpander.expands(apiVersion, kind);
         Class<? extends HasMetadata> dra = DraObjects.typeOf(apiVersion, kind);
+        if (dra == null) {
+            dra = VolumeObjects.typeOf(apiVersion, kind);
+        }
         if (!nativeGroup && !workload && dra == null) {
             if (!KINDS.contains(kind)) {
                 skip(kind, apiVersion, "a kind the simulator does not model");
@@ -156,7 +159,7 @@ public final class ManifestReader {
         }
         try {
             if (dra != null) {
-                out.dra().add(new Manifests.Sourced<>(sourced(node, dra, source).object(), source));
+                out.resources().add(new Manifests.Sourced<>(sourced(node, dra, source).object(), source));
                 return;
             }
             if (nativeGroup || workload) {

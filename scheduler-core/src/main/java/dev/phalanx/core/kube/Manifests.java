@@ -15,15 +15,16 @@ import java.util.List;
 /**
  * The objects of a cluster as read from Kubernetes YAML, each with the file it came from; {@code workloads} are
  * the Jobs, JobSets, Kubeflow jobs, Ray and LeaderWorkerSet objects the simulator expands into pods as their
- * controllers would, {@code nativePodGroups} Kubernetes' own PodGroups, {@code dra} the objects of Dynamic Resource
- * Allocation (DeviceClasses, ResourceSlices, ResourceClaims, ResourceClaimTemplates, NVIDIA ComputeDomains).
+ * controllers would, {@code nativePodGroups} Kubernetes' own PodGroups, {@code resources} the objects of Dynamic Resource
+ * Allocation (DeviceClasses, ResourceSlices, ResourceClaims, ResourceClaimTemplates, NVIDIA ComputeDomains) and of
+ * storage (PersistentVolumeClaims, PersistentVolumes, StorageClasses, CSINodes).
  */
 public record Manifests(List<Sourced<Node>> nodes, List<Sourced<Namespace>> namespaces, List<Sourced<Queue>> queues,
                         List<Sourced<PodGroup>> podGroups, List<Sourced<Pod>> pods,
                         List<Sourced<PriorityClass>> priorityClasses,
                         List<Sourced<GenericKubernetesResource>> workloads,
                         List<Sourced<GenericKubernetesResource>> nativePodGroups,
-                        List<Sourced<HasMetadata>> dra) {
+                        List<Sourced<HasMetadata>> resources) {
     public record Sourced<T extends HasMetadata>(T object, String source) {
     }
 
@@ -34,6 +35,6 @@ public record Manifests(List<Sourced<Node>> nodes, List<Sourced<Namespace>> name
 
     public int size() {
         return nodes.size() + namespaces.size() + queues.size() + podGroups.size() + pods.size() + priorityClasses.size()
-                + workloads.size() + nativePodGroups.size() + dra.size();
+                + workloads.size() + nativePodGroups.size() + resources.size();
     }
 }

@@ -9,10 +9,11 @@ import java.util.Map;
  * affinity and spread select), the ResourceClaims it uses ({@code claims}), its scheduling gates
  * ({@code schedulingGates}; a pod with any is not ready to be scheduled), its inter-pod affinity
  * ({@code podAffinity}), its topology spread constraints ({@code spread}) and the host ports it takes
- * ({@code hostPorts}).
+ * ({@code hostPorts}) and its PersistentVolumeClaims ({@code volumes}).
  */
 public record PodConstraints(Map<String, String> labels, List<PodClaim> claims, List<String> schedulingGates,
-                             InterPodAffinity podAffinity, List<SpreadConstraint> spread, List<HostPort> hostPorts) {
+                             InterPodAffinity podAffinity, List<SpreadConstraint> spread, List<HostPort> hostPorts,
+                             PodVolumes volumes) {
     public static final PodConstraints NONE = new PodConstraints(Map.of(), List.of(), List.of());
 
     public PodConstraints {
@@ -22,10 +23,16 @@ public record PodConstraints(Map<String, String> labels, List<PodClaim> claims, 
         podAffinity = podAffinity == null ? InterPodAffinity.NONE : podAffinity;
         spread = spread == null ? List.of() : List.copyOf(spread);
         hostPorts = hostPorts == null ? List.of() : List.copyOf(hostPorts);
+        volumes = volumes == null ? PodVolumes.NONE : volumes;
     }
 
     public PodConstraints(Map<String, String> labels, List<PodClaim> claims, List<String> schedulingGates) {
-        this(labels, claims, schedulingGates, InterPodAffinity.NONE, List.of(), List.of());
+        this(labels, claims, schedulingGates, InterPodAffinity.NONE, List.of(), List.of(), PodVolumes.NONE);
+    }
+
+    public PodConstraints(Map<String, String> labels, List<PodClaim> claims, List<String> schedulingGates,
+                          InterPodAffinity podAffinity, List<SpreadConstraint> spread, List<HostPort> hostPorts) {
+        this(labels, claims, schedulingGates, podAffinity, spread, hostPorts, PodVolumes.NONE);
     }
 
     /**
@@ -59,12 +66,25 @@ public record PodConstraints(Map<String, String> labels, List<PodClaim> claims, 
 
     /** The same constraints with other claims. */
     public PodConstraints withClaims(List<PodClaim> made) {
-        return new PodConstraints(labels, made, schedulingGates, podAffinity, spread, hostPorts);
+        return new PodConstraints(labels, made, schedulingGates, podAffinity, spread, hostPorts, volumes);
+    }
+
+    /** The same constraints with its volume claims resolved as {@code v}. */
+    public PodConstraints withVolumes(PodVolumes v) {
+        return new PodConstraints(labels, claims, schedulingGates, podAffinity, spread, hostPorts, v);
     }
 
     /** True when where the pod may go depends on the pods around it: inter-pod affinity or topology spread. */
     public boolean watchesNeighbours() {
         return !podAffinity.isEmpty() || !spread.isEmpty();
+    }
+
+    /**
+     * True when each node must be asked whether it takes the pod, one pod after another: its place depends on the pods
+     * around it, its host ports, or its volumes (bound ones reachable from some nodes, unbound ones to be given one).
+     */
+    public boolean placedOneByOne() {
+        return watchesNeighbours() || !hostPorts.isEmpty() || !volumes.isEmpty();
     }
 
     /** True when it has preferences among the nodes it may use: preferred affinity terms or ScheduleAnyway spread. */
@@ -83,6 +103,9 @@ public record PodConstraints(Map<String, String> labels, List<PodClaim> claims, 
         out.add(claims.stream().map(c -> c.template() != null ? "template:" + c.template() : "claim:" + c.claim()).toList());
         out.add(schedulingGates);
         out.add(hostPorts);
+        if (!volumes.isEmpty()) {
+            out.add(volumes.shape());
+        }
         if (watchesNeighbours()) {
             out.add(podAffinity);
             out.add(spread);

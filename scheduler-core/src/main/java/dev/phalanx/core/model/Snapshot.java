@@ -1,6 +1,7 @@
 package dev.phalanx.core.model;
 
 import dev.phalanx.core.dra.DraState;
+import dev.phalanx.core.volume.VolumeState;
 
 import java.util.List;
 import java.util.Map;
@@ -9,11 +10,17 @@ import java.util.Map;
  * Everything one scheduling cycle reads, frozen at {@code now} (epoch milliseconds live, simulated
  * milliseconds in a simulation). Every step of the cycle is a pure function of a snapshot.
  * {@code pods} are all pods holding node resources or waiting for this scheduler; {@code gangs} group
- * the ones this scheduler places; {@code dra} the devices, classes and claims of Dynamic Resource Allocation.
+ * the ones this scheduler places; {@code dra} the devices, classes and claims of Dynamic Resource Allocation;
+ * {@code volumes} the PersistentVolumeClaims, PersistentVolumes, StorageClasses and attach limits.
  */
 public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues,
                        Map<String, NamespaceInfo> namespaces, List<PodInfo> pods, List<Gang> gangs,
-                       List<Problem> problems, Planning planning, DraState dra) {
+                       List<Problem> problems, Planning planning, DraState dra, VolumeState volumes) {
+    public Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
+                    List<PodInfo> pods, List<Gang> gangs, List<Problem> problems, Planning planning, DraState dra) {
+        this(now, nodes, queues, namespaces, pods, gangs, problems, planning, dra, VolumeState.NONE);
+    }
+
     public Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
                     List<PodInfo> pods, List<Gang> gangs, List<Problem> problems, Planning planning) {
         this(now, nodes, queues, namespaces, pods, gangs, problems, planning, DraState.NONE);
@@ -21,6 +28,7 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
 
     public Snapshot {
         dra = dra == null ? DraState.NONE : dra;
+        volumes = volumes == null ? VolumeState.NONE : volumes;
         nodes = List.copyOf(nodes);
         queues = Sorted.map(queues);
         namespaces = Sorted.map(namespaces);
@@ -31,7 +39,7 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
     }
 
     public Snapshot withPlanning(Planning p) {
-        return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p, dra);
+        return new Snapshot(now, nodes, queues, namespaces, pods, gangs, problems, p, dra, volumes);
     }
 
     /**
@@ -47,7 +55,7 @@ public record Snapshot(long now, List<NodeInfo> nodes, Map<String, QueueInfo> qu
             UsageHistory later = UsageHistory.later(q.history(), carried.get(name));
             next.put(name, later == q.history() ? q : q.withHistory(later));
         });
-        return new Snapshot(now, nodes, next, namespaces, pods, gangs, problems, planning, dra);
+        return new Snapshot(now, nodes, next, namespaces, pods, gangs, problems, planning, dra, volumes);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.phalanx.core.model;
 
 import dev.phalanx.core.dra.ClaimAccounting;
 import dev.phalanx.core.dra.DraState;
+import dev.phalanx.core.volume.VolumeAccounting;
+import dev.phalanx.core.volume.VolumeState;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,11 +35,19 @@ public final class SnapshotAssembler {
     public Snapshot assemble(long now, List<NodeInfo> nodes, List<PodInfo> pods, List<PodGroupInfo> podGroups,
                              Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
                              Map<String, Integer> priorityClasses, DraState dra) {
+        return assemble(now, nodes, pods, podGroups, queues, namespaces, priorityClasses, dra, VolumeState.NONE);
+    }
+
+    /** The snapshot of a cluster with storage as well: each pod's volume claims resolved by {@link VolumeAccounting}. */
+    public Snapshot assemble(long now, List<NodeInfo> nodes, List<PodInfo> pods, List<PodGroupInfo> podGroups,
+                             Map<String, QueueInfo> queues, Map<String, NamespaceInfo> namespaces,
+                             Map<String, Integer> priorityClasses, DraState dra, VolumeState volumes) {
         QueueTree tree = QueueTree.build(queues);
         List<Problem> problems = new ArrayList<>(tree.problems());
         ClaimAccounting.Result claims = ClaimAccounting.apply(dra, nodes, pods);
         nodes = claims.nodes();
-        pods = claims.pods();
+        pods = volumes.isEmpty() && pods.stream().allMatch(p -> p.constraints().volumes().isEmpty()) ? claims.pods()
+                : VolumeAccounting.apply(volumes, claims.pods());
         problems.addAll(claims.problems());
 
         Map<String, List<PodInfo>> membersByGroup = new TreeMap<>();
@@ -107,7 +117,7 @@ public final class SnapshotAssembler {
             }
         }
         gangs.sort(Comparator.comparing(Gang::key));
-        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE, dra);
+        return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE, dra, volumes);
     }
 
     private Gang singleton(PodInfo p, QueueTree tree, Map<String, NamespaceInfo> namespaces) {

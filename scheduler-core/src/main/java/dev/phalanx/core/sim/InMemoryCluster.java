@@ -21,6 +21,12 @@ import dev.phalanx.core.model.PodPhase;
 import dev.phalanx.core.model.QueueInfo;
 import dev.phalanx.core.model.Snapshot;
 import dev.phalanx.core.model.SnapshotAssembler;
+import dev.phalanx.core.model.RequiredNodeAffinity;
+import dev.phalanx.core.volume.PersistentVolumeInfo;
+import dev.phalanx.core.volume.StorageClassInfo;
+import dev.phalanx.core.volume.VolumeClaimInfo;
+import dev.phalanx.core.volume.VolumeState;
+import dev.phalanx.core.volume.VolumeWrite;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,6 +69,10 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
     private final Map<String, DeviceClassInfo> deviceClasses = new TreeMap<>();
     private final Map<String, ClaimInfo> claims = new TreeMap<>();
     private final Map<String, ClaimInfo> claimTemplates = new TreeMap<>();
+    private final Map<String, VolumeClaimInfo> volumeClaims = new TreeMap<>();
+    private final Map<String, PersistentVolumeInfo> volumes = new TreeMap<>();
+    private final Map<String, StorageClassInfo> storageClasses = new TreeMap<>();
+    private final Map<String, Map<String, Integer>> attachLimits = new TreeMap<>();
     private Listener listener;
     private long now;
     private boolean runTimesKnown = true;
@@ -130,6 +140,32 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
 
     public void addClaim(ClaimInfo c) {
         claims.put(c.key(), c);
+    }
+
+    /** A PersistentVolumeClaim (one already there keeps what binding wrote on it). */
+    public void addVolumeClaim(VolumeClaimInfo c) {
+        volumeClaims.putIfAbsent(c.key(), c);
+    }
+
+    public VolumeClaimInfo volumeClaim(String key) {
+        return volumeClaims.get(key);
+    }
+
+    public void addVolume(PersistentVolumeInfo v) {
+        volumes.put(v.name(), v);
+    }
+
+    public PersistentVolumeInfo volume(String name) {
+        return volumes.get(name);
+    }
+
+    public void addStorageClass(StorageClassInfo c) {
+        storageClasses.put(c.name(), c);
+    }
+
+    /** The number of volumes each CSI driver can attach on node {@code node} (its CSINode). */
+    public void addAttachLimits(String node, Map<String, Integer> limits) {
+        attachLimits.put(node, Map.copyOf(limits));
     }
 
     public void addClaimTemplate(ClaimInfo t) {
@@ -256,8 +292,10 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
         });
         DraState dra = devices.isEmpty() && claims.isEmpty() ? DraState.NONE
                 : new DraState(devices, deviceClasses, claims, claimTemplates);
+        VolumeState storage = volumeClaims.isEmpty() && volumes.isEmpty() && attachLimits.isEmpty() ? VolumeState.NONE
+                : new VolumeState(volumeClaims, volumes, storageClasses, attachLimits);
         return assembler.assemble(at, nodes, List.copyOf(pods.values()), List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(runTimesKnown
+                namespaces, priorityClasses, dra, storage).withPlanning(runTimesKnown
                 ? Planning.ofCluster(expectedEnds, runFor, boundAt, Set.of(), checkpoints)
                 : Planning.ofCluster(Map.of(), Map.of(), boundAt, Set.of(), checkpoints));
     }
@@ -299,6 +337,7 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
                 }
                 claims.put(c.key(), c);
             }
+            b.volumes().forEach(w -> bindVolume(w, b.podKey()));
             pods.put(b.podKey(), p.bound(b.node(), b.gpuDevices()).withPhase(PodPhase.RUNNING));
             boundAt.put(b.podKey(), now);
             if (listener != null) {
@@ -306,6 +345,41 @@ public final class InMemoryCluster implements ClusterSource, CommitPort {
             }
         }
         return CompletableFuture.completedFuture(List.of());
+    }
+
+    /**
+     * A claim the cycle bound for a pod, bound at once as the volume controller and provisioner would bind it: to the
+     * volume reserved for it, or to a new volume of its size made for the chosen node, reachable from the node's zone
+     * ({@code topology.kubernetes.io/zone}) when the node has one, else from that node alone.
+     */
+    private void bindVolume(VolumeWrite w, String podKey) {
+        VolumeClaimInfo c = volumeClaims.get(w.claimKey());
+        if (c == null || c.isBound()) {
+            throw new IllegalStateException("the cycle bound claim " + w.claimKey() + " for " + podKey + ", which "
+                    + (c == null ? "does not exist" : "is bound already"));
+        }
+        String pv = w.volume();
+        if (pv == null) {
+            pv = "pvc-" + (c.uid() != null ? c.uid() : c.namespace() + "-" + c.name());
+            NodeInfo node = nodes.stream().filter(n -> n.name().equals(w.node())).findFirst().orElseThrow();
+            String zone = node.label("topology.kubernetes.io/zone");
+            RequiredNodeAffinity reach = new RequiredNodeAffinity(List.of(zone != null
+                    ? new RequiredNodeAffinity.Term(List.of(new RequiredNodeAffinity.Requirement("topology.kubernetes.io/zone", "In",
+                    List.of(zone))), List.of())
+                    : new RequiredNodeAffinity.Term(List.of(), List.of(new RequiredNodeAffinity.Requirement("metadata.name", "In",
+                    List.of(node.name()))))));
+            StorageClassInfo sc = c.storageClass() == null ? null : storageClasses.get(c.storageClass());
+            volumes.put(pv, new PersistentVolumeInfo(pv, c.storageClass(), c.requestBytes(), c.accessModes(), c.volumeMode(),
+                    reach, c.key(), "Bound", sc == null ? null : sc.provisioner(), Map.of()));
+        } else {
+            PersistentVolumeInfo v = volumes.get(pv);
+            if (v == null || !v.suits(c)) {
+                throw new IllegalStateException("the cycle bound claim " + w.claimKey() + " to volume " + pv + ", which "
+                        + (v == null ? "does not exist" : "does not suit it"));
+            }
+            volumes.put(pv, v.claimedBy(c.key()));
+        }
+        volumeClaims.put(c.key(), c.withSelectedNode(w.node()).boundTo(pv));
     }
 
     @Override

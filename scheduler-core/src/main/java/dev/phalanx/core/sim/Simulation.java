@@ -11,6 +11,7 @@ import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
 import dev.phalanx.core.kube.KubeObjects;
 import dev.phalanx.core.kube.DraObjects;
+import dev.phalanx.core.kube.VolumeObjects;
 import dev.phalanx.core.kube.Manifests;
 import dev.phalanx.core.model.GangPhase;
 import dev.phalanx.core.model.Keys;
@@ -75,6 +76,11 @@ public final class Simulation implements InMemoryCluster.Listener {
         this.cluster = new InMemoryCluster(options.schedulerName()).listener(this).runTimesKnown(options.runTimesKnown());
         this.runner = new CycleRunner(cycle, reporter, cluster, cluster, () -> now);
         load(WorkloadManifests.expand(manifests));
+    }
+
+    /** The simulated cluster, as the run left it: its objects as the API server would hold them at the end. */
+    public InMemoryCluster cluster() {
+        return cluster;
     }
 
     /** Called after every cycle; the CLI shows it on a terminal. */
@@ -170,10 +176,18 @@ public final class Simulation implements InMemoryCluster.Listener {
         }
     }
 
-    /** Devices, classes, claims and templates as the API server would hold them; a ComputeDomain's template as its controller makes it. */
+    /**
+     * Devices, classes, claims and templates as the API server would hold them; a ComputeDomain's template as its
+     * controller makes it; volume claims, volumes, storage classes and attach limits.
+     */
     private void loadDra(Manifests m) {
-        for (Manifests.Sourced<HasMetadata> s : m.dra()) {
+        for (Manifests.Sourced<HasMetadata> s : m.resources()) {
             switch (s.object()) {
+                case io.fabric8.kubernetes.api.model.PersistentVolumeClaim c -> cluster.addVolumeClaim(VolumeObjects.claim(c));
+                case io.fabric8.kubernetes.api.model.PersistentVolume v -> cluster.addVolume(VolumeObjects.volume(v));
+                case io.fabric8.kubernetes.api.model.storage.StorageClass c -> cluster.addStorageClass(VolumeObjects.storageClass(c));
+                case io.fabric8.kubernetes.api.model.storage.CSINode n ->
+                        cluster.addAttachLimits(n.getMetadata().getName(), VolumeObjects.attachLimits(n));
                 case io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice slice -> cluster.addDevices(DraObjects.devices(slice));
                 case io.fabric8.kubernetes.api.model.resource.v1.DeviceClass c ->
                         cluster.addDeviceClass(DraObjects.deviceClass(c, Map.of()));
@@ -230,6 +244,8 @@ public final class Simulation implements InMemoryCluster.Listener {
         if (info.phase() == PodPhase.BOUND) {
             info = info.withPhase(PodPhase.RUNNING); // placed before the start: it runs
         }
+        // the claims of its ephemeral volumes are made with it, as the ephemeral volume controller makes them
+        VolumeObjects.ephemeralClaims(pod).forEach(cluster::addVolumeClaim);
         cluster.addPod(info, runFor, KubeObjects.checkpoint(pod.getMetadata()));
         PodTrack t = new PodTrack();
         t.gang = gangKey(pod);

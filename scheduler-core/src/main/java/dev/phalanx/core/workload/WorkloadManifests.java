@@ -41,7 +41,7 @@ public final class WorkloadManifests {
         }
         Manifests out = new Manifests(new ArrayList<>(m.nodes()), new ArrayList<>(m.namespaces()), new ArrayList<>(m.queues()),
                 new ArrayList<>(m.podGroups()), new ArrayList<>(m.pods()), new ArrayList<>(m.priorityClasses()),
-                new ArrayList<>(), new ArrayList<>(m.nativePodGroups()), new ArrayList<>(m.dra()));
+                new ArrayList<>(), new ArrayList<>(m.nativePodGroups()), new ArrayList<>(m.resources()));
         Map<String, PodGroup> formed = new LinkedHashMap<>();
         for (Manifests.Sourced<GenericKubernetesResource> s : m.workloads()) {
             GenericKubernetesResource workload = s.object();

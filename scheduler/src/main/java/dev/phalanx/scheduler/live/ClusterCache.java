@@ -10,6 +10,12 @@ import dev.phalanx.core.dra.DeviceClassInfo;
 import dev.phalanx.core.dra.DraState;
 import dev.phalanx.core.kube.DraObjects;
 import dev.phalanx.core.kube.KubeObjects;
+import dev.phalanx.core.kube.VolumeObjects;
+import dev.phalanx.core.volume.PersistentVolumeInfo;
+import dev.phalanx.core.volume.StorageClassInfo;
+import dev.phalanx.core.volume.VolumeClaimInfo;
+import dev.phalanx.core.volume.VolumeState;
+import dev.phalanx.core.volume.VolumeWrite;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
@@ -72,6 +78,13 @@ public final class ClusterCache implements ClusterSource {
     /** Claims as this scheduler is writing them (allocated, reserved), until the informer shows as much. */
     private final Map<String, ClaimInfo> assumedClaims = new HashMap<>();
     private Map<String, String> deviceClassResources = Map.of();
+    private final Map<String, VolumeClaimInfo> volumeClaims = new TreeMap<>();
+    private final Map<String, PersistentVolumeInfo> volumes = new TreeMap<>();
+    private final Map<String, StorageClassInfo> storageClasses = new TreeMap<>();
+    private final Map<String, Map<String, Integer>> attachLimits = new TreeMap<>();
+    /** Volume claims and volumes as this scheduler wrote them (a node selected, a volume reserved), until the informer shows as much. */
+    private final Map<String, VolumeClaimInfo> assumedVolumeClaims = new HashMap<>();
+    private final Map<String, PersistentVolumeInfo> assumedVolumes = new HashMap<>();
 
     private final Clock clock;
     private final String schedulerName;
@@ -150,6 +163,103 @@ public final class ClusterCache implements ClusterSource {
     public synchronized void remove(ResourceClaimTemplate t) {
         claimTemplates.remove(key(t));
         changed();
+    }
+
+    public synchronized void put(io.fabric8.kubernetes.api.model.PersistentVolumeClaim c) {
+        VolumeClaimInfo info = VolumeObjects.claim(c);
+        volumeClaims.put(info.key(), info);
+        VolumeClaimInfo mine = assumedVolumeClaims.get(info.key());
+        if (mine != null && (info.isBound() || java.util.Objects.equals(info.selectedNode(), mine.selectedNode()))) {
+            assumedVolumeClaims.remove(info.key()); // the informer caught up with what we wrote
+        }
+        changed();
+    }
+
+    public synchronized void remove(io.fabric8.kubernetes.api.model.PersistentVolumeClaim c) {
+        volumeClaims.remove(key(c));
+        assumedVolumeClaims.remove(key(c));
+        changed();
+    }
+
+    public synchronized void put(io.fabric8.kubernetes.api.model.PersistentVolume v) {
+        PersistentVolumeInfo info = VolumeObjects.volume(v);
+        volumes.put(info.name(), info);
+        PersistentVolumeInfo mine = assumedVolumes.get(info.name());
+        if (mine != null && java.util.Objects.equals(info.claimRef(), mine.claimRef())) {
+            assumedVolumes.remove(info.name());
+        }
+        changed();
+    }
+
+    public synchronized void remove(io.fabric8.kubernetes.api.model.PersistentVolume v) {
+        volumes.remove(v.getMetadata().getName());
+        assumedVolumes.remove(v.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(io.fabric8.kubernetes.api.model.storage.StorageClass c) {
+        storageClasses.put(c.getMetadata().getName(), VolumeObjects.storageClass(c));
+        changed();
+    }
+
+    public synchronized void remove(io.fabric8.kubernetes.api.model.storage.StorageClass c) {
+        storageClasses.remove(c.getMetadata().getName());
+        changed();
+    }
+
+    public synchronized void put(io.fabric8.kubernetes.api.model.storage.CSINode n) {
+        attachLimits.put(n.getMetadata().getName(), VolumeObjects.attachLimits(n));
+        changed();
+    }
+
+    public synchronized void remove(io.fabric8.kubernetes.api.model.storage.CSINode n) {
+        attachLimits.remove(n.getMetadata().getName());
+        changed();
+    }
+
+    /**
+     * Volume claims about to be written as given: every later snapshot sees a volume reserved for its claim, or the
+     * claim's node selected, until the informer does.
+     */
+    public synchronized void assumeVolumes(List<VolumeWrite> written) {
+        for (VolumeWrite w : written) {
+            VolumeClaimInfo c = volumeClaims.get(w.claimKey());
+            if (w.provisions()) {
+                if (c != null) {
+                    assumedVolumeClaims.put(c.key(), c.withSelectedNode(w.node()));
+                }
+            } else {
+                PersistentVolumeInfo v = volumes.get(w.volume());
+                if (v != null) {
+                    assumedVolumes.put(v.name(), v.claimedBy(w.claimKey()));
+                }
+                if (c != null) {
+                    // until the volume controller binds them, the claim's pod goes where the volume is
+                    assumedVolumeClaims.put(c.key(), c.withSelectedNode(w.node()));
+                }
+            }
+        }
+        if (!written.isEmpty()) {
+            changed();
+        }
+    }
+
+    /** A pod's volume writes were undone (its binding failed): the informer's view of them holds again. */
+    public synchronized void forgetVolumes(List<VolumeWrite> written) {
+        for (VolumeWrite w : written) {
+            assumedVolumeClaims.remove(w.claimKey());
+            if (w.volume() != null) {
+                assumedVolumes.remove(w.volume());
+            }
+        }
+        if (!written.isEmpty()) {
+            changed();
+        }
+    }
+
+    /** The PersistentVolumeClaim's uid as the informer last saw it, or null. */
+    public synchronized VolumeClaimInfo volumeClaim(String key) {
+        return volumeClaims.get(key);
     }
 
     /** The DeviceClass as the informer last saw it, or null. */
@@ -444,8 +554,16 @@ public final class ClusterCache implements ClusterSource {
             seen.putAll(assumedClaims);
             dra = new DraState(devices, deviceClasses, seen, claimTemplates);
         }
+        VolumeState storage = VolumeState.NONE;
+        if (!volumeClaims.isEmpty() || !volumes.isEmpty() || !attachLimits.isEmpty()) {
+            Map<String, VolumeClaimInfo> c = new TreeMap<>(volumeClaims);
+            c.putAll(assumedVolumeClaims);
+            Map<String, PersistentVolumeInfo> v = new TreeMap<>(volumes);
+            v.putAll(assumedVolumes);
+            storage = new VolumeState(c, v, storageClasses, attachLimits);
+        }
         return assembler.assemble(now, List.copyOf(nodes.values()), view, List.copyOf(podGroups.values()), queues,
-                namespaces, priorityClasses, dra).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating,
+                namespaces, priorityClasses, dra, storage).withPlanning(Planning.ofCluster(Map.of(), Map.of(), startedAt, terminating,
                 checkpoints));
     }
 }

@@ -46,6 +46,7 @@ public final class KubeBinder implements AutoCloseable {
     private final Limiter<Void> limiter;
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final ClaimWriter claims;
+    private final VolumeWriter volumes;
     private final Thread dispatcher;
     private volatile boolean closed;
 
@@ -60,6 +61,7 @@ public final class KubeBinder implements AutoCloseable {
         this.events = events;
         this.metrics = metrics;
         this.claims = new ClaimWriter(client, cache, cache::deviceClassObject);
+        this.volumes = new VolumeWriter(client);
         this.window = SimpleLimiter.newBuilder().named("phalanx-bind").limit(VegasLimit.newBuilder()
                 .initialLimit(Math.min(16, maxInFlight)).maxConcurrency(maxInFlight).build()).build();
         this.limiter = BlockingLimiter.wrap(window);
@@ -119,6 +121,7 @@ public final class KubeBinder implements AutoCloseable {
         for (Binding b : bindings) {
             cache.assume(b.podKey(), b.node(), b.gpuDevices());
             cache.assumeClaims(b.claims());
+            cache.assumeVolumes(b.volumes());
         }
         List<CompletableFuture<Outcome>> futures = new ArrayList<>();
         for (Binding b : bindings) {
@@ -141,6 +144,7 @@ public final class KubeBinder implements AutoCloseable {
         } else {
             cache.forget(o.binding().podKey());
             cache.forgetClaims(o.binding().claims());
+            cache.forgetVolumes(o.binding().volumes());
             events.record(EventRecorder.ref("v1", "Pod", o.binding().namespace(), o.binding().pod(),
                     cache.uid("Pod", o.binding().podKey())), true, "FailedBinding",
                     "binding to " + o.binding().node() + " failed: " + o.error());
@@ -176,9 +180,27 @@ public final class KubeBinder implements AutoCloseable {
                 return new Outcome(b, false, e.getMessage(), c);
             }
         }
+        List<dev.phalanx.core.volume.VolumeWrite> volumesWritten = List.of();
+        if (!b.volumes().isEmpty()) {
+            try {
+                // its claims are bound, or their volumes asked for on its node, before the pod is bound there
+                volumesWritten = volumes.reserve(b);
+            } catch (RuntimeException e) {
+                settleSlot(firstSlot, 0);
+                if (!written.isEmpty()) {
+                    claims.release(b, written);
+                }
+                int c = e instanceof VolumeWriter.VolumeException ve ? ve.code : 0;
+                LOG.warn("volumes of {} could not be written: {}", b.podKey(), e.getMessage());
+                return new Outcome(b, false, e.getMessage(), c);
+            }
+        }
         Outcome o = tryBind(b, body, firstSlot, error, code);
         if (!o.bound() && !written.isEmpty()) {
             claims.release(b, written);
+        }
+        if (!o.bound() && !volumesWritten.isEmpty()) {
+            volumes.release(volumesWritten);
         }
         return o;
     }

@@ -204,6 +204,10 @@ public final class SchedulerService implements AutoCloseable {
                     + "feature gate): native gangs are off; Phalanx PodGroups and workloads' gangs work as ever",
                     KubeObjects.NATIVE_POD_GROUP_API);
         }
+        watch(client.persistentVolumeClaims().inAnyNamespace().inform(handler(cache::put, cache::remove), 0));
+        watch(client.persistentVolumes().inform(handler(cache::put, cache::remove), 0));
+        watch(client.storage().v1().storageClasses().inform(handler(cache::put, cache::remove), 0));
+        watch(client.storage().v1().csiNodes().inform(handler(cache::put, cache::remove), 0));
         if (servesDra()) {
             watch(client.resources(ResourceSlice.class).inform(handler(cache::put, cache::remove), 0));
             watch(client.resources(DeviceClass.class).inform(handler(cache::put, cache::remove), 0));

@@ -413,7 +413,9 @@ class HelmChartIT {
                 {"watch", "resourceslices.resource.k8s.io"}, {"list", "deviceclasses.resource.k8s.io"},
                 {"watch", "resourceclaimtemplates.resource.k8s.io", "-A"},
                 {"update", "resourceclaims.resource.k8s.io", "-n", ns},
-                {"update", "resourceclaims.resource.k8s.io", "--subresource=status", "-n", ns}}) {
+                {"update", "resourceclaims.resource.k8s.io", "--subresource=status", "-n", ns},
+                {"watch", "persistentvolumeclaims", "-A"}, {"watch", "persistentvolumes"}, {"list", "storageclasses.storage.k8s.io"},
+                {"watch", "csinodes.storage.k8s.io"}, {"update", "persistentvolumes"}, {"patch", "persistentvolumeclaims", "-n", ns}}) {
             assertThat(canI(allowed)).as(String.join(" ", allowed)).isEqualTo("yes");
         }
         // ... and nothing more
@@ -427,7 +429,8 @@ class HelmChartIT {
                 {"update", "leases", "-n", "kube-system"}, {"get", "leases/someone-else", "-n", NS},
                 {"create", "clusterroles"}, {"impersonate", "users"},
                 {"create", "resourceclaims.resource.k8s.io", "-n", ns}, {"delete", "resourceclaims.resource.k8s.io", "-n", ns},
-                {"update", "resourceslices.resource.k8s.io"}}) {
+                {"update", "resourceslices.resource.k8s.io"}, {"delete", "persistentvolumeclaims", "-n", ns},
+                {"create", "persistentvolumes"}, {"delete", "persistentvolumes"}, {"update", "storageclasses.storage.k8s.io"}}) {
             assertThat(canI(denied)).as(String.join(" ", denied)).isEqualTo("no");
         }
     }

@@ -89,6 +89,14 @@ class KubeSchedulerDifferentialIT {
     private static int placedAgreed, placedRefusedByKube, refusedAgreed, refusedPlacedByKube, nodeRefusalsAgreed,
             nodeRefusalsAcceptedByKube;
     private static final List<String> disagreements = new ArrayList<>();
+    /** Probes with volume claims, and of those the ones Phalanx placed. */
+    private static int withVolumes, withVolumesPlaced;
+    /**
+     * Claims (namespace/name) kube-scheduler has started binding: a volume reserved or a node selected for them. Probes
+     * use fresh claims only, since kube-scheduler, finding a claim already on its way to a node, would wait for it to be
+     * bound without a word.
+     */
+    private static final java.util.Set<String> touched = new java.util.HashSet<>();
 
     @BeforeAll
     static void startKubeScheduler() throws Exception {
@@ -119,6 +127,8 @@ class KubeSchedulerDifferentialIT {
                 placedAgreed + placedRefusedByKube, placedAgreed, refusedAgreed + refusedPlacedByKube, refusedAgreed);
         System.out.printf(java.util.Locale.ROOT, "  and node by node: of %d nodes Phalanx found the probe does not fit, kube-scheduler's "
                 + "filters rejected %d%n", nodeRefusalsAgreed + nodeRefusalsAcceptedByKube, nodeRefusalsAgreed);
+        System.out.printf(java.util.Locale.ROOT, "  %d probes had volume claims; Phalanx placed %d of them%n", withVolumes,
+                withVolumesPlaced);
         disagreements.forEach(d -> System.out.println("  disagreement: " + d));
         if (client != null) {
             KubeTests.cleanCluster(client);
@@ -138,6 +148,8 @@ class KubeSchedulerDifferentialIT {
         clear();
         List<String> nodes = randomNodes(r, seed);
         bindRunningPods(r, seed, nodes);
+        touched.clear();
+        randomVolumes(r, nodes);
         Thread.sleep(1000); // kube-scheduler's informers see the cluster as Phalanx reads it
         List<String> mine = new ArrayList<>();
         for (int k = 0; k < PROBES_PER_CLUSTER; k++) {
@@ -154,6 +166,7 @@ class KubeSchedulerDifferentialIT {
         for (String ns : NAMESPACES) {
             client.pods().inNamespace(ns).withGracePeriod(0).delete();
         }
+        KubeTests.deleteVolumes(client);
         client.nodes().delete();
         await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().list().getItems().isEmpty()
                 && NAMESPACES.stream().allMatch(ns -> client.pods().inNamespace(ns).list().getItems().isEmpty()));
@@ -201,6 +214,53 @@ class KubeSchedulerDifferentialIT {
             }
         }
         return names;
+    }
+
+    private static final String LOCAL = "diff-local";
+    private static final String ZONAL = "diff-zonal";
+    private static final String IMMEDIATE = "diff-immediate";
+    private static final int BOUND_CLAIMS = 4;
+    private static final int UNBOUND_CLAIMS = 6;
+
+    /**
+     * The cluster's storage: a class of local volumes (no provisioner) and one provisioned in some zones only, both
+     * binding when the first pod is scheduled, and one binding at once; local volumes of two sizes on random nodes; and
+     * in each namespace claims bound to volumes reachable from one zone, one node or anywhere ({@code bound-k}), unbound
+     * claims of each waiting class ({@code local-k}, {@code zonal-k}) and one unbound claim of the class binding at once.
+     */
+    private static void randomVolumes(Random r, List<String> nodes) {
+        client.resource(dev.phalanx.testing.Testing.storageClass(LOCAL, "kubernetes.io/no-provisioner", true, null)).create();
+        String[] zones = r.nextBoolean() ? new String[]{"z0"} : new String[]{"z0", "z1"};
+        client.resource(dev.phalanx.testing.Testing.storageClass(ZONAL, "csi.diff.example", true, Keys.ZONE_LABEL, zones)).create();
+        client.resource(dev.phalanx.testing.Testing.storageClass(IMMEDIATE, "csi.diff.example", false, null)).create();
+        int locals = 2 + r.nextInt(nodes.size());
+        for (int i = 0; i < locals; i++) {
+            client.resource(dev.phalanx.testing.Testing.pv("local-" + i, LOCAL, r.nextBoolean() ? "50Gi" : "200Gi", null,
+                    Keys.HOSTNAME_LABEL, nodes.get(r.nextInt(nodes.size())))).create();
+            KubeTests.available(client, "local-" + i);
+        }
+        for (String ns : NAMESPACES) {
+            for (int k = 0; k < BOUND_CLAIMS; k++) {
+                String pv = "bound-" + ns + "-" + k;
+                int reach = r.nextInt(3);
+                var volume = reach == 0 ? dev.phalanx.testing.Testing.pv(pv, ZONAL, "10Gi", "csi.diff.example", Keys.ZONE_LABEL, "z" + r.nextInt(3))
+                        : reach == 1 ? dev.phalanx.testing.Testing.pv(pv, ZONAL, "10Gi", "csi.diff.example", Keys.HOSTNAME_LABEL,
+                        nodes.get(r.nextInt(nodes.size())))
+                        : dev.phalanx.testing.Testing.pv(pv, ZONAL, "10Gi", "csi.diff.example", null);
+                var claim = dev.phalanx.testing.Testing.pvc(ns, "bound-" + k, ZONAL, "10Gi");
+                claim.getSpec().setVolumeName(pv);
+                claim.getMetadata().setAnnotations(Map.of("pv.kubernetes.io/bind-completed", "yes"));
+                var made = client.resource(claim).create();
+                volume.getSpec().setClaimRef(new io.fabric8.kubernetes.api.model.ObjectReferenceBuilder().withKind("PersistentVolumeClaim")
+                        .withNamespace(ns).withName("bound-" + k).withUid(made.getMetadata().getUid()).build());
+                client.resource(volume).create();
+            }
+            for (int k = 0; k < UNBOUND_CLAIMS; k++) {
+                client.resource(dev.phalanx.testing.Testing.pvc(ns, "local-" + k, LOCAL, r.nextBoolean() ? "40Gi" : "100Gi")).create();
+                client.resource(dev.phalanx.testing.Testing.pvc(ns, "zonal-" + k, ZONAL, "10Gi")).create();
+            }
+            client.resource(dev.phalanx.testing.Testing.pvc(ns, "immediate", IMMEDIATE, "10Gi")).create();
+        }
     }
 
     /** Pods already running: created for no scheduler, then bound by a Binding as kube-scheduler would. */
@@ -270,7 +330,7 @@ class KubeSchedulerDifferentialIT {
      * anti-affinity, spread) so that it decides where the pod may go, and now and then others beside it.
      */
     private static Pod randomProbe(Random r, String name) {
-        int focus = r.nextInt(7);
+        int focus = r.nextInt(8);
         String ns = NAMESPACES.get(r.nextInt(2));
         String cpu = (1 + r.nextInt(8)) * 250 + "m";
         Container main = container("main", cpu, (1 + r.nextInt(6)) + "Gi", focus == 1 || r.nextInt(10) == 0 ? 9000 : 0,
@@ -325,6 +385,22 @@ class KubeSchedulerDifferentialIT {
         if (a.getNodeAffinity() != null || a.getPodAffinity() != null || a.getPodAntiAffinity() != null) {
             p.getSpec().setAffinity(a);
         }
+        if (focus == 7 || r.nextInt(10) == 0) { // volumes: bound, waiting for this pod, missing, binding at once
+            List<io.fabric8.kubernetes.api.model.Volume> volumes = new ArrayList<>();
+            for (int v = 0; v < 1 + r.nextInt(2); v++) {
+                int kind = r.nextInt(10);
+                String claim = kind < 3 ? "bound-" + r.nextInt(BOUND_CLAIMS) : kind < 6 ? "local-" + r.nextInt(UNBOUND_CLAIMS)
+                        : kind < 9 ? "zonal-" + r.nextInt(UNBOUND_CLAIMS) : r.nextBoolean() ? "immediate" : "missing";
+                if (touched.contains(ns + "/" + claim)) {
+                    continue;
+                }
+                if (volumes.stream().noneMatch(x -> x.getPersistentVolumeClaim().getClaimName().equals(claim))) {
+                    volumes.add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("v" + v).withNewPersistentVolumeClaim()
+                            .withClaimName(claim).endPersistentVolumeClaim().build());
+                }
+            }
+            p.getSpec().setVolumes(volumes);
+        }
         if (focus == 5 || focus == 6 || r.nextInt(10) == 0) {
             List<TopologySpreadConstraint> spread = new ArrayList<>();
             List<String> keys = new ArrayList<>(List.of(KEYS));
@@ -377,7 +453,10 @@ class KubeSchedulerDifferentialIT {
             client.resources(Queue.class).list().getItems().forEach(cache::put);
             for (String ns : NAMESPACES) {
                 client.pods().inNamespace(ns).list().getItems().forEach(cache::put);
+                client.persistentVolumeClaims().inNamespace(ns).list().getItems().forEach(cache::put);
             }
+            client.persistentVolumes().list().getItems().forEach(cache::put);
+            client.storage().v1().storageClasses().list().getItems().forEach(cache::put);
             var snapshot = cache.snapshot(System.currentTimeMillis());
             var view = new dev.phalanx.core.cycle.CapacityView(snapshot);
             var info = snapshot.pods().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
@@ -401,6 +480,10 @@ class KubeSchedulerDifferentialIT {
             assertThat(d.outcome()).as(d.message()).isNotEqualTo(GangDecision.Outcome.INVALID);
             chosen = d.outcome() == GangDecision.Outcome.PLACED ? d.bindings().get(0).node() : null;
             why = d.message();
+            if (spec.getSpec().getVolumes() != null && !spec.getSpec().getVolumes().isEmpty()) {
+                withVolumes++;
+                withVolumesPlaced += chosen == null ? 0 : 1;
+            }
         } finally {
             delete(stored);
         }
@@ -455,6 +538,11 @@ class KubeSchedulerDifferentialIT {
                     outcome[0] = p.getSpec().getNodeName();
                     return true;
                 }
+                String binding = bindingVolumesOn(p);
+                if (binding != null) {
+                    outcome[0] = binding;
+                    return true;
+                }
                 PodCondition c = p.getStatus() == null || p.getStatus().getConditions() == null ? null
                         : p.getStatus().getConditions().stream().filter(x -> "PodScheduled".equals(x.getType())).findFirst().orElse(null);
                 if (c != null && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
@@ -466,10 +554,53 @@ class KubeSchedulerDifferentialIT {
             return outcome;
         } finally {
             delete(created);
+            for (var v : created.getSpec().getVolumes() == null ? List.<io.fabric8.kubernetes.api.model.Volume>of()
+                    : created.getSpec().getVolumes()) {
+                String claim = v.getPersistentVolumeClaim().getClaimName();
+                if (bindingVolumesOn(created.getMetadata().getNamespace(), claim) != null) {
+                    touched.add(created.getMetadata().getNamespace() + "/" + claim);
+                }
+            }
             if (node != null) {
                 sleep(200); // a pod bound and deleted: kube-scheduler's cache lets go of it before the next probe
             }
         }
+    }
+
+    /**
+     * The node kube-scheduler is binding the pod's volumes for, once it is: past its filters, it reserves a local volume
+     * for a claim (the volume's claimRef) or asks for one on the node (the claim's selected-node annotation), and then
+     * waits for a volume controller this API server does not run. Null while it is not.
+     */
+    private static String bindingVolumesOn(Pod p) {
+        for (var v : p.getSpec().getVolumes() == null ? List.<io.fabric8.kubernetes.api.model.Volume>of() : p.getSpec().getVolumes()) {
+            String node = bindingVolumesOn(p.getMetadata().getNamespace(), v.getPersistentVolumeClaim().getClaimName());
+            if (node != null) {
+                return node;
+            }
+        }
+        return null;
+    }
+
+    /** The node kube-scheduler is binding claim {@code namespace/name} for, or null. */
+    private static String bindingVolumesOn(String namespace, String name) {
+        var claim = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        if (claim == null || claim.getSpec().getVolumeName() != null) {
+            return null;
+        }
+        String selected = claim.getMetadata().getAnnotations() == null ? null
+                : claim.getMetadata().getAnnotations().get("volume.kubernetes.io/selected-node");
+        if (selected != null) {
+            return selected;
+        }
+        for (var pv : client.persistentVolumes().list().getItems()) {
+            var ref = pv.getSpec().getClaimRef();
+            if (ref != null && ref.getName().equals(name) && ref.getNamespace().equals(namespace)) {
+                return pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().get(0).getMatchExpressions().get(0)
+                        .getValues().get(0);
+            }
+        }
+        return null;
     }
 
     private static void sleep(long millis) {

@@ -56,6 +56,7 @@ final class KubeTests {
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class).inAnyNamespace().delete();
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.DeviceClass.class).delete();
+        deleteVolumes(client);
         client.resources(PodGroup.class).inAnyNamespace().delete();
         deleteNativePodGroups(client);
         client.resources(Queue.class).delete();
@@ -66,6 +67,53 @@ final class KubeTests {
                 && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()
                 && (nativePodGroups(client).isEmpty() || deleteNativePodGroups(client))
                 && claims.inAnyNamespace().list().getItems().isEmpty());
+    }
+
+    /**
+     * Deletes every volume claim, volume, StorageClass and CSINode, and waits until the claims and volumes are gone: the
+     * finalizers the storage protection admission puts on them are lifted first, since only the controller manager would.
+     */
+    static void deleteVolumes(KubernetesClient client) {
+        for (var c : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+            withoutFinalizers(client.persistentVolumeClaims().inNamespace(c.getMetadata().getNamespace())
+                    .withName(c.getMetadata().getName()), c.getMetadata().getFinalizers());
+        }
+        client.persistentVolumeClaims().inAnyNamespace().delete();
+        for (var v : client.persistentVolumes().list().getItems()) {
+            withoutFinalizers(client.persistentVolumes().withName(v.getMetadata().getName()), v.getMetadata().getFinalizers());
+        }
+        client.persistentVolumes().delete();
+        client.storage().v1().storageClasses().delete();
+        client.storage().v1().csiNodes().delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.persistentVolumeClaims().inAnyNamespace().list().getItems().isEmpty()
+                && client.persistentVolumes().list().getItems().isEmpty()
+                && client.storage().v1().storageClasses().list().getItems().isEmpty());
+    }
+
+    /** Volume {@code name} made Available, as the volume controller (which this API server does not run) would. */
+    static void available(KubernetesClient client, String name) {
+        client.persistentVolumes().withName(name).editStatus(v -> {
+            v.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeStatusBuilder().withPhase("Available").build());
+            return v;
+        });
+    }
+
+    /** Lifts every finalizer of the object, if it has any; one gone or changed meanwhile is left to the delete that follows. */
+    private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void withoutFinalizers(
+            io.fabric8.kubernetes.client.dsl.Resource<T> one, List<String> finalizers) {
+        if (finalizers == null || finalizers.isEmpty()) {
+            return;
+        }
+        try {
+            one.edit(x -> {
+                x.getMetadata().setFinalizers(List.of());
+                return x;
+            });
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 409) {
+                throw e;
+            }
+        }
     }
 
     /** The API server's own scheduling.k8s.io PodGroups (a gang of pods that point at one), where it serves them. */

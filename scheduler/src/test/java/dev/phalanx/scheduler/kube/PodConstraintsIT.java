@@ -29,7 +29,10 @@ import java.util.stream.Collectors;
 import static dev.phalanx.testing.Testing.node;
 import static dev.phalanx.testing.Testing.pod;
 import static dev.phalanx.testing.Testing.podGroup;
+import static dev.phalanx.testing.Testing.pv;
+import static dev.phalanx.testing.Testing.pvc;
 import static dev.phalanx.testing.Testing.queue;
+import static dev.phalanx.testing.Testing.storageClass;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -37,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * Gangs whose members ask things of the pods around them, scheduled live against a real kube-apiserver: a training gang
  * with one worker per node and a zone spread starts whole and spread; a gang whose anti-affinity no cluster of this size
  * can serve waits, its PodGroup and its pods naming the rule; a gang that loses a member to a node gone down is
- * restarted whole and says so.
+ * restarted whole and says so; a gang whose members each have a claim that waits for its first consumer starts with
+ * each claim's node selected (or a local volume reserved for it), and one whose claim does not exist waits naming it.
  */
 @Tag("kube")
 class PodConstraintsIT {
@@ -80,6 +84,69 @@ class PodConstraintsIT {
                     .antiAffinity(Keys.HOSTNAME_LABEL, "job", name).spread(1, Keys.ZONE_LABEL, true, "job", name).build();
             client.resource(p).create();
         }
+    }
+
+    /** The training gang, each worker with a claim {@code <worker>-data} of StorageClass {@code storageClass}. */
+    private void trainingGangWithClaims(String name, int workers, String storageClass) {
+        client.resource(podGroup(ns, name, workers).queue("team").build()).create();
+        for (int i = 0; i < workers; i++) {
+            client.resource(pvc(ns, name + "-" + i + "-data", storageClass, "100Gi")).create();
+            HasMetadata p = pod(ns, name + "-" + i).group(name).label("job", name).gpus(4).volumeClaim("data", name + "-" + i + "-data")
+                    .antiAffinity(Keys.HOSTNAME_LABEL, "job", name).spread(1, Keys.ZONE_LABEL, true, "job", name).build();
+            client.resource(p).create();
+        }
+    }
+
+    @Test
+    void aTrainingGangWithAWaitForFirstConsumerClaimPerWorkerStartsWithEachClaimsNodeSelected() {
+        client.resource(storageClass("fast", "csi.example.com", true, null)).create();
+        trainingGangWithClaims("train", 4, "fast");
+        start(PhalanxConfig.defaults());
+        await().atMost(Duration.ofSeconds(30)).until(() -> members("train").stream().allMatch(p -> p.getSpec().getNodeName() != null));
+        List<Pod> workers = members("train");
+        assertThat(workers.stream().map(p -> p.getSpec().getNodeName()).collect(Collectors.toSet())).hasSize(4);
+        assertThat(workers.stream().filter(p -> p.getSpec().getNodeName().startsWith("a")).count()).isEqualTo(2);
+        for (Pod w : workers) {
+            var claim = client.persistentVolumeClaims().inNamespace(ns).withName(w.getMetadata().getName() + "-data").get();
+            assertThat(claim.getMetadata().getAnnotations()).as("the provisioner is asked for %s's volume where it runs",
+                    w.getMetadata().getName()).containsEntry("volume.kubernetes.io/selected-node", w.getSpec().getNodeName());
+        }
+    }
+
+    @Test
+    void claimsOfLocalVolumesGetAVolumeReservedOnTheNodeTheirPodIsBoundTo() {
+        client.resource(storageClass("local", "kubernetes.io/no-provisioner", true, null)).create();
+        for (String n : List.of("a-1", "b-0")) {
+            client.resource(pv("nvme-" + n, "local", "1Ti", null, Keys.HOSTNAME_LABEL, n)).create();
+            KubeTests.available(client, "nvme-" + n);
+        }
+        trainingGangWithClaims("train", 2, "local");
+        start(PhalanxConfig.defaults());
+        await().atMost(Duration.ofSeconds(30)).until(() -> members("train").stream().allMatch(p -> p.getSpec().getNodeName() != null));
+        for (Pod w : members("train")) {
+            String node = w.getSpec().getNodeName();
+            assertThat(node).isIn("a-1", "b-0");
+            var volume = client.persistentVolumes().withName("nvme-" + node).get();
+            assertThat(volume.getSpec().getClaimRef().getName()).isEqualTo(w.getMetadata().getName() + "-data");
+            assertThat(volume.getSpec().getClaimRef().getUid()).isNotNull();
+        }
+    }
+
+    @Test
+    void aGangWhoseClaimDoesNotExistWaitsNamingItAndOthersAreServed() {
+        client.resource(podGroup(ns, "nodata", 2).queue("team").build()).create();
+        for (int i = 0; i < 2; i++) {
+            client.resource(pod(ns, "nodata-" + i).group("nodata").gpus(1).volumeClaim("data", "missing-" + i).build()).create();
+        }
+        client.resource(pod(ns, "other").queue("team").gpus(1).build()).create();
+        start(PhalanxConfig.defaults().withStatusPeriod("1s"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(ns).withName("other").get().getSpec().getNodeName() != null);
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+            Condition c = scheduled("nodata");
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getMessage()).contains("PersistentVolumeClaim " + ns + "/missing-0").contains("does not exist");
+        });
+        assertThat(members("nodata")).allMatch(p -> p.getSpec().getNodeName() == null);
     }
 
     private List<Pod> members(String gang) {
