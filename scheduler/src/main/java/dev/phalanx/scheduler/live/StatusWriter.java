@@ -82,6 +82,9 @@ public final class StatusWriter {
         lastReason.keySet().retainAll(gangs.keySet());
         java.util.Set<String> waitingPods = new java.util.HashSet<>();
         Map<String, String> nominations = report.result().nominatedNodes();
+        java.util.Set<String> placedNow = new java.util.HashSet<>();
+        report.result().decisions().stream().filter(d -> d.outcome() == dev.phalanx.core.cycle.GangDecision.Outcome.PLACED)
+                .forEach(d -> placedNow.add(d.gangKey()));
         for (GangReport g : report.gangs()) {
             long seen = firstSeen.computeIfAbsent(g.key(), k -> nowMillis);
             boolean nominated = gangs.containsKey(g.key())
@@ -89,6 +92,10 @@ public final class StatusWriter {
             boolean settled = !g.waiting() || "Invalid".equals(g.reasonCode()) || nominated
                     || nowMillis - seen >= minIntervalMillis;
             deferred |= !settled;
+            if (!lastReason.containsKey(g.key()) && !g.waiting() && !placedNow.contains(g.key())) {
+                // it started before this scheduler saw it (under another leader, or before a restart): told already
+                lastReason.put(g.key(), g.reasonCode());
+            }
             boolean newReason = settled && !g.reasonCode().equals(lastReason.get(g.key()));
             if (newReason) {
                 lastReason.put(g.key(), g.reasonCode());
