@@ -144,7 +144,7 @@ public final class ApiServerThroughput {
     private final PrintStream progress;
     private final int nodes;
     private int round;
-    private boolean warmUp = true;
+    private int warmUps = 1;
 
     private ApiServerThroughput(TestControlPlane controlPlane, int nodes, PrintStream progress) {
         this.controlPlane = controlPlane;
@@ -155,19 +155,19 @@ public final class ApiServerThroughput {
 
     /** Starts a control plane of its own, creates {@code nodes} nodes, runs one round per contender, stops it. */
     public static List<Round> run(int nodes, List<Contender> contenders, PrintStream progress) throws Exception {
-        return run(nodes, contenders, true, progress);
+        return run(nodes, contenders, 1, progress);
     }
 
     /**
-     * As {@link #run(int, List, PrintStream)}; with {@code warmUp} each contender first binds the same burst once,
-     * unmeasured, which is then deleted: what is measured is a scheduler that has been running (a JVM's code compiled,
-     * caches filled), as in production, for every contender alike. Without it, each is measured from its start.
+     * As {@link #run(int, List, PrintStream)}; each contender first binds the same burst {@code warmUps} times,
+     * unmeasured, each then deleted: what is measured is a scheduler that has been running (a JVM's code compiled,
+     * caches filled), as in production, for every contender alike. With none, each is measured from its start.
      */
-    public static List<Round> run(int nodes, List<Contender> contenders, boolean warmUp, PrintStream progress) throws Exception {
+    public static List<Round> run(int nodes, List<Contender> contenders, int warmUps, PrintStream progress) throws Exception {
         TestControlPlane cp = TestControlPlane.separate();
         try {
             ApiServerThroughput bench = new ApiServerThroughput(cp, nodes, progress);
-            bench.warmUp = warmUp;
+            bench.warmUps = warmUps;
             try {
                 bench.setUpCluster();
                 List<Round> rounds = new ArrayList<>();
@@ -183,13 +183,23 @@ public final class ApiServerThroughput {
         }
     }
 
-    /** {@code ApiServerThroughput [--no-warm-up] nodes contender...}: prints one line per round. */
+    /**
+     * {@code ApiServerThroughput [--no-warm-up | --warm-up N] nodes contender...}: prints one line per round; one
+     * warm-up burst per contender unless told otherwise.
+     */
     public static void main(String[] args) throws Exception {
-        boolean warmUp = args.length == 0 || !args[0].equals("--no-warm-up");
-        List<String> rest = Arrays.asList(args).subList(warmUp ? 0 : 1, args.length);
+        int warmUps = 1;
+        List<String> rest = Arrays.asList(args);
+        if (!rest.isEmpty() && rest.get(0).equals("--no-warm-up")) {
+            warmUps = 0;
+            rest = rest.subList(1, rest.size());
+        } else if (rest.size() > 1 && rest.get(0).equals("--warm-up")) {
+            warmUps = Integer.parseInt(rest.get(1));
+            rest = rest.subList(2, rest.size());
+        }
         List<Contender> contenders = rest.stream().skip(1).map(Contender::of).toList();
         for (Round r : run(Integer.parseInt(rest.get(0)), contenders.isEmpty() ? List.of(Contender.values()) : contenders,
-                warmUp, System.out)) {
+                warmUps, System.out)) {
             System.out.println(r);
         }
     }
@@ -437,6 +447,7 @@ public final class ApiServerThroughput {
         Map<String, String> nodeOf = new ConcurrentHashMap<>();
         Map<String, Long> createdAt = new ConcurrentHashMap<>();
         Map<String, Long> warmBound = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<String> warmPrefix = new java.util.concurrent.atomic.AtomicReference<>(prefix + "w0");
         Watch watch = client.pods().inAnyNamespace().watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Pod p) {
@@ -447,7 +458,7 @@ public final class ApiServerThroughput {
                 if (p.getMetadata().getName().startsWith(prefix + "-")) {
                     boundAt.putIfAbsent(key, System.nanoTime());
                     nodeOf.put(key, p.getSpec().getNodeName());
-                } else if (p.getMetadata().getName().startsWith(prefix + "w-")) {
+                } else if (p.getMetadata().getName().startsWith(warmPrefix.get() + "-")) {
                     warmBound.putIfAbsent(key, System.nanoTime());
                 }
             }
@@ -461,9 +472,11 @@ public final class ApiServerThroughput {
         }
         Running running = startContender(contender.binder());
         try {
-            if (warmUp) {
-                // the same burst once, unmeasured, then gone: every contender is measured running, not starting
-                List<Gang> warm = workload(prefix + "w");
+            for (int w = 0; w < warmUps; w++) {
+                // the same burst, unmeasured, then gone: every contender is measured running, not starting
+                warmPrefix.set(prefix + "w" + w);
+                warmBound.clear();
+                List<Gang> warm = workload(prefix + "w" + w);
                 create(contender, warm, new ConcurrentHashMap<>());
                 if (contender.binder() == Contender.CEILING) {
                     bindDirectly(warm, contender.dra());
