@@ -42,7 +42,7 @@ final class ClaimWriter {
         this.classes = classes;
     }
 
-    /** Why a claim could not be written for a pod. */
+    /** Why a claim (a ResourceClaim, or a PersistentVolumeClaim or its volume) could not be written for a pod. */
     static final class ClaimException extends RuntimeException {
         final int code;
 

@@ -190,7 +190,7 @@ public final class KubeBinder implements AutoCloseable {
                 if (!written.isEmpty()) {
                     claims.release(b, written);
                 }
-                int c = e instanceof VolumeWriter.VolumeException ve ? ve.code : 0;
+                int c = e instanceof ClaimWriter.ClaimException ce ? ce.code : 0;
                 LOG.warn("volumes of {} could not be written: {}", b.podKey(), e.getMessage());
                 return new Outcome(b, false, e.getMessage(), c);
             }

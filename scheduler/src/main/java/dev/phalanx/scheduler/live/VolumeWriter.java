@@ -36,17 +36,10 @@ final class VolumeWriter {
         this.client = client;
     }
 
-    /** Why a claim or volume could not be written for a pod. */
-    static final class VolumeException extends RuntimeException {
-        final int code;
-
-        VolumeException(String message, int code) {
-            super(message);
-            this.code = code;
-        }
-    }
-
-    /** Writes every volume of {@code b}; on failure, undoes what it wrote and throws. */
+    /**
+     * Writes every volume of {@code b}; on failure, undoes what it wrote and throws (a {@link ClaimWriter.ClaimException}
+     * with the HTTP code, as for ResourceClaims).
+     */
     List<VolumeWrite> reserve(Binding b) {
         List<VolumeWrite> done = new ArrayList<>();
         try {
@@ -61,7 +54,7 @@ final class VolumeWriter {
             return done;
         } catch (KubernetesClientException e) {
             release(done);
-            throw new VolumeException(e.getCode() == 409 ? "a volume claim or volume changed while it was written: " + e.getMessage()
+            throw new ClaimWriter.ClaimException(e.getCode() == 409 ? "a volume claim or volume changed while it was written: " + e.getMessage()
                     : e.getMessage(), e.getCode());
         } catch (RuntimeException e) {
             release(done);
@@ -72,13 +65,13 @@ final class VolumeWriter {
     private void selectNode(VolumeWrite w) {
         PersistentVolumeClaim c = client.persistentVolumeClaims().inNamespace(w.namespace()).withName(w.claim()).get();
         if (c == null) {
-            throw new VolumeException("PersistentVolumeClaim " + w.claimKey() + " does not exist", 404);
+            throw new ClaimWriter.ClaimException("PersistentVolumeClaim " + w.claimKey() + " does not exist", 404);
         }
         String selected = c.getMetadata().getAnnotations() == null ? null
                 : c.getMetadata().getAnnotations().get(VolumeClaimInfo.SELECTED_NODE);
         if (c.getSpec().getVolumeName() != null && !c.getSpec().getVolumeName().isEmpty()
                 || selected != null && !selected.equals(w.node())) {
-            throw new VolumeException("PersistentVolumeClaim " + w.claimKey() + " was bound, or its volume asked for on node "
+            throw new ClaimWriter.ClaimException("PersistentVolumeClaim " + w.claimKey() + " was bound, or its volume asked for on node "
                     + selected + ", meanwhile", 409);
         }
         patchSelectedNode(w, c.getMetadata().getResourceVersion(), w.node());
@@ -100,11 +93,11 @@ final class VolumeWriter {
     private void reserveVolume(VolumeWrite w) {
         PersistentVolume v = client.persistentVolumes().withName(w.volume()).get();
         if (v == null) {
-            throw new VolumeException("PersistentVolume " + w.volume() + " does not exist", 404);
+            throw new ClaimWriter.ClaimException("PersistentVolume " + w.volume() + " does not exist", 404);
         }
         var ref = v.getSpec().getClaimRef();
         if (ref != null && !(w.claim().equals(ref.getName()) && w.namespace().equals(ref.getNamespace()))) {
-            throw new VolumeException("PersistentVolume " + w.volume() + " was reserved for " + ref.getNamespace() + "/"
+            throw new ClaimWriter.ClaimException("PersistentVolume " + w.volume() + " was reserved for " + ref.getNamespace() + "/"
                     + ref.getName() + " meanwhile", 409);
         }
         v.getSpec().setClaimRef(new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
