@@ -26,32 +26,14 @@ final class KubeTests {
     static void cleanCluster(KubernetesClient client) {
         // a controller's finalizer (the Job controller's, say) would hold a pod once that controller is gone
         for (var p : client.pods().inAnyNamespace().list().getItems()) {
-            if (p.getMetadata().getFinalizers() != null && !p.getMetadata().getFinalizers().isEmpty()) {
-                client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                        .edit(x -> {
-                            x.getMetadata().setFinalizers(List.of());
-                            return x;
-                        });
-            }
+            withoutFinalizers(client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+                    p.getMetadata().getFinalizers());
         }
         client.batch().v1().jobs().inAnyNamespace().delete();
         client.pods().inAnyNamespace().withGracePeriod(0).delete();
         // claims an allocation protects are held by their finalizer once the controller that lifts it is gone
         var claims = client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim.class);
-        for (var c : claims.inAnyNamespace().list().getItems()) {
-            if (c.getMetadata().getFinalizers() != null && !c.getMetadata().getFinalizers().isEmpty()) {
-                try {
-                    claims.inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName()).edit(x -> {
-                        x.getMetadata().setFinalizers(List.of());
-                        return x;
-                    });
-                } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                    if (e.getCode() != 404 && e.getCode() != 409) {
-                        throw e; // gone meanwhile (its pod's garbage collection), or changed: deleted below either way
-                    }
-                }
-            }
-        }
+        liftClaimFinalizers(client);
         claims.inAnyNamespace().delete();
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class).inAnyNamespace().delete();
         client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice.class).delete();
@@ -66,7 +48,21 @@ final class KubeTests {
                 && client.resources(Queue.class).list().getItems().isEmpty()
                 && client.resources(PodGroup.class).inAnyNamespace().list().getItems().isEmpty()
                 && (nativePodGroups(client).isEmpty() || deleteNativePodGroups(client))
-                && claims.inAnyNamespace().list().getItems().isEmpty());
+                && liftClaimFinalizers(client));
+    }
+
+    /**
+     * True when no ResourceClaim is left; else lifts the finalizers of those left (again: a controller may have changed
+     * one under the last try) and returns false.
+     */
+    private static boolean liftClaimFinalizers(KubernetesClient client) {
+        var claims = client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim.class);
+        var left = claims.inAnyNamespace().list().getItems();
+        for (var c : left) {
+            withoutFinalizers(claims.inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName()),
+                    c.getMetadata().getFinalizers());
+        }
+        return left.isEmpty();
     }
 
     /**
@@ -74,20 +70,27 @@ final class KubeTests {
      * finalizers the storage protection admission puts on them are lifted first, since only the controller manager would.
      */
     static void deleteVolumes(KubernetesClient client) {
-        for (var c : client.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
-            withoutFinalizers(client.persistentVolumeClaims().inNamespace(c.getMetadata().getNamespace())
-                    .withName(c.getMetadata().getName()), c.getMetadata().getFinalizers());
-        }
+        liftVolumeFinalizers(client);
         client.persistentVolumeClaims().inAnyNamespace().delete();
-        for (var v : client.persistentVolumes().list().getItems()) {
-            withoutFinalizers(client.persistentVolumes().withName(v.getMetadata().getName()), v.getMetadata().getFinalizers());
-        }
         client.persistentVolumes().delete();
         client.storage().v1().storageClasses().delete();
         client.storage().v1().csiNodes().delete();
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.persistentVolumeClaims().inAnyNamespace().list().getItems().isEmpty()
-                && client.persistentVolumes().list().getItems().isEmpty()
+        await().atMost(Duration.ofSeconds(30)).until(() -> liftVolumeFinalizers(client)
                 && client.storage().v1().storageClasses().list().getItems().isEmpty());
+    }
+
+    /** True when no volume claim or volume is left; else lifts the finalizers of those left and returns false. */
+    private static boolean liftVolumeFinalizers(KubernetesClient client) {
+        var claims = client.persistentVolumeClaims().inAnyNamespace().list().getItems();
+        for (var c : claims) {
+            withoutFinalizers(client.persistentVolumeClaims().inNamespace(c.getMetadata().getNamespace())
+                    .withName(c.getMetadata().getName()), c.getMetadata().getFinalizers());
+        }
+        var volumes = client.persistentVolumes().list().getItems();
+        for (var v : volumes) {
+            withoutFinalizers(client.persistentVolumes().withName(v.getMetadata().getName()), v.getMetadata().getFinalizers());
+        }
+        return claims.isEmpty() && volumes.isEmpty();
     }
 
     /** Volume {@code name} made Available, as the volume controller (which this API server does not run) would. */
@@ -98,7 +101,10 @@ final class KubeTests {
         });
     }
 
-    /** Lifts every finalizer of the object, if it has any; one gone or changed meanwhile is left to the delete that follows. */
+    /**
+     * Lifts every finalizer of the object, if it has any. One gone (404) or changed meanwhile (409; 422 when the edit's
+     * JSON patch no longer applies, as when a controller lifted the finalizer first) is left to the delete that follows.
+     */
     private static <T extends io.fabric8.kubernetes.api.model.HasMetadata> void withoutFinalizers(
             io.fabric8.kubernetes.client.dsl.Resource<T> one, List<String> finalizers) {
         if (finalizers == null || finalizers.isEmpty()) {
@@ -110,7 +116,7 @@ final class KubeTests {
                 return x;
             });
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 409) {
+            if (e.getCode() != 404 && e.getCode() != 409 && e.getCode() != 422) {
                 throw e;
             }
         }
