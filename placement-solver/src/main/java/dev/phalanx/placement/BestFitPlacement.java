@@ -82,6 +82,9 @@ public final class BestFitPlacement implements PlacementPolicy {
     }
 
     private Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView view, Chooser chooser) {
+        if (gang.hasSubGroups()) {
+            return SubGroupPlacement.place(gang, mustPlace, view, chooser);
+        }
         List<PodInfo> pods = new ArrayList<>(mustPlace);
         pods.sort(LARGEST_FIRST);
         String required = gang.topologyRequired();
@@ -232,7 +235,7 @@ public final class BestFitPlacement implements PlacementPolicy {
         return greedy(gang, pods, candidates, view, false, chooser);
     }
 
-    private static List<Binding> tryPlace(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view, Chooser chooser) {
+    static List<Binding> tryPlace(Gang gang, List<PodInfo> pods, Candidates candidates, CapacityView view, Chooser chooser) {
         List<Binding> bindings = greedy(gang, pods, candidates, view, true, chooser);
         return bindings.size() == pods.size() ? bindings : null;
     }

@@ -77,6 +77,9 @@ public final class TimefoldPlacement implements PlacementPolicy {
     @Override
     public Placement place(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
         Placement warm = warmStart.place(gang, mustPlace, capacity);
+        if (gang.hasSubGroups()) {
+            return warm; // the subgroup placement chose every subgroup's domain together; the search moves pods one by one
+        }
         if (!warm.placed()) {
             return repair(gang, mustPlace, capacity, warm);
         }
@@ -154,7 +157,7 @@ public final class TimefoldPlacement implements PlacementPolicy {
     @Override
     public Placement placeQuickly(Gang gang, List<PodInfo> mustPlace, CapacityView capacity) {
         Placement warm = warmStart.placeQuickly(gang, mustPlace, capacity);
-        return warm.placed() ? warm : repair(gang, mustPlace, capacity, warm);
+        return warm.placed() || gang.hasSubGroups() ? warm : repair(gang, mustPlace, capacity, warm);
     }
 
     private Placement repair(Gang gang, List<PodInfo> mustPlace, CapacityView capacity, Placement refused) {

@@ -57,6 +57,9 @@ public final class GangAdmission implements AdmissionPolicy {
             } else if (g.members().size() < g.minMember()) {
                 notReady.put(g.key(), GangDecision.waiting(g.key(), g.queue(), "WaitingForMembers",
                         g.members().size() + " of minMember " + g.minMember() + " pods exist"));
+            } else if (g.hasSubGroups() && subGroupsShort(g) != null) {
+                notReady.put(g.key(), !g.held().isEmpty() ? held(g) : GangDecision.waiting(g.key(), g.queue(),
+                        "WaitingForMembers", subGroupsShort(g)));
             } else if (g.pending().size() < g.missingToStart()) {
                 notReady.put(g.key(), held(g));
             } else {
@@ -71,6 +74,12 @@ public final class GangAdmission implements AdmissionPolicy {
             return new Ranking(all, notReady);
         }
         return new Ranking(fairRanking(byQueue, fairShares, usage), notReady);
+    }
+
+    /** Why a gang with subgroups cannot start yet for want of pods in them, or null. */
+    private static String subGroupsShort(Gang g) {
+        dev.phalanx.core.model.SubGroupStart start = dev.phalanx.core.model.SubGroupStart.of(g);
+        return start.started() || start.pods() != null ? null : start.shortOf();
     }
 
     /** A gang that cannot start because members are held back: the first one's reason, and how many are held. */

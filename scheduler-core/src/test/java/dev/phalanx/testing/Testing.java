@@ -193,6 +193,28 @@ public final class Testing {
             return this;
         }
 
+        /** Segments of {@code size} pods, each inside one domain of {@code key}. */
+        public PodGroupFixture segments(int size, String key) {
+            topology().setSegmentSize(size);
+            topology().setSegmentRequired(key);
+            return this;
+        }
+
+        /** A subgroup: {@code minMember} for a leaf, else {@code minSubGroups} (null: all its children). */
+        public PodGroupFixture subGroup(String name, String parent, Integer minMember, Integer minSubGroups, String required) {
+            if (g.getSpec().getSubGroups() == null) {
+                g.getSpec().setSubGroups(new java.util.ArrayList<>());
+            }
+            g.getSpec().getSubGroups().add(new dev.phalanx.api.v1alpha1.SubGroupSpec(name, parent, minMember, minSubGroups,
+                    required == null ? null : new TopologySpec(required, null)));
+            return this;
+        }
+
+        public PodGroupFixture minSubGroups(int n) {
+            g.getSpec().setMinSubGroups(n);
+            return this;
+        }
+
         private TopologySpec topology() {
             if (g.getSpec().getTopology() == null) {
                 g.getSpec().setTopology(new TopologySpec());

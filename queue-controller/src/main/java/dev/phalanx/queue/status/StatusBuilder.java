@@ -33,6 +33,11 @@ public final class StatusBuilder {
         String status = gang.phase().started() ? "True" : "False";
         s.setConditions(List.of(condition(previous, status, gang.reasonCode(), gang.message(), now)));
         s.setPlacement(new TreeMap<>(gang.placement()));
+        if (!gang.subGroups().isEmpty()) {
+            s.setSubGroups(gang.subGroups().stream().map(g -> new dev.phalanx.api.v1alpha1.SubGroupStatus(g.name(),
+                    g.minMember() > 0 ? g.minMember() : null, g.minSubGroups() > 0 ? g.minSubGroups() : null, g.bound(),
+                    g.started(), g.placement().isEmpty() ? null : g.placement())).toList());
+        }
         return s;
     }
 

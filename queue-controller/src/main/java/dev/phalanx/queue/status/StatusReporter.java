@@ -41,7 +41,7 @@ public final class StatusReporter implements ReportPolicy {
             "Invalid", "Unschedulable", "NoFeasibleNode");
 
     /** Decisions that mean a gang waits for room, where its queue's recent use may be what put others first. */
-    private static final Set<String> WAITS_FOR_ROOM = Set.of("InsufficientResources", "TopologyUnsatisfiable", "NoRoom");
+    private static final Set<String> WAITS_FOR_ROOM = Set.of("InsufficientResources", "TopologyUnsatisfiable", "SubGroupUnsatisfiable", "NoRoom");
 
     private final Map<String, GangPhase> phases = new HashMap<>();
 
@@ -59,9 +59,7 @@ public final class StatusReporter implements ReportPolicy {
             String note = r.waiting() && WAITS_FOR_ROOM.contains(r.reasonCode())
                     ? historyNote(g, result.fairShares(), usage) : null;
             if (note != null) {
-                r = new GangReport(r.namespace(), r.name(), r.implicit(), r.queue(), r.minMember(), r.members(), r.phase(),
-                        r.previous(), r.reasonCode(), r.message() + "; " + note, r.bound(), r.running(), r.placement(),
-                        r.topologyRequired());
+                r = r.withMessage(r.message() + "; " + note);
             }
             seen.put(g.key(), r.phase());
             gangs.add(r);
@@ -122,7 +120,39 @@ public final class StatusReporter implements ReportPolicy {
             }
         }
         return new GangReport(g.namespace(), g.name(), g.implicit(), g.queue(), g.minMember(), g.members().size(), phase,
-                previous, code, message, bound, running, placement, g.topologyRequired());
+                previous, code, message, bound, running, placement, g.topologyRequired(), subGroups(g, nodes));
+    }
+
+    /** Each subgroup of {@code g}: its members, how many are bound, whether it started, and where. */
+    static List<CycleReport.SubGroupReport> subGroups(Gang g, Map<String, NodeInfo> nodes) {
+        if (!g.hasSubGroups()) {
+            return List.of();
+        }
+        dev.phalanx.core.model.SubGroups tree = g.subGroups();
+        dev.phalanx.core.model.SubGroupStart.Progress progress = dev.phalanx.core.model.SubGroupStart.progress(g);
+        List<CycleReport.SubGroupReport> out = new ArrayList<>();
+        for (dev.phalanx.core.model.SubGroups.Node n : tree.nodes()) {
+            List<PodInfo> members = new ArrayList<>();
+            for (dev.phalanx.core.model.SubGroups.Node leaf : tree.leavesUnder(n)) {
+                members.addAll(tree.membersOf(leaf.name(), g.members()));
+            }
+            String key = n.required() != null ? n.required() : n.preferred();
+            Set<String> where = new TreeSet<>();
+            int bound = 0;
+            for (PodInfo p : members) {
+                if (p.phase().holdsResources()) {
+                    bound++;
+                    NodeInfo node = nodes.get(p.nodeName());
+                    if (key != null && node != null && node.label(key) != null) {
+                        where.add(node.label(key));
+                    }
+                }
+            }
+            out.add(new CycleReport.SubGroupReport(n.name(), n.parent(), n.minMember(),
+                    tree.isLeaf(n) ? 0 : tree.minChildren(n.name()), members.size(), bound, progress.started(n.name()),
+                    where.isEmpty() ? "" : key + "=" + String.join(",", where)));
+        }
+        return out;
     }
 
     /**

@@ -6,8 +6,23 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, self.subGroups.exists_one(t, t.name == s.name))",
+        message = "each subgroup's name is given once")
+@ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, !has(s.parent)"
+        + " || self.subGroups.exists(t, t.name == s.parent))",
+        message = "a subgroup's parent must be a subgroup in spec.subGroups")
+@ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, !has(s.parent)"
+        + " || !self.subGroups.exists(t, t.name == s.parent)"
+        + " || self.subGroups.map(t, t.name).indexOf(s.parent) < self.subGroups.map(t, t.name).indexOf(s.name))",
+        message = "a subgroup's parent must be listed before it (so the subgroups form a tree, without loops)")
+@ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, has(s.minMember)"
+        + " || self.subGroups.exists(t, has(t.parent) && t.parent == s.name))",
+        message = "a subgroup without child subgroups needs minMember")
+@ValidationRule(value = "!has(self.subGroups) || !has(self.topology) || !has(self.topology.segmentSize)",
+        message = "spec.subGroups and spec.topology.segmentSize cannot both be set")
 public class PodGroupSpec {
     @JsonPropertyDescription("Leaf queue the gang is charged to; omitted means the namespace's default queue.")
     @Pattern(ApiPatterns.OBJECT_NAME)
@@ -30,6 +45,19 @@ public class PodGroupSpec {
             + " runs only within its queue's quota, since in-quota usage is never reclaimed.")
     private Boolean preemptible;
 
+    @JsonPropertyDescription("Subgroups of the gang: leaves whose pods start together, each complete, and inner"
+            + " subgroups over them; each may keep its pods inside one topology domain.")
+    @Size(max = 64)
+    private java.util.List<SubGroupSpec> subGroups;
+
+    @JsonPropertyDescription("How many top-level subgroups must start, each complete; omitted: all of them.")
+    @Min(1)
+    private Integer minSubGroups;
+
+    public java.util.List<SubGroupSpec> getSubGroups() { return subGroups; }
+    public void setSubGroups(java.util.List<SubGroupSpec> subGroups) { this.subGroups = subGroups; }
+    public Integer getMinSubGroups() { return minSubGroups; }
+    public void setMinSubGroups(Integer minSubGroups) { this.minSubGroups = minSubGroups; }
     public String getQueue() { return queue; }
     public void setQueue(String queue) { this.queue = queue; }
     public Integer getMinMember() { return minMember; }

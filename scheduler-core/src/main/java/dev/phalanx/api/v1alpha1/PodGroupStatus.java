@@ -21,6 +21,11 @@ public class PodGroupStatus {
     @Nullable // server-side apply stores a map it emptied as null (kubernetes/kubernetes#104694)
     private Map<String, String> placement = new LinkedHashMap<>();
 
+    /** Each subgroup: its minimum, members bound, whether it started, and where (for a gang that has subgroups). */
+    private List<SubGroupStatus> subGroups;
+
+    public List<SubGroupStatus> getSubGroups() { return subGroups; }
+    public void setSubGroups(List<SubGroupStatus> subGroups) { this.subGroups = subGroups; }
     public String getPhase() { return phase; }
     public void setPhase(String phase) { this.phase = phase; }
     public Integer getScheduled() { return scheduled; }
@@ -34,11 +39,11 @@ public class PodGroupStatus {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof PodGroupStatus o && Objects.equals(phase, o.phase) && Objects.equals(scheduled, o.scheduled) && Objects.equals(running, o.running) && Objects.equals(conditions, o.conditions) && Objects.equals(placement, o.placement);
+        return other instanceof PodGroupStatus o && Objects.equals(phase, o.phase) && Objects.equals(scheduled, o.scheduled) && Objects.equals(running, o.running) && Objects.equals(conditions, o.conditions) && Objects.equals(placement, o.placement) && Objects.equals(subGroups, o.subGroups);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(phase, scheduled, running, conditions, placement);
+        return Objects.hash(phase, scheduled, running, conditions, placement, subGroups);
     }
 }

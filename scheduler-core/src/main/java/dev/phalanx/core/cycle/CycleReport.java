@@ -33,13 +33,21 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
      * One gang. {@code previous}: its phase in the report before (null the first time); {@code reasonCode}
      * and {@code message}: its condition, "Scheduled" once it started, else why it waits; {@code bound},
      * {@code running}: members holding a node, and running; {@code placement}: topology key to the domains
-     * its bound members are in, for the levels it names.
+     * its bound members are in, for the levels it names; {@code subGroups}: each subgroup of a gang that has them.
      */
     public record GangReport(String namespace, String name, boolean implicit, String queue, int minMember, int members,
                              GangPhase phase, GangPhase previous, String reasonCode, String message, int bound,
-                             int running, Map<String, String> placement, String topologyRequired) {
+                             int running, Map<String, String> placement, String topologyRequired,
+                             List<SubGroupReport> subGroups) {
         public GangReport {
             placement = Sorted.map(placement);
+            subGroups = subGroups == null ? List.of() : List.copyOf(subGroups);
+        }
+
+        /** The same report with another message. */
+        public GangReport withMessage(String newMessage) {
+            return new GangReport(namespace, name, implicit, queue, minMember, members, phase, previous, reasonCode,
+                    newMessage, bound, running, placement, topologyRequired, subGroups);
         }
 
         public String key() {
@@ -50,6 +58,15 @@ public record CycleReport(long at, CycleResult result, Snapshot after, List<Gang
         public boolean waiting() {
             return !phase.started();
         }
+    }
+
+    /**
+     * One subgroup of a gang: its minimum ({@code minMember} pods for a leaf, {@code minSubGroups} children for an inner
+     * one), its members bound now, whether it started, and the domains of its own topology key its bound members are in
+     * ({@code key=value}, empty when it has no key or nothing is bound).
+     */
+    public record SubGroupReport(String name, String parent, int minMember, int minSubGroups, int members, int bound,
+                                 boolean started, String placement) {
     }
 
     /**

@@ -29,7 +29,7 @@ import java.util.TreeMap;
  */
 public final class SchedulingCycle {
     /** Why a gang may wait for room: none now, or none beside the pods there now (ConstraintsUnsatisfied). */
-    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable",
+    private static final Set<String> ROOM_CODES = Set.of("InsufficientResources", "TopologyUnsatisfiable", "SubGroupUnsatisfiable",
             "ConstraintsUnsatisfied");
 
     /** The code of a gang restarted whole because a node it ran on failed. */
@@ -122,21 +122,20 @@ public final class SchedulingCycle {
      * What decides whether a gang fits a cluster: its topology and what each member asks for and may run on.
      * Gangs of one shape fit the same room.
      */
-    private record GangShape(String required, String preferred, List<List<Object>> pods) {
+    private record GangShape(String required, String preferred, List<List<Object>> pods, List<Object> subGroups) {
         static GangShape of(Gang gang, List<PodInfo> pods) {
             List<List<Object>> kinds = new ArrayList<>();
             for (PodInfo p : pods) {
                 kinds.add(List.of(p.requests(), p.gpuFractionMilli(), p.nodeSelector(), p.tolerations(), p.nodeAffinity(),
                         p.constraints().shape()));
             }
-            return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds);
+            return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds, gang.subGroups().shape());
         }
     }
 
     /** The members a gang that has not started must place together: as many pending ones as it lacks. */
     private static List<PodInfo> mustPlace(Gang gang) {
-        List<PodInfo> pending = gang.pending();
-        return pending.subList(0, Math.min(gang.missingToStart(), pending.size()));
+        return gang.mustPlace();
     }
 
     /**
@@ -148,7 +147,7 @@ public final class SchedulingCycle {
                                    Map<List<Object>, GangDecision> unplaced) {
         List<PodInfo> pending = gang.pending();
         List<PodInfo> mustPlace = mustPlace(gang);
-        List<PodInfo> elastic = pending.subList(mustPlace.size(), pending.size());
+        List<List<PodInfo>> elastic = dev.phalanx.core.model.SubGroupStart.elasticUnits(gang, mustPlace);
         boolean backfill = Reservations.mayBackfill(pending, snapshot, held);
 
         List<Binding> bindings = new ArrayList<>();
@@ -174,21 +173,25 @@ public final class SchedulingCycle {
             usage.allocate(gang.queue(), Reservations.sum(mustPlace));
         }
         String elasticWait = null;
-        for (PodInfo extra : elastic) {
-            GangDecision refused = policies.admission().check(gang.withMembers(List.of(extra)), usage);
+        for (List<PodInfo> extra : elastic) {
+            GangDecision refused = policies.admission().check(gang.withMembers(extra), usage);
             if (refused != null) {
                 elasticWait = refused.message();
                 break;
             }
-            // the placement sees the members bound so far, so elastic ones join the gang's domain
-            PlacementPolicy.Placement p = reservations.placeAround(withBindings(gang, bindings), List.of(extra), capacity,
+            // the placement sees the members bound so far, so elastic ones join the gang's domain (and a whole
+            // subgroup above the gang's minimum starts complete, or not at all)
+            PlacementPolicy.Placement p = reservations.placeAround(withBindings(gang, bindings), extra, capacity,
                     held, backfill);
             if (!p.placed()) {
                 elasticWait = p.reasonCode() + ": " + p.reason();
+                if (extra.size() > 1) {
+                    continue; // another subgroup, or a single pod, may still fit
+                }
                 break;
             }
-            bindings.addAll(take(p.bindings(), List.of(extra), capacity));
-            usage.allocate(gang.queue(), extra.requests());
+            bindings.addAll(take(p.bindings(), extra, capacity));
+            usage.allocate(gang.queue(), Reservations.sum(extra));
         }
         if (bindings.isEmpty()) {
             return GangDecision.waiting(gang.key(), gang.queue(), "NoRoom", "no room for more members now"

@@ -12,6 +12,7 @@ import dev.phalanx.core.model.Keys;
 import dev.phalanx.core.model.NamespaceInfo;
 import dev.phalanx.core.model.NodeInfo;
 import dev.phalanx.core.model.PodGroupInfo;
+import dev.phalanx.core.model.SubGroups;
 import dev.phalanx.core.model.PodConstraints;
 import dev.phalanx.core.model.PodVolumes;
 import dev.phalanx.core.model.PodInfo;
@@ -536,11 +537,68 @@ public final class KubeObjects {
                         + ", got \"" + key[1] + "\"";
             }
         }
+        SubGroups subGroups = subGroups(spec);
+        if (invalid == null) {
+            invalid = subGroupKeyProblem(spec);
+        }
+        if (invalid == null) {
+            invalid = subGroups.problem();
+        }
         var owner = owner(md);
         return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
                 minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred),
                 !Boolean.FALSE.equals(spec.getPreemptible()), createdAt, invalid, owner == null ? null : owner.getKind(),
-                owner == null ? null : owner.getName(), false);
+                owner == null ? null : owner.getName(), false, subGroups);
+    }
+
+    /** The subgroups a PodGroup declares: its {@code spec.subGroups}, or segments from its topology. */
+    static SubGroups subGroups(PodGroupSpec spec) {
+        var t = spec.getTopology();
+        int segmentSize = t == null || t.getSegmentSize() == null ? 0 : Math.max(0, t.getSegmentSize());
+        List<SubGroups.Node> nodes = new ArrayList<>();
+        if (spec.getSubGroups() != null) {
+            for (var g : spec.getSubGroups()) {
+                if (g == null || g.getName() == null) {
+                    continue;
+                }
+                var gt = g.getTopology();
+                nodes.add(new SubGroups.Node(g.getName(), blankToNull(g.getParent()),
+                        g.getMinMember() == null ? 0 : g.getMinMember(), g.getMinSubGroups() == null ? 0 : g.getMinSubGroups(),
+                        gt == null ? null : blankToNull(gt.getRequired()), gt == null ? null : blankToNull(gt.getPreferred()),
+                        null));
+            }
+        }
+        int rootMin = spec.getMinSubGroups() == null ? 0 : spec.getMinSubGroups();
+        return SubGroups.declared(nodes, rootMin, segmentSize, t == null ? null : blankToNull(t.getSegmentRequired()));
+    }
+
+    /** A subgroup's or segment's topology key that is not a node label key, or a subgroup without a name; else null. */
+    private static String subGroupKeyProblem(PodGroupSpec spec) {
+        var t = spec.getTopology();
+        if (t != null && t.getSegmentRequired() != null && !isLabelKey(t.getSegmentRequired())) {
+            return "spec.topology.segmentRequired must be a node label key such as " + Keys.CLIQUE_LABEL + ", got \""
+                    + t.getSegmentRequired() + "\"";
+        }
+        if (t != null && t.getSegmentSize() != null && t.getSegmentSize() < 1) {
+            return "spec.topology.segmentSize must be at least 1, got " + t.getSegmentSize();
+        }
+        if (spec.getSubGroups() == null) {
+            return null;
+        }
+        for (int k = 0; k < spec.getSubGroups().size(); k++) {
+            var g = spec.getSubGroups().get(k);
+            if (g == null || g.getName() == null || g.getName().isBlank()) {
+                return "spec.subGroups[" + k + "] has no name";
+            }
+            var gt = g.getTopology();
+            for (String key : gt == null ? new String[0] : new String[]{gt.getRequired(), gt.getPreferred()}) {
+                if (key != null && !isLabelKey(key)) {
+                    return "subgroup " + g.getName() + ": topology must name a node label key such as " + Keys.CLIQUE_LABEL
+                            + ", got \"" + key + "\"";
+                }
+            }
+        }
+        return null;
     }
 
     /** The controller among an object's owners, else its first owner, else null. */

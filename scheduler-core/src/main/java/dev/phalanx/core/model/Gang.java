@@ -8,9 +8,22 @@ import java.util.List;
  */
 public record Gang(String namespace, String name, boolean implicit, String queue, int minMember, int priority,
                    String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
-                   List<PodInfo> members, String invalidReason) {
+                   List<PodInfo> members, String invalidReason, SubGroups subGroups) {
     public Gang {
         members = List.copyOf(members);
+        subGroups = subGroups == null ? SubGroups.NONE : subGroups;
+    }
+
+    /** A gang without subgroups. */
+    public Gang(String namespace, String name, boolean implicit, String queue, int minMember, int priority,
+                String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
+                List<PodInfo> members, String invalidReason) {
+        this(namespace, name, implicit, queue, minMember, priority, topologyRequired, topologyPreferred, preemptible,
+                createdAt, members, invalidReason, SubGroups.NONE);
+    }
+
+    public boolean hasSubGroups() {
+        return !subGroups.isEmpty();
     }
 
     public String key() {
@@ -40,13 +53,31 @@ public record Gang(String namespace, String name, boolean implicit, String queue
      * 0 for a started gang, whose further members are elastic.
      */
     public int missingToStart() {
+        if (hasSubGroups()) {
+            SubGroupStart start = SubGroupStart.of(this);
+            return start.started() ? 0 : start.pods() != null ? start.pods().size()
+                    : Math.max(1, minMember - boundOrFinished());
+        }
         return Math.max(0, minMember - boundOrFinished());
+    }
+
+    /**
+     * The pending members that must be placed together for the gang to start: as many as it lacks, or for a gang with
+     * subgroups the missing pods of the subgroups it needs, each complete; empty once it started.
+     */
+    public List<PodInfo> mustPlace() {
+        if (hasSubGroups()) {
+            SubGroupStart start = SubGroupStart.of(this);
+            return start.started() || start.pods() == null ? List.of() : start.pods();
+        }
+        List<PodInfo> pending = pending();
+        return pending.subList(0, Math.min(missingToStart(), pending.size()));
     }
 
     /** The same gang seen through only some of its members (e.g. the ones about to be placed). */
     public Gang withMembers(List<PodInfo> subset) {
         return new Gang(namespace, name, implicit, queue, minMember, priority, topologyRequired, topologyPreferred,
-                preemptible, createdAt, subset, invalidReason);
+                preemptible, createdAt, subset, invalidReason, subGroups);
     }
 
     public boolean isValid() {

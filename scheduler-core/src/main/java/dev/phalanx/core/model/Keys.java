@@ -23,6 +23,8 @@ public final class Keys {
     public static final String TOPOLOGY_PREFERRED_ANNOTATION = "scheduling.phalanx.dev/topology-preferred";
     /** On a workload: pods per segment, each inside one domain of its required topology. */
     public static final String SEGMENT_SIZE_ANNOTATION = "scheduling.phalanx.dev/segment-size";
+    /** On a workload: the node label each segment stays inside; {@value #CLIQUE_LABEL} when only the size is given. */
+    public static final String SEGMENT_REQUIRED_ANNOTATION = "scheduling.phalanx.dev/segment-required";
     /** On a workload: "false" keeps its pods out of a gang; "true" asks for one where its kind has none by default. */
     public static final String GANG_ANNOTATION = "scheduling.phalanx.dev/gang";
     /**
@@ -44,6 +46,8 @@ public final class Keys {
     /** The GPU model of a node (NVIDIA GPU feature discovery), e.g. NVIDIA-H100-80GB-HBM3; pods pick a model by it. */
     public static final String GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
     public static final String RACK_LABEL = "topology.kubernetes.io/rack";
+    /** An example node label for the network spine a node sits under, a level above its NVLink domain. */
+    public static final String SPINE_LABEL = "topology.phalanx.dev/spine";
     public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
     public static final String HOSTNAME_LABEL = "kubernetes.io/hostname";
 

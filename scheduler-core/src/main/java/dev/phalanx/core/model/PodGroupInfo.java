@@ -7,7 +7,19 @@ package dev.phalanx.core.model;
  */
 public record PodGroupInfo(String namespace, String name, String queue, int minMember, String priorityClassName,
                            String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
-                           String invalidReason, String ownerKind, String ownerName, boolean nativeGroup) {
+                           String invalidReason, String ownerKind, String ownerName, boolean nativeGroup,
+                           SubGroups subGroups) {
+    public PodGroupInfo {
+        subGroups = subGroups == null ? SubGroups.NONE : subGroups;
+    }
+
+    public PodGroupInfo(String namespace, String name, String queue, int minMember, String priorityClassName,
+                        String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
+                        String invalidReason, String ownerKind, String ownerName, boolean nativeGroup) {
+        this(namespace, name, queue, minMember, priorityClassName, topologyRequired, topologyPreferred, preemptible,
+                createdAt, invalidReason, ownerKind, ownerName, nativeGroup, SubGroups.NONE);
+    }
+
     public PodGroupInfo(String namespace, String name, String queue, int minMember, String priorityClassName,
                         String topologyRequired, String topologyPreferred, boolean preemptible, long createdAt,
                         String invalidReason) {

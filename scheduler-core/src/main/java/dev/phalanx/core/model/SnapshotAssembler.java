@@ -99,8 +99,12 @@ public final class SnapshotAssembler {
             String required = g.topologyRequired() == null
                     && members.stream().anyMatch(m -> claims.inComputeDomain().contains(m.key())) ? Keys.CLIQUE_LABEL
                     : g.topologyRequired();
+            SubGroups subGroups = g.subGroups().resolve(members, g.minMember());
+            if (reason == null) {
+                reason = subGroupLabelProblem(g, members);
+            }
             gangs.add(new Gang(g.namespace(), g.name(), false, queue, g.minMember(), priority, required,
-                    g.topologyPreferred(), g.preemptible(), g.createdAt(), members, reason));
+                    g.topologyPreferred(), g.preemptible(), g.createdAt(), members, reason, subGroups));
         }
         // pods naming a PodGroup that does not exist wait, each reported
         for (Map.Entry<String, List<PodInfo>> e : membersByGroup.entrySet()) {
@@ -118,6 +122,28 @@ public final class SnapshotAssembler {
         }
         gangs.sort(Comparator.comparing(Gang::key));
         return new Snapshot(now, nodes, tree.queues(), namespaces, relevant, gangs, problems, Planning.NONE, dra, volumes);
+    }
+
+    /** A member whose subgroup label names no leaf subgroup of its PodGroup; null when every label names one. */
+    private static String subGroupLabelProblem(PodGroupInfo g, List<PodInfo> members) {
+        SubGroups declared = g.subGroups();
+        for (PodInfo p : members) {
+            String leaf = p.constraints().labels().get(SubGroups.SUBGROUP_LABEL);
+            if (leaf == null) {
+                continue;
+            }
+            SubGroups.Node n = declared.node(leaf);
+            if (declared.nodes().isEmpty()) {
+                return "pod " + p.name() + " has the label " + SubGroups.SUBGROUP_LABEL + "=" + leaf
+                        + " but PodGroup " + g.name() + " declares no spec.subGroups";
+            }
+            if (n == null || !declared.isLeaf(n)) {
+                return "pod " + p.name() + " has the label " + SubGroups.SUBGROUP_LABEL + "=" + leaf + ", which is "
+                        + (n == null ? "not a subgroup" : "a subgroup with child subgroups, not a leaf") + " of PodGroup "
+                        + g.name();
+            }
+        }
+        return null;
     }
 
     private Gang singleton(PodInfo p, QueueTree tree, Map<String, NamespaceInfo> namespaces) {

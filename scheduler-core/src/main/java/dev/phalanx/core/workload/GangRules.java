@@ -30,7 +30,8 @@ import java.util.Map;
  * (each pod alone) unless their workload asks. Annotations on the workload (the gang's owner, else any owner
  * above it) override what was derived: {@value Keys#MIN_MEMBER_ANNOTATION},
  * {@value Keys#TOPOLOGY_REQUIRED_ANNOTATION}, {@value Keys#TOPOLOGY_PREFERRED_ANNOTATION},
- * {@value Keys#SEGMENT_SIZE_ANNOTATION}; {@value Keys#GANG_ANNOTATION} "false" opts out, "true" opts a
+ * {@value Keys#SEGMENT_SIZE_ANNOTATION} (segments of that many pods, each inside one domain of
+ * {@value Keys#SEGMENT_REQUIRED_ANNOTATION}, by default {@value Keys#CLIQUE_LABEL}); {@value Keys#GANG_ANNOTATION} "false" opts out, "true" opts a
  * workload of another kind in (its replicas, or the min-member annotation, make the minimum).
  */
 public final class GangRules {
@@ -52,18 +53,22 @@ public final class GangRules {
      * {@code derivation} says in words where {@code minMember} came from.
      */
     public record Group(String name, String namespace, int minMember, String queue, String priorityClassName,
-                        String topologyRequired, String topologyPreferred, Integer segmentSize, Owner owner, Owner top,
-                        String derivation) implements Decision {
+                        String topologyRequired, String topologyPreferred, Integer segmentSize, String segmentRequired,
+                        Owner owner, Owner top, String derivation) implements Decision {
         /** The PodGroup spec this gang applies, live and in the simulator alike. */
         public dev.phalanx.api.v1alpha1.PodGroupSpec spec() {
             dev.phalanx.api.v1alpha1.PodGroupSpec spec = new dev.phalanx.api.v1alpha1.PodGroupSpec();
             spec.setQueue(queue);
             spec.setMinMember(minMember);
             spec.setPriorityClassName(priorityClassName);
-            if (topologyRequired != null || topologyPreferred != null) {
+            if (topologyRequired != null || topologyPreferred != null || segmentSize != null) {
                 dev.phalanx.api.v1alpha1.TopologySpec t = new dev.phalanx.api.v1alpha1.TopologySpec();
                 t.setRequired(topologyRequired);
                 t.setPreferred(topologyPreferred);
+                if (segmentSize != null) {
+                    t.setSegmentSize(segmentSize);
+                    t.setSegmentRequired(segmentRequired);
+                }
                 spec.setTopology(t);
             }
             return spec;
@@ -119,10 +124,15 @@ public final class GangRules {
         if (name.length() > 253) {
             name = name.substring(0, 253);
         }
+        Integer segmentSize = integer(annotation(above, Keys.SEGMENT_SIZE_ANNOTATION));
+        String segmentRequired = annotation(above, Keys.SEGMENT_REQUIRED_ANNOTATION);
+        if (segmentRequired == null) {
+            segmentRequired = Keys.CLIQUE_LABEL;
+        }
         return new Group(name, pod.getMetadata().getNamespace(), Math.max(1, min), queue,
                 pod.getSpec() == null ? null : pod.getSpec().getPriorityClassName(),
                 annotation(above, Keys.TOPOLOGY_REQUIRED_ANNOTATION), annotation(above, Keys.TOPOLOGY_PREFERRED_ANNOTATION),
-                integer(annotation(above, Keys.SEGMENT_SIZE_ANNOTATION)), Owner.of(unit), Owner.of(top), derivation);
+                segmentSize, segmentSize == null ? null : segmentRequired, Owner.of(unit), Owner.of(top), derivation);
     }
 
     /** The index in the chain of the owner the gang is cut from, or -1 when none of them is a gang kind. */

@@ -131,6 +131,9 @@ class GangRulesTest {
         assertThat(g.minMember()).isEqualTo(6);
         assertThat(g.topologyRequired()).isEqualTo(Keys.CLIQUE_LABEL);
         assertThat(g.segmentSize()).isEqualTo(4);
+        assertThat(g.spec().getTopology().getSegmentSize()).isEqualTo(4);
+        assertThat(g.spec().getTopology().getSegmentRequired()).as("segments stay in one NVLink domain unless told")
+                .isEqualTo(Keys.CLIQUE_LABEL);
         var out = owner("batch/v1", "Job", "train", Map.of("parallelism", 8), Keys.GANG_ANNOTATION, "false");
         assertThat(GangRules.decide(member(), List.of(out))).isInstanceOf(GangRules.Alone.class);
     }

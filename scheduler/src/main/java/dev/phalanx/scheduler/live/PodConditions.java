@@ -35,7 +35,7 @@ import java.util.concurrent.Executors;
 public final class PodConditions implements AutoCloseable {
     public static final String UNSCHEDULABLE = "Unschedulable";
     /** Reasons a bigger cluster would help with: the gang found no room or no node that may take it. */
-    private static final Set<String> CAPACITY = Set.of("InsufficientResources", "TopologyUnsatisfiable", "NoFeasibleNode",
+    private static final Set<String> CAPACITY = Set.of("InsufficientResources", "TopologyUnsatisfiable", "SubGroupUnsatisfiable", "NoFeasibleNode",
             "Unschedulable", "NoRoom", "ConstraintsUnsatisfied");
     static final long REFRESH_MILLIS = 60_000;
     private static final Logger LOG = LoggerFactory.getLogger(PodConditions.class);

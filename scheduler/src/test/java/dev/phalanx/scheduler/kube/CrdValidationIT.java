@@ -104,6 +104,49 @@ class CrdValidationIT {
     }
 
     @Test
+    void subGroupsAndSegmentsAsDeclaredAreAccepted() {
+        client.resource(podGroup("crd-validation", "tree", 17).subGroup("router", null, 1, null, null)
+                .subGroup("decode", null, null, 2, null).subGroup("d0", "decode", 8, null, Keys.CLIQUE_LABEL)
+                .subGroup("d1", "decode", 8, null, Keys.CLIQUE_LABEL).minSubGroups(2).build()).create();
+        client.resource(podGroup("crd-validation", "segments", 36).required(Keys.SPINE_LABEL)
+                .segments(18, Keys.CLIQUE_LABEL).build()).create();
+        PodGroup read = client.resources(PodGroup.class).inNamespace("crd-validation").withName("segments").get();
+        assertThat(read.getSpec().getTopology().getSegmentSize()).isEqualTo(18);
+        assertThat(client.resources(PodGroup.class).inNamespace("crd-validation").withName("tree").get().getSpec()
+                .getSubGroups()).hasSize(4);
+    }
+
+    @Test
+    void aSubGroupTreeWithAnUnknownParentALoopOrALeafWithoutMinimumIsRefused() {
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "orphan", 2)
+                .subGroup("a", "nowhere", 2, null, null).build()).create()))
+                .contains("a subgroup's parent must be a subgroup in spec.subGroups");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "loop", 2)
+                .subGroup("a", "b", null, null, null).subGroup("b", "a", 2, null, null).build()).create()))
+                .contains("a subgroup's parent must be listed before it");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "self", 2)
+                .subGroup("a", "a", 2, null, null).build()).create()))
+                .contains("a subgroup's parent must be listed before it");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "no-min", 2)
+                .subGroup("a", null, null, null, null).build()).create()))
+                .contains("a subgroup without child subgroups needs minMember");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "twice", 2)
+                .subGroup("a", null, 1, null, null).subGroup("a", null, 1, null, null).build()).create()))
+                .contains("each subgroup's name is given once");
+    }
+
+    @Test
+    void segmentsWithoutTheirKeyOrBesideSubGroupsAreRefused() {
+        PodGroup noKey = podGroup("crd-validation", "seg-no-key", 4).build();
+        noKey.getSpec().setTopology(new dev.phalanx.api.v1alpha1.TopologySpec());
+        noKey.getSpec().getTopology().setSegmentSize(2);
+        assertThat(refusal(() -> client.resource(noKey).create())).contains("segmentSize and segmentRequired go together");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "seg-and-tree", 4)
+                .segments(2, Keys.CLIQUE_LABEL).subGroup("a", null, 4, null, null).build()).create()))
+                .contains("spec.subGroups and spec.topology.segmentSize cannot both be set");
+    }
+
+    @Test
     void validQueuesAndPodGroupsAreAccepted() {
         client.resource(queue("valid-q").gpu("16", 2, "64").resource("memory", "1Ti", 1, "-1").build()).create();
         client.resource(queue("valid-child").parent("valid-q").gpu("500m", 0, "-1").build()).create();

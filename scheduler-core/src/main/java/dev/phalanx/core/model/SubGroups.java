@@ -1,0 +1,234 @@
+package dev.phalanx.core.model;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A gang's subgroups: a tree whose leaves are sets of pods that start together, each complete, and whose inner nodes
+ * start when {@code minSubGroups} of their children do. The gang (the root) starts when {@link #rootMinSubGroups} of
+ * its top-level subgroups do. Each subgroup may keep its pods inside one domain of a node label ({@code required}) or
+ * prefer one ({@code preferred}); the gang's own topology holds for all of them together.
+ *
+ * <p>Declared form (from a PodGroup): {@code nodes} as written, or a {@code segmentSize} with its
+ * {@code segmentRequired} key: the gang's pods, ordered by their index label (else their name), cut into segments of
+ * that many, each a leaf inside one domain of the key. {@link #resolve} turns either into leaves with pods.
+ */
+public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize, String segmentRequired,
+                        Map<String, String> leafOfPod) {
+    /** The pod label that puts a pod into a leaf subgroup. */
+    public static final String SUBGROUP_LABEL = "scheduling.phalanx.dev/subgroup";
+    /** Index labels, in the order they are read, that order a gang's pods into segments. */
+    public static final List<String> INDEX_LABELS = List.of("batch.kubernetes.io/job-completion-index",
+            "jobset.sigs.k8s.io/job-index", "training.kubeflow.org/replica-index", "leaderworkerset.sigs.k8s.io/worker-index",
+            "apps.kubernetes.io/pod-index");
+
+    public static final SubGroups NONE = new SubGroups(List.of(), 0, 0, null, Map.of());
+
+    /**
+     * One subgroup: a leaf ({@code minMember} pods) or an inner node ({@code minSubGroups} children); {@code parent}
+     * null for a top-level one.
+     */
+    public record Node(String name, String parent, int minMember, int minSubGroups, String required, String preferred,
+                       String label) {
+        /** How the subgroup is named in messages: "subgroup decode", "segment 2 of 4". */
+        public String describe() {
+            return label != null ? label : "subgroup " + name;
+        }
+    }
+
+    public SubGroups {
+        nodes = List.copyOf(nodes);
+        leafOfPod = Map.copyOf(leafOfPod);
+    }
+
+    /** As a PodGroup declares them: explicit subgroups, or segments. */
+    public static SubGroups declared(List<Node> nodes, int rootMinSubGroups, int segmentSize, String segmentRequired) {
+        return new SubGroups(nodes, rootMinSubGroups, segmentSize, segmentRequired, Map.of());
+    }
+
+    public boolean isEmpty() {
+        return nodes.isEmpty() && segmentSize == 0;
+    }
+
+    /**
+     * Why the declaration cannot be honoured, or null: an unknown parent, a loop, a name given twice, a leaf without a
+     * minimum, an inner subgroup asking for more children than it has, segments without a key.
+     */
+    public String problem() {
+        if (segmentSize > 0 && !nodes.isEmpty()) {
+            return "spec.topology.segmentSize and spec.subGroups cannot both be set";
+        }
+        if (segmentSize > 0 && segmentRequired == null) {
+            return "spec.topology.segmentSize needs spec.topology.segmentRequired, the node label each segment stays inside";
+        }
+        Map<String, Node> byName = new HashMap<>();
+        for (Node n : nodes) {
+            if (byName.put(n.name(), n) != null) {
+                return "spec.subGroups names " + n.name() + " twice";
+            }
+        }
+        Set<String> before = new HashSet<>();
+        for (Node n : nodes) {
+            if (n.parent() != null && !byName.containsKey(n.parent())) {
+                return "subgroup " + n.name() + " names parent " + n.parent() + ", which is not in spec.subGroups";
+            }
+            if (n.parent() != null && !before.contains(n.parent())) {
+                return "subgroup " + n.name() + " names parent " + n.parent() + ", which must be listed before it"
+                        + " (so the subgroups form a tree, without loops)";
+            }
+            before.add(n.name());
+            int children = children(n.name()).size();
+            if (children == 0 && n.minMember() < 1) {
+                return "subgroup " + n.name() + " has no child subgroups, so it needs minMember (at least 1)";
+            }
+            if (children > 0 && n.minMember() > 0) {
+                return "subgroup " + n.name() + " has child subgroups, so it takes minSubGroups, not minMember";
+            }
+            if (children > 0 && n.minSubGroups() > children) {
+                return "subgroup " + n.name() + " asks for minSubGroups " + n.minSubGroups() + " but has " + children
+                        + " child subgroups";
+            }
+        }
+        if (!nodes.isEmpty() && rootMinSubGroups > children(null).size()) {
+            return "spec.minSubGroups is " + rootMinSubGroups + " but there are " + children(null).size()
+                    + " top-level subgroups";
+        }
+        return null;
+    }
+
+    /** The subgroups whose parent is {@code parent} (null: the top-level ones), in declared order. */
+    public List<Node> children(String parent) {
+        List<Node> out = new ArrayList<>();
+        for (Node n : nodes) {
+            if (java.util.Objects.equals(n.parent(), parent)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    public Node node(String name) {
+        for (Node n : nodes) {
+            if (n.name().equals(name)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    public boolean isLeaf(Node n) {
+        return children(n.name()).isEmpty();
+    }
+
+    /** How many children of {@code parent} must start: its minSubGroups, all of them when unset (0). */
+    public int minChildren(String parent) {
+        int declared = parent == null ? rootMinSubGroups : node(parent).minSubGroups();
+        int all = children(parent).size();
+        return declared <= 0 ? all : Math.min(declared, all);
+    }
+
+    /**
+     * Leaves with pods: segments cut from {@code members} (ordered by index, then name), or each member put into the leaf
+     * its {@value #SUBGROUP_LABEL} label names. A member without a leaf belongs to none (it is placed as an elastic
+     * member of the gang, never needed to start it).
+     */
+    public SubGroups resolve(List<PodInfo> members, int gangMinMember) {
+        if (isEmpty()) {
+            return this;
+        }
+        Map<String, String> leafOf = new LinkedHashMap<>();
+        if (segmentSize == 0) {
+            for (PodInfo p : members) {
+                String leaf = p.constraints().labels().get(SUBGROUP_LABEL);
+                Node n = leaf == null ? null : node(leaf);
+                if (n != null && isLeaf(n)) {
+                    leafOf.put(p.name(), leaf);
+                }
+            }
+            return new SubGroups(nodes, rootMinSubGroups, 0, null, leafOf);
+        }
+        List<PodInfo> ordered = new ArrayList<>(members);
+        ordered.sort(Comparator.comparingLong(SubGroups::index).thenComparing(PodInfo::name));
+        int count = Math.max((Math.max(gangMinMember, ordered.size()) + segmentSize - 1) / segmentSize, 1);
+        int needed = (gangMinMember + segmentSize - 1) / segmentSize;
+        List<Node> segments = new ArrayList<>();
+        for (int s = 0; s < count; s++) {
+            int size = Math.min(segmentSize, Math.max(gangMinMember, ordered.size()) - s * segmentSize);
+            segments.add(new Node("segment-" + s, null, size, 0, segmentRequired, null,
+                    "segment " + (s + 1) + " of " + count));
+        }
+        for (int k = 0; k < ordered.size(); k++) {
+            leafOf.put(ordered.get(k).name(), "segment-" + (k / segmentSize));
+        }
+        return new SubGroups(segments, Math.max(needed, 1), segmentSize, segmentRequired, leafOf);
+    }
+
+    /** The index a pod's controller gave it (its first index label), else Long.MAX_VALUE. */
+    static long index(PodInfo p) {
+        for (String label : INDEX_LABELS) {
+            String v = p.constraints().labels().get(label);
+            if (v != null) {
+                try {
+                    return Long.parseLong(v.trim());
+                } catch (NumberFormatException e) {
+                    // not a number: the next label, or the name, orders it
+                }
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** The leaf a member belongs to, or null. */
+    public String leafOf(PodInfo p) {
+        return leafOfPod.get(p.name());
+    }
+
+    /** The members of {@code leaf} among {@code pods}, in their order. */
+    public List<PodInfo> membersOf(String leaf, List<PodInfo> pods) {
+        List<PodInfo> out = new ArrayList<>();
+        for (PodInfo p : pods) {
+            if (leaf.equals(leafOfPod.get(p.name()))) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Every leaf under {@code n} (itself for a leaf). */
+    public List<Node> leavesUnder(Node n) {
+        if (isLeaf(n)) {
+            return List.of(n);
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node c : children(n.name())) {
+            out.addAll(leavesUnder(c));
+        }
+        return out;
+    }
+
+    /** The chain from {@code n} up to its top-level subgroup, {@code n} first. */
+    public List<Node> ancestry(Node n) {
+        List<Node> out = new ArrayList<>();
+        for (Node at = n; at != null; at = at.parent() == null ? null : node(at.parent())) {
+            out.add(at);
+        }
+        return out;
+    }
+
+    /** What decides where a gang of these subgroups fits: the tree and each leaf's size, not pod names. */
+    public List<Object> shape() {
+        List<Object> out = new ArrayList<>();
+        out.add(rootMinSubGroups);
+        for (Node n : nodes) {
+            out.add(List.of(n.name(), String.valueOf(n.parent()), n.minMember(), n.minSubGroups(),
+                    String.valueOf(n.required()), String.valueOf(n.preferred())));
+        }
+        return out;
+    }
+}
