@@ -266,11 +266,13 @@ public final class VictimSelection implements PreemptionPolicy {
                 work += workLost(p, snapshot, total);
                 gpuHours += gpuHoursLost(p, snapshot);
             }
-            // elastic members: the last ones by name, beyond what keeps the gang started
-            int elastic = bound.size() + (int) v.finishedCount() - v.minMember();
-            for (int k = 0; k < elastic && k < bound.size(); k++) {
-                PodInfo p = bound.get(bound.size() - 1 - k);
-                units.add(new Unit(v, List.of(p), true, reason, workLost(p, snapshot, total), gpuHoursLost(p, snapshot)));
+            for (List<PodInfo> pods : elasticMembers(v, bound)) {
+                double w = 0, h = 0;
+                for (PodInfo p : pods) {
+                    w += workLost(p, snapshot, total);
+                    h += gpuHoursLost(p, snapshot);
+                }
+                units.add(new Unit(v, pods, true, reason, w, h));
             }
             units.add(new Unit(v, bound, false, reason, work, gpuHours));
         }
@@ -280,6 +282,49 @@ public final class VictimSelection implements PreemptionPolicy {
                 .thenComparing(u -> u.gang().key())
                 .thenComparing(u -> u.pods().get(0).name()));
         return units;
+    }
+
+    /**
+     * The members a started gang can lose and stay started, as units that may go one by one or all together: the last
+     * ones by name beyond its minMember; for a gang with subgroups, whole subgroups above the minimum (the last declared
+     * first), then pods beyond a subgroup's own minimum, never a fragment of a subgroup it needs.
+     */
+    static List<List<PodInfo>> elasticMembers(Gang v, List<PodInfo> bound) {
+        List<List<PodInfo>> out = new ArrayList<>();
+        if (!v.hasSubGroups()) {
+            int elastic = bound.size() + (int) v.finishedCount() - v.minMember();
+            for (int k = 0; k < elastic && k < bound.size(); k++) {
+                out.add(List.of(bound.get(bound.size() - 1 - k)));
+            }
+            return out;
+        }
+        dev.phalanx.core.model.SubGroups tree = v.subGroups();
+        java.util.Set<String> removed = new java.util.HashSet<>();
+        List<dev.phalanx.core.model.SubGroups.Node> leaves = new ArrayList<>(tree.nodes().stream().filter(tree::isLeaf).toList());
+        java.util.Collections.reverse(leaves);
+        for (dev.phalanx.core.model.SubGroups.Node leaf : leaves) {
+            List<PodInfo> mine = tree.membersOf(leaf.name(), bound);
+            if (!mine.isEmpty() && startedWithout(v, removed, mine)) {
+                mine.forEach(p -> removed.add(p.name()));
+                out.add(mine);
+            }
+        }
+        for (int k = bound.size() - 1; k >= 0; k--) {
+            PodInfo p = bound.get(k);
+            if (!removed.contains(p.name()) && startedWithout(v, removed, List.of(p))) {
+                removed.add(p.name());
+                out.add(List.of(p));
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code v} stays started without the members named in {@code removed} and {@code more}. */
+    private static boolean startedWithout(Gang v, java.util.Set<String> removed, List<PodInfo> more) {
+        java.util.Set<String> gone = new java.util.HashSet<>(removed);
+        more.forEach(p -> gone.add(p.name()));
+        Gang rest = v.withMembers(v.members().stream().filter(m -> !gone.contains(m.name())).toList());
+        return rest.missingToStart() == 0;
     }
 
     /** The pod's run since it started or last saved a checkpoint, in share-seconds: what evicting it throws away. */

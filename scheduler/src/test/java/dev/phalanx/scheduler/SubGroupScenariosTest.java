@@ -80,7 +80,7 @@ class SubGroupScenariosTest {
                 .submitAt("1m").build());
         for (int i = 0; i < 36; i++) {
             objects.add(pod("lab", "pretrain-" + i).group("pretrain").gpus(4)
-                    .label("batch.kubernetes.io/job-completion-index", String.valueOf(i)).submitAt("1m").runFor("4h").build());
+                    .label("batch.kubernetes.io/job-completion-index", String.valueOf(i)).submitAt("1m").runFor("30h").build());
         }
 
         SimulationResult r = run();
@@ -96,6 +96,13 @@ class SubGroupScenariosTest {
             assertThat(racks).as("segment %d in one rack", seg).hasSize(1);
         }
         assertThat(placed.values().stream().map(SubGroupScenariosTest::rack).distinct()).hasSize(2);
+        SimulationResult.PodGroupRecord g = r.podGroups().stream().filter(x -> x.name().equals("pretrain")).findFirst().orElseThrow();
+        assertThat(g.subGroups()).extracting(SimulationResult.SubGroupRecord::name).containsExactly("segment-0", "segment-1");
+        assertThat(g.subGroups()).allSatisfy(s -> {
+            assertThat(s.started()).isTrue();
+            assertThat(s.bound()).isEqualTo(18);
+            assertThat(s.placement()).startsWith(Keys.CLIQUE_LABEL + "=nvl-s1r").doesNotContain(",");
+        });
     }
 
     @Test
@@ -176,7 +183,8 @@ class SubGroupScenariosTest {
 
         assertThat(nodeOf(r, "big-")).isEmpty();
         SimulationResult.PodGroupRecord big = r.podGroups().stream().filter(g -> g.name().equals("big")).findFirst().orElseThrow();
-        assertThat(big.reason()).contains("segment").contains("needs 72 " + Keys.GPU + " (18 pods) in one " + Keys.CLIQUE_LABEL)
+        assertThat(big.subGroups()).hasSize(3).allSatisfy(s -> assertThat(s.started()).isFalse());
+        assertThat(big.reason()).startsWith("SubGroupUnsatisfiable: segment").contains("needs 72 " + Keys.GPU + " (18 pods) in one " + Keys.CLIQUE_LABEL)
                 .contains("1 of the 4 " + Keys.CLIQUE_LABEL + " domains there have room for it alone, and 3 subgroups need one each");
     }
 }

@@ -96,7 +96,8 @@ public final class StatusReporter implements ReportPolicy {
             message = phase == GangPhase.SUCCEEDED || phase == GangPhase.FAILED
                     ? "all " + g.members().size() + " members finished" + (failed > 0 ? ", " + failed + " of them failed" : "")
                     : bound + " of " + g.members().size() + " members bound" + (g.topologyRequired() == null ? ""
-                    : " inside " + g.topologyRequired() + "=" + String.join(",", domains(g, nodes, g.topologyRequired())));
+                    : " inside " + g.topologyRequired() + "=" + String.join(",", domains(g, nodes, g.topologyRequired())))
+                    + whereSubGroups(subGroups(g, nodes));
         } else if (!g.isValid()) {
             code = "Invalid";
             message = g.invalidReason();
@@ -121,6 +122,19 @@ public final class StatusReporter implements ReportPolicy {
         }
         return new GangReport(g.namespace(), g.name(), g.implicit(), g.queue(), g.minMember(), g.members().size(), phase,
                 previous, code, message, bound, running, placement, g.topologyRequired(), subGroups(g, nodes));
+    }
+
+    /** "; segment-0 in nvidia.com/gpu.clique=a, segment-1 in ..." for the subgroups placed with a key of their own. */
+    static String whereSubGroups(List<CycleReport.SubGroupReport> subGroups) {
+        List<String> parts = new ArrayList<>();
+        for (CycleReport.SubGroupReport r : subGroups) {
+            if (!r.placement().isEmpty()) {
+                parts.add(r.name() + " in " + r.placement());
+            }
+        }
+        int shown = Math.min(parts.size(), 8);
+        return parts.isEmpty() ? "" : "; " + String.join(", ", parts.subList(0, shown))
+                + (parts.size() > shown ? " and " + (parts.size() - shown) + " more" : "");
     }
 
     /** Each subgroup of {@code g}: its members, how many are bound, whether it started, and where. */

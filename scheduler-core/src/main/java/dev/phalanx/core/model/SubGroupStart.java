@@ -50,7 +50,8 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
 
     /**
      * The pending members beyond those that start the gang, in the units they may join it by: the missing pods of a
-     * subgroup not started (complete, or not at all), then single pods of subgroups that run and of no subgroup.
+     * subgroup not started (complete, or not at all), then single pods of subgroups that run or start with the gang,
+     * and of no subgroup. Pods beyond the minimum of a subgroup that has not started wait for it to run.
      */
     public static List<List<PodInfo>> elasticUnits(Gang gang, List<PodInfo> mustPlace) {
         Set<String> placing = new HashSet<>();
@@ -79,8 +80,7 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
             } else {
                 int missing = leaf.minMember() - c.done(leaf.name());
                 if (mine.size() >= missing) {
-                    whole.add(mine.subList(0, missing));
-                    mine.subList(missing, mine.size()).forEach(p -> singles.add(List.of(p)));
+                    whole.add(mine.subList(0, missing)); // its further pods join once it runs, in a later cycle
                 }
             }
         }

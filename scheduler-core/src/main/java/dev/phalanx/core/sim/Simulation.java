@@ -421,7 +421,9 @@ public final class Simulation implements InMemoryCluster.Listener {
                 : (t.scheduledAt != null ? t.scheduledAt - t.submittedAt : end - t.submittedAt) / 1000.0;
         return new SimulationResult.PodGroupRecord(g.namespace(), g.name(), g.queue(), g.minMember(), g.topologyRequired(),
                 g.phase().display(), t.submittedAt < 0 ? null : sec(t.submittedAt), sec(t.scheduledAt), wait,
-                g.waiting() ? g.reasonCode() + ": " + g.message() : null, t.owner);
+                g.waiting() ? g.reasonCode() + ": " + g.message() : null, t.owner, g.subGroups().stream()
+                .map(r -> new SimulationResult.SubGroupRecord(r.name(), r.parent(), r.minMember(), r.minSubGroups(), r.bound(),
+                        r.started(), r.placement().isEmpty() ? null : r.placement())).toList());
     }
 
     private SimulationResult report(long end) {

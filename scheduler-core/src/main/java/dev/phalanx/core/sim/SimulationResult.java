@@ -38,10 +38,21 @@ public record SimulationResult(Summary summary, List<PodRecord> pods, List<PodGr
                       String forGang) {
     }
 
-    /** One PodGroup; {@code owner}: the workload that owns it (its automatic gang), null when none does. */
+    /** One PodGroup; {@code owner}: the workload that owns it (its automatic gang), null when none does; its subgroups. */
     public record PodGroupRecord(String namespace, String name, String queue, int minMember, String topologyRequired,
                                  String phase, Double submittedAt, Double scheduledAt, Double waitSeconds,
-                                 String reason, Owner owner) {
+                                 String reason, Owner owner, List<SubGroupRecord> subGroups) {
+        public PodGroupRecord {
+            subGroups = subGroups == null ? List.of() : List.copyOf(subGroups);
+        }
+    }
+
+    /**
+     * One subgroup of a PodGroup at the end: its minimum (pods for a leaf, child subgroups otherwise), members bound,
+     * whether it started, and where ({@code key=value} of its own topology key, null when none).
+     */
+    public record SubGroupRecord(String name, String parent, int minMember, int minSubGroups, int bound, boolean started,
+                                 String placement) {
     }
 
     /** A workload by kind and name. */
