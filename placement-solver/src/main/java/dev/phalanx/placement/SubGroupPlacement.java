@@ -26,8 +26,9 @@ import java.util.Set;
  * largest first, each into the least-free domain of its own key that still holds it (best-fit decreasing over domains:
  * whole racks stay free for whole-rack subgroups); an inner subgroup with a key of its own chooses its domain the same
  * way and places its children inside it, trying its next domain when one of them finds none. A subgroup whose members
- * already run stays in their domain. With a preferred gang key and no domain holding all, subgroups go anywhere, the
- * domains of the gang key already used first, so the job spans as few of them as it can. Every pod is placed by
+ * already run stays in their domain. With a preferred gang key and no domain holding all, the job tries the 2, then 3, ...
+ * domains of that key with the most free GPU, inside them the domains already used first, so it spans as few as it
+ * can; then anywhere. Every pod is placed by
  * {@link BestFitPlacement}'s node ranking inside the nodes its subgroup may use.
  *
  * <p>When nothing fits, the reason names the subgroup that found no domain in the attempt that came closest:
@@ -97,7 +98,24 @@ final class SubGroupPlacement {
                 return closest != null ? Placement.none(UNSATISFIABLE, describe(closest))
                         : Placement.none("TopologyUnsatisfiable", outerReason(pods, key, bound));
             }
+            // the fewest domains of the preferred key: the k with the most free GPU, k = 2, 3, ... until they hold it
+            List<Integer> mostFree = new ArrayList<>();
+            outer.mostFreeFirst().forEach(mostFree::add);
+            Set<Integer> region = new HashSet<>();
+            long free = 0;
             outerUsed = new HashSet<>();
+            for (int k = 0; k < mostFree.size(); k++) {
+                int d = mostFree.get(k);
+                region.addAll(outer.nodes(d));
+                free += outer.freeGpuMilli(d);
+                if (k == 0 || free < gpu) {
+                    continue;
+                }
+                List<Binding> b = attempt(region, null);
+                if (b != null) {
+                    return Placement.of(b);
+                }
+            }
         }
         List<Binding> b = attempt(null, null);
         if (b != null) {

@@ -3,6 +3,7 @@ package dev.phalanx.bench.cli;
 import dev.phalanx.bench.trace.BenchFiles;
 import dev.phalanx.bench.trace.LocalityBench;
 import dev.phalanx.bench.trace.LocalityReport;
+import dev.phalanx.bench.trace.SegmentBench;
 import dev.phalanx.bench.trace.PhillyTrace;
 import dev.phalanx.bench.trace.Seeds;
 import dev.phalanx.bench.trace.TraceFormatException;
@@ -45,6 +46,20 @@ public final class LocalityBenchCommand implements Callable<Integer> {
             description = "text (default) or json: exactly one JSON object on stdout.")
     OutputFormat output;
 
+    @Option(names = "--segments",
+            description = {"Jobs of 64 to 512 GPUs in segments of 64 or 72 GPUs (16 or 18 pods), each segment inside one rack,",
+                    "the job preferring one spine: Phalanx against placing segment by segment. Arrivals and durations from",
+                    "the trace, sizes a synthetic mix drawn from the seed."})
+    boolean segments;
+
+    @Option(names = "--spines", paramLabel = "N", defaultValue = "8",
+            description = "With --segments: spines in the cluster (default ${DEFAULT-VALUE}).")
+    int spines;
+
+    @Option(names = "--racks-per-spine", paramLabel = "N", defaultValue = "4",
+            description = "With --segments: NVL72 racks under each spine (default ${DEFAULT-VALUE}).")
+    int racksPerSpine;
+
     @Option(names = "--threads", paramLabel = "N", description = "Replays run in parallel on N threads (default: the number of cores).")
     Integer threads;
 
@@ -61,6 +76,19 @@ public final class LocalityBenchCommand implements Callable<Integer> {
             List<Long> seedList = Seeds.parse(seeds);
             Path traceFile = trace != null ? trace : BenchFiles.shipped(DEFAULT_TRACE);
             List<PhillyTrace.Job> all = PhillyTrace.read(traceFile);
+            if (segments) {
+                if (spines < 1 || racksPerSpine < 1) {
+                    err.println("phalanx bench locality: --spines and --racks-per-spine must be at least 1, got " + spines
+                            + " and " + racksPerSpine);
+                    return 2;
+                }
+                SegmentBench.Result r = SegmentBench.run(all, spines, racksPerSpine, jobs, seedList, threadCount);
+                out.print(output == OutputFormat.json ? SegmentBench.json(r) + "\n" : String.format(java.util.Locale.ROOT,
+                        "%d spines x %d NVL72 racks; %d windows of %,d jobs from %s (%.0f s)%n%n", spines, racksPerSpine,
+                        seedList.size(), jobs, traceFile, r.wallSeconds()) + SegmentBench.table(r));
+                out.flush();
+                return 0;
+            }
             LocalityBench.Result result = LocalityBench.run(all, racks, jobs, seedList, threadCount);
             out.print(output == OutputFormat.json ? LocalityReport.json(result, traceFile, all.size()) + "\n"
                     : LocalityReport.text(result, traceFile, all.size(), threadCount));

@@ -15,6 +15,7 @@ import dev.phalanx.bench.trace.FairnessBench;
 import dev.phalanx.bench.trace.FragmentationBench;
 import dev.phalanx.bench.trace.FragmentationPolicy;
 import dev.phalanx.bench.trace.LocalityBench;
+import dev.phalanx.bench.trace.SegmentBench;
 import dev.phalanx.bench.trace.PhillyTrace;
 import dev.phalanx.bench.trace.PublishedFragmentationResults;
 import org.jfree.data.category.DefaultCategoryDataset;
@@ -406,6 +407,28 @@ public final class BenchmarkReport {
         }
         Charts.bars(out.resolve("locality.png"), "Gangs in the fewest NVLink domains possible", "", "%", chart);
         md.append("\n![locality](locality.png)\n");
+        segments(jobs);
+    }
+
+    /** Jobs larger than one rack, in segments: Phalanx against placing segment by segment. */
+    private void segments(List<PhillyTrace.Job> jobs) throws Exception {
+        progress("locality of segmented jobs (64-512 GPUs on NVL72 racks under spines) ...");
+        List<Long> seeds = LongStream.rangeClosed(1, full ? 6 : 2).boxed().toList();
+        int perSeed = full ? 600 : 300;
+        SegmentBench.Result r = SegmentBench.run(jobs, 8, 4, perSeed, seeds, 2);
+        md.append("\n### Jobs larger than one rack, in segments\n\n");
+        md.append(String.format(Locale.ROOT, "%d spines of %d NVL72 racks (%d GPUs); %d windows of %,d Philly arrivals and "
+                + "durations, sizes a synthetic mix of 64 to 512 GPUs in segments of 64 or 72 (`phalanx bench locality "
+                + "--segments`). Every segment must sit in one rack; the job prefers one spine. Baseline: `segment-greedy`, %s.%n%n",
+                r.spines(), r.racksPerSpine(), r.spines() * r.racksPerSpine() * 72, seeds.size(), perSeed,
+                SegmentBench.Placer.SEGMENT_GREEDY.describe()));
+        md.append(SegmentBench.table(r));
+        DefaultCategoryDataset chart = new DefaultCategoryDataset();
+        for (SegmentBench.PlacerResult p : r.placers()) {
+            chart.addValue(p.meanSpines(), p.placer().cliName(), "spines per multi-segment job");
+        }
+        Charts.bars(out.resolve("segments.png"), "Spines spanned by jobs of several segments (fewer is better)", "", "spines", chart);
+        md.append("\n![segments](segments.png)\n");
     }
 
     private void fairness() throws Exception {

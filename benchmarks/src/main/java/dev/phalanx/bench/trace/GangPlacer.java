@@ -77,4 +77,68 @@ public interface GangPlacer {
             return all ? bindings : null;
         };
     }
+
+    /** What produces the segmented baseline's row. */
+    String SEGMENT_GREEDY = "segment by segment: each segment, in index order, into the rack with the least free GPU that "
+            + "holds it, pods by best fit inside it; no look at spines or at the segments still to come";
+
+    /**
+     * Baseline for jobs in segments: each segment on its own, in index order, goes to the NVLink domain with the least
+     * free GPU that still holds it (best fit over racks, so it keeps segments whole as a domain-aware scheduler placing
+     * one group at a time would), each pod inside it to the node it leaves fullest. Nothing chooses the racks of a job's
+     * segments together or looks at spines. The job still starts whole or not at all.
+     */
+    static GangPlacer segmentBySegment() {
+        return (gang, view) -> {
+            dev.phalanx.core.model.SubGroups tree = gang.subGroups();
+            dev.phalanx.core.cycle.TopologyIndex racks = view.topology(Keys.CLIQUE_LABEL);
+            List<Binding> bindings = new ArrayList<>();
+            List<PodInfo> taken = new ArrayList<>();
+            List<Integer> takenOn = new ArrayList<>();
+            boolean all = true;
+            for (dev.phalanx.core.model.SubGroups.Node segment : tree.nodes()) {
+                List<PodInfo> pods = tree.membersOf(segment.name(), gang.pending());
+                long gpu = 0;
+                for (PodInfo p : pods) {
+                    gpu += p.requests().milli(Keys.GPU);
+                }
+                int chosen = -1;
+                List<Integer> candidates = new ArrayList<>();
+                racks.leastFreeFirst(gpu).forEach(candidates::add);
+                for (int d : candidates) {
+                    int fitting = 0;
+                    for (int i : racks.nodes(d)) {
+                        fitting += view.copiesThatFit(pods.get(0), i);
+                    }
+                    if (fitting >= pods.size()) {
+                        chosen = d;
+                        break;
+                    }
+                }
+                if (chosen < 0) {
+                    all = false;
+                    break;
+                }
+                for (PodInfo pod : pods) {
+                    int best = -1;
+                    long bestGpu = 0;
+                    for (int i : racks.nodes(chosen)) {
+                        if (view.fits(pod, i) && (best < 0 || view.freeGpuMilli(i) < bestGpu)) {
+                            best = i;
+                            bestGpu = view.freeGpuMilli(i);
+                        }
+                    }
+                    List<Integer> devices = view.chooseDevices(best, pod);
+                    view.take(best, pod, devices);
+                    taken.add(pod);
+                    takenOn.add(best);
+                    bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
+                }
+            }
+            for (int k = taken.size() - 1; k >= 0; k--) {
+                view.give(takenOn.get(k), taken.get(k), bindings.get(k).gpuDevices());
+            }
+            return all ? bindings : null;
+        };
+    }
 }
