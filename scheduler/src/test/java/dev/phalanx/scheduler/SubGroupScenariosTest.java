@@ -184,7 +184,8 @@ class SubGroupScenariosTest {
         assertThat(nodeOf(r, "big-")).isEmpty();
         SimulationResult.PodGroupRecord big = r.podGroups().stream().filter(g -> g.name().equals("big")).findFirst().orElseThrow();
         assertThat(big.subGroups()).hasSize(3).allSatisfy(s -> assertThat(s.started()).isFalse());
-        assertThat(big.reason()).startsWith("SubGroupUnsatisfiable: segment").contains("needs 72 " + Keys.GPU + " (18 pods) in one " + Keys.CLIQUE_LABEL)
-                .contains("1 of the 4 " + Keys.CLIQUE_LABEL + " domains there have room for it alone, and 3 subgroups need one each");
+        assertThat(big.reason()).startsWith("SubGroupUnsatisfiable: segment 2 of 3 needs 72 " + Keys.GPU + " (18 pods) in one "
+                + Keys.CLIQUE_LABEL + " inside " + Keys.SPINE_LABEL + "=spine-0; 1 of the 4 " + Keys.CLIQUE_LABEL
+                + " domains there have room for it alone, and 3 subgroups need one each (1 placed before it)");
     }
 }

@@ -34,6 +34,8 @@ public final class Metrics {
             List.of("queue", "resource", "leaf"), "allocated plus what pending pods ask for (the demand)");
     public static final Metric QUEUE_POD_GROUPS = gauge("phalanx.queue.pod.groups", "phalanx_queue_pod_groups",
             List.of("queue", "phase"), "gangs (PodGroups, and pods without one) of the queue by phase");
+    public static final Metric QUEUE_SUBGROUPS = gauge("phalanx.queue.subgroups", "phalanx_queue_subgroups",
+            List.of("queue", "state"), "leaf subgroups (and segments) of the queue's gangs, started or waiting");
     public static final Metric QUEUE_LONGEST_WAIT = gauge("phalanx.queue.longest.wait", "phalanx_queue_longest_wait_seconds",
             List.of("queue"), "how long the queue's oldest gang that has not started has been waiting");
 
@@ -68,7 +70,7 @@ public final class Metrics {
             "1 while this replica holds the leader lease (or runs without leader election), else 0");
 
     public static final List<Metric> ALL = List.of(QUEUE_FAIR_SHARE, QUEUE_DECAYED_USAGE, QUEUE_EFFECTIVE_WEIGHT, QUEUE_QUOTA, QUEUE_LIMIT, QUEUE_ALLOCATED,
-            QUEUE_REQUESTED, QUEUE_POD_GROUPS, QUEUE_LONGEST_WAIT, GANG_WAIT, CYCLE, CYCLE_STEP, PLACEMENT, LAST_CYCLE,
+            QUEUE_REQUESTED, QUEUE_POD_GROUPS, QUEUE_SUBGROUPS, QUEUE_LONGEST_WAIT, GANG_WAIT, CYCLE, CYCLE_STEP, PLACEMENT, LAST_CYCLE,
             BINDINGS, BINDING_ERRORS, BINDING, BINDING_WINDOW, EVICTIONS, LEADER);
 
     /** Label values of {@link #CYCLE_STEP}. */

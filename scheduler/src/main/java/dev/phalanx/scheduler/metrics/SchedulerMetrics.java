@@ -58,6 +58,7 @@ public final class SchedulerMetrics implements CycleSteps {
     private final MultiGauge requested;
     private final MultiGauge podGroups;
     private final MultiGauge longestWait;
+    private final MultiGauge subGroups;
     private final Timer cycle;
     private final Map<String, Timer> steps = new HashMap<>();
     private final Map<String, Timer> placements = new HashMap<>();
@@ -83,6 +84,7 @@ public final class SchedulerMetrics implements CycleSteps {
         requested = multiGauge(Metrics.QUEUE_REQUESTED, null);
         podGroups = multiGauge(Metrics.QUEUE_POD_GROUPS, null);
         longestWait = multiGauge(Metrics.QUEUE_LONGEST_WAIT, "seconds");
+        subGroups = multiGauge(Metrics.QUEUE_SUBGROUPS, null);
         cycle = timer(Metrics.CYCLE, Tags.empty(), STEP_BUCKETS);
         for (String step : Metrics.STEPS) {
             steps.put(step, timer(Metrics.CYCLE_STEP, Tags.of("step", step), STEP_BUCKETS));
@@ -247,13 +249,20 @@ public final class SchedulerMetrics implements CycleSteps {
         QueueUsage usage = new QueueUsage(after);
         List<MultiGauge.Row<?>> decayed = new ArrayList<>(), weights = new ArrayList<>();
         List<MultiGauge.Row<?>> share = new ArrayList<>(), quotas = new ArrayList<>(), limits = new ArrayList<>(),
-                alloc = new ArrayList<>(), req = new ArrayList<>(), phases = new ArrayList<>(), waits = new ArrayList<>();
+                alloc = new ArrayList<>(), req = new ArrayList<>(), phases = new ArrayList<>(), waits = new ArrayList<>(),
+                subGroupRows = new ArrayList<>();
         Map<String, Map<String, Integer>> byPhase = new TreeMap<>();
         Map<String, Long> oldest = new TreeMap<>();
+        Map<String, int[]> leaves = new TreeMap<>(); // per queue: started, waiting
         for (CycleReport.GangReport r : report.gangs()) {
             Gang g = gangs.get(r.key());
             if (g == null || g.queue() == null || !after.queues().containsKey(g.queue())) {
                 continue;
+            }
+            for (CycleReport.SubGroupReport sg : r.subGroups()) {
+                if (sg.minMember() > 0) {
+                    leaves.computeIfAbsent(g.queue(), k -> new int[2])[sg.started() ? 0 : 1]++;
+                }
             }
             byPhase.computeIfAbsent(g.queue(), k -> new TreeMap<>()).merge(r.phase().display(), 1, Integer::sum);
             if (r.waiting() && g.createdAt() > 0) {
@@ -292,6 +301,9 @@ public final class SchedulerMetrics implements CycleSteps {
                         byPhase.getOrDefault(q.name(), Map.of()).getOrDefault(phase, 0)));
             }
             waits.add(MultiGauge.Row.of(Tags.of("queue", q.name()), oldest.getOrDefault(q.name(), 0L) / 1000.0));
+            int[] l = leaves.getOrDefault(q.name(), new int[2]);
+            subGroupRows.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "state", "started"), l[0]));
+            subGroupRows.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "state", "waiting"), l[1]));
         }
         fairShare.register(share, true);
         decayedUsage.register(decayed, true);
@@ -302,6 +314,7 @@ public final class SchedulerMetrics implements CycleSteps {
         requested.register(req, true);
         podGroups.register(phases, true);
         longestWait.register(waits, true);
+        subGroups.register(subGroupRows, true);
     }
 
     private static Duration[] millis(long... ms) {
