@@ -366,15 +366,9 @@ public final class ApiServerThroughput {
         return new double[]{count, sum};
     }
 
-    /** scheduler-plugins' PodGroup CRD, as its module ships it (copied beside its binary by the build). */
+    /** scheduler-plugins' PodGroup CRD, as its module ships it (copied beside its binary by the build, built when missing). */
     private void installCoschedulingCrd() throws Exception {
-        Path dir = Path.of(System.getenv().getOrDefault("PHALANX_CONTROL_PLANE_DIR",
-                Path.of(System.getenv().getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache"),
-                        "phalanx", "kube-api-test").toString()), "scheduler-plugins");
-        Path crd;
-        try (var versions = Files.list(dir)) {
-            crd = versions.sorted().reduce((a, b) -> b).orElseThrow().resolve("coscheduling-crd.yaml");
-        }
+        Path crd = controlPlane.schedulerPlugins().resolve("coscheduling-crd.yaml");
         try (var in = Files.newInputStream(crd)) {
             for (HasMetadata item : client.load(in).items()) {
                 client.resource(item).forceConflicts().serverSideApply();

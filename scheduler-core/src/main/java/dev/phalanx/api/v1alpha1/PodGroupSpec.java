@@ -14,10 +14,13 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, !has(s.parent)"
         + " || self.subGroups.exists(t, t.name == s.parent))",
         message = "a subgroup's parent must be a subgroup in spec.subGroups")
+// a tree at most three deep: every subgroup reaches a top-level one within two steps up, so no chain of parents loops
 @ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, !has(s.parent)"
         + " || !self.subGroups.exists(t, t.name == s.parent)"
-        + " || self.subGroups.map(t, t.name).indexOf(s.parent) < self.subGroups.map(t, t.name).indexOf(s.name))",
-        message = "a subgroup's parent must be listed before it (so the subgroups form a tree, without loops)")
+        + " || self.subGroups.exists(p, p.name == s.parent && (!has(p.parent)"
+        + " || self.subGroups.exists(q, has(p.parent) && q.name == p.parent && !has(q.parent)))))",
+        message = "subgroups nest at most three deep: a subgroup's parent is a top-level subgroup or the child of one"
+                + " (so the parents never loop)")
 @ValidationRule(value = "!has(self.subGroups) || self.subGroups.all(s, has(s.minMember)"
         + " || self.subGroups.exists(t, has(t.parent) && t.parent == s.name))",
         message = "a subgroup without child subgroups needs minMember")
@@ -47,7 +50,7 @@ public class PodGroupSpec {
 
     @JsonPropertyDescription("Subgroups of the gang: leaves whose pods start together, each complete, and inner"
             + " subgroups over them; each may keep its pods inside one topology domain.")
-    @Size(max = 64)
+    @Size(max = 32)
     private java.util.List<SubGroupSpec> subGroups;
 
     @JsonPropertyDescription("How many top-level subgroups must start, each complete; omitted: all of them.")

@@ -28,6 +28,9 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
             "jobset.sigs.k8s.io/job-index", "training.kubeflow.org/replica-index", "leaderworkerset.sigs.k8s.io/worker-index",
             "apps.kubernetes.io/pod-index");
 
+    /** The most subgroups one PodGroup declares (the CRD's bound, which keeps its validation rules cheap). */
+    public static final int MAX_SUBGROUPS = 32;
+
     public static final SubGroups NONE = new SubGroups(List.of(), 0, 0, null, Map.of());
 
     /**
@@ -73,16 +76,19 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
                 return "spec.subGroups names " + n.name() + " twice";
             }
         }
-        Set<String> before = new HashSet<>();
+        if (nodes.size() > MAX_SUBGROUPS) {
+            return "spec.subGroups has " + nodes.size() + " subgroups; at most " + MAX_SUBGROUPS;
+        }
         for (Node n : nodes) {
             if (n.parent() != null && !byName.containsKey(n.parent())) {
                 return "subgroup " + n.name() + " names parent " + n.parent() + ", which is not in spec.subGroups";
             }
-            if (n.parent() != null && !before.contains(n.parent())) {
-                return "subgroup " + n.name() + " names parent " + n.parent() + ", which must be listed before it"
-                        + " (so the subgroups form a tree, without loops)";
+            Node p = n.parent() == null ? null : byName.get(n.parent());
+            Node q = p == null || p.parent() == null ? null : byName.get(p.parent());
+            if (q != null && q.parent() != null) {
+                return "subgroup " + n.name() + " is more than three deep (its parent " + p.name() + " is the child of "
+                        + q.name() + ", itself a child); subgroups nest at most three deep, so the parents never loop";
             }
-            before.add(n.name());
             int children = children(n.name()).size();
             if (children == 0 && n.minMember() < 1) {
                 return "subgroup " + n.name() + " has no child subgroups, so it needs minMember (at least 1)";

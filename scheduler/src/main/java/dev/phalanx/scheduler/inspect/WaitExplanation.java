@@ -32,6 +32,9 @@ record WaitExplanation(String waitsFor, String wouldStart) {
             case "QueueOverLimit", "QueueOverQuota" -> queue(code, m, gang);
             case "TopologyUnsatisfiable" -> topology(m, gang, s);
             case "InsufficientResources" -> room(m, gang, s);
+            case "SubGroupUnsatisfiable" -> new WaitExplanation("a domain for each of its subgroups at once: " + m,
+                    "pods in those domains finishing (the room is held for it once it is first in line), or subgroups "
+                            + "sized to fit the domains their topology names");
             case "NoRoom" -> new WaitExplanation("room for more of its members; the gang itself runs",
                     "running pods finishing; its members beyond minMember are elastic and start when there is room");
             case "Unschedulable" -> never(m, gang, s);

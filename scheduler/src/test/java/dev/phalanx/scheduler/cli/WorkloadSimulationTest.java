@@ -85,4 +85,45 @@ class WorkloadSimulationTest {
         assertThat(groups.get("job-huge").get("reason").asText()).startsWith("Unschedulable: needs 20 nvidia.com/gpu for "
                 + "20 pods in one nvidia.com/gpu.clique; the best, clique-").endsWith(", has 16 nvidia.com/gpu free; it would not fit even the empty cluster");
     }
+
+    /** SegmentedJobIT's job in the simulator: the same racks, spines and busy node, the same outcome. */
+    @Test
+    void aJobInSegmentsStartsWithEachSegmentInARackOfItsOwnUnderTheSpineThatHoldsIt() throws Exception {
+        List<HasMetadata> objs = new ArrayList<>();
+        objs.add(namespace(NS, Keys.QUEUE_LABEL, "team"));
+        objs.add(queue("team").gpu("288", 1, "-1").build());
+        for (String rack : List.of("a", "b", "c", "d")) {
+            for (int i = 0; i < 18; i++) {
+                objs.add(node(rack + String.format("%02d", i), 4, Keys.CLIQUE_LABEL, "nvl72-" + rack, Keys.SPINE_LABEL,
+                        rack.compareTo("c") < 0 ? "spine-0" : "spine-1"));
+            }
+        }
+        objs.add(Testing.pod(NS, "busy").queue("team").gpus(4).nodeSelector("kubernetes.io/hostname", "b00").build());
+        objs.add(Workloads.job(NS, "pretrain", 36, 4, Keys.SEGMENT_SIZE_ANNOTATION, "18",
+                Keys.TOPOLOGY_REQUIRED_ANNOTATION, Keys.SPINE_LABEL));
+        Path f = dir.resolve("segments.yaml");
+        Files.writeString(f, Testing.yaml(objs));
+
+        CliRun run = CliRun.of("simulate", "-f", f.toString(), "-o", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode root = run.json();
+        Map<Integer, Set<String>> racksBySegment = new TreeMap<>();
+        for (JsonNode p : root.get("pods")) {
+            String name = p.get("name").asText();
+            if (name.startsWith("pretrain-")) {
+                int index = Integer.parseInt(name.substring("pretrain-".length()));
+                racksBySegment.computeIfAbsent(index / 18, k -> new HashSet<>()).add(p.get("node").asText().substring(0, 1));
+            }
+        }
+        assertThat(racksBySegment).hasSize(2).allSatisfy((segment, racks) -> assertThat(racks).hasSize(1));
+        Set<String> racks = new HashSet<>();
+        racksBySegment.values().forEach(racks::addAll);
+        assertThat(racks).as("two racks of their own, both under spine-1").containsExactlyInAnyOrder("c", "d");
+        JsonNode group = null;
+        for (JsonNode g : root.get("podGroups")) {
+            group = g.get("name").asText().equals("job-pretrain") ? g : group;
+        }
+        assertThat(group).isNotNull();
+        assertThat(group.get("subGroups")).hasSize(2);
+    }
 }

@@ -123,10 +123,16 @@ class CrdValidationIT {
                 .contains("a subgroup's parent must be a subgroup in spec.subGroups");
         assertThat(refusal(() -> client.resource(podGroup("crd-validation", "loop", 2)
                 .subGroup("a", "b", null, null, null).subGroup("b", "a", 2, null, null).build()).create()))
-                .contains("a subgroup's parent must be listed before it");
+                .contains("subgroups nest at most three deep");
         assertThat(refusal(() -> client.resource(podGroup("crd-validation", "self", 2)
                 .subGroup("a", "a", 2, null, null).build()).create()))
-                .contains("a subgroup's parent must be listed before it");
+                .contains("subgroups nest at most three deep");
+        assertThat(refusal(() -> client.resource(podGroup("crd-validation", "deep", 2)
+                .subGroup("a", null, null, null, null).subGroup("b", "a", null, null, null)
+                .subGroup("c", "b", null, null, null).subGroup("d", "c", 2, null, null).build()).create()))
+                .contains("subgroups nest at most three deep");
+        client.resource(podGroup("crd-validation", "three-deep", 2).subGroup("c", "b", 2, null, null)
+                .subGroup("a", null, null, null, null).subGroup("b", "a", null, null, null).build()).create();
         assertThat(refusal(() -> client.resource(podGroup("crd-validation", "no-min", 2)
                 .subGroup("a", null, null, null, null).build()).create()))
                 .contains("a subgroup without child subgroups needs minMember");

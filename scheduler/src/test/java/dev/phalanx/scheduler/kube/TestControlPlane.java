@@ -149,9 +149,7 @@ public final class TestControlPlane {
         ensureBinaries(component);
         Path binary;
         if (component.equals("scheduler-plugins")) {
-            try (var versions = Files.list(binaries.resolve("scheduler-plugins"))) {
-                binary = versions.sorted().reduce((a, b) -> b).orElseThrow().resolve("kube-scheduler");
-            }
+            binary = schedulerPlugins().resolve("kube-scheduler");
         } else {
             try (var versions = Files.list(binaries.resolve("k8s"))) {
                 binary = versions.filter(d -> Files.isExecutable(d.resolve(component))).sorted().reduce((a, b) -> b)
@@ -167,6 +165,18 @@ public final class TestControlPlane {
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new Component(component, p, log, kubeconfig, () -> { }, () -> { });
+    }
+
+    /**
+     * The folder of scheduler-plugins' newest version: its kube-scheduler and the PodGroup CRD its Coscheduling plugin
+     * reads ({@code coscheduling-crd.yaml}), built when missing.
+     */
+    public Path schedulerPlugins() throws IOException, InterruptedException {
+        ensureBinaries("scheduler-plugins");
+        try (var versions = Files.list(binaries.resolve("scheduler-plugins"))) {
+            return versions.sorted().reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException("no scheduler-plugins under " + binaries));
+        }
     }
 
     /** JobSet's controller manager (sigs.k8s.io/jobset), at the version of the JobSet CRD the tests install. */
