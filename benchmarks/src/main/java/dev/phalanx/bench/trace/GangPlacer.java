@@ -39,9 +39,7 @@ public interface GangPlacer {
      */
     static GangPlacer nodeByNodeBestFit(RandomGenerator random) {
         return (gang, view) -> {
-            List<Binding> bindings = new ArrayList<>();
-            List<PodInfo> taken = new ArrayList<>();
-            List<Integer> takenOn = new ArrayList<>();
+            Tentative taken = new Tentative(view);
             boolean all = true;
             for (PodInfo pod : gang.pending()) {
                 int best = -1, ties = 0;
@@ -65,16 +63,9 @@ public interface GangPlacer {
                     all = false;
                     break;
                 }
-                List<Integer> devices = view.chooseDevices(best, pod);
-                view.take(best, pod, devices);
-                taken.add(pod);
-                takenOn.add(best);
-                bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
+                taken.take(best, pod);
             }
-            for (int k = taken.size() - 1; k >= 0; k--) {
-                view.give(takenOn.get(k), taken.get(k), bindings.get(k).gpuDevices());
-            }
-            return all ? bindings : null;
+            return taken.giveBack(all);
         };
     }
 
@@ -92,9 +83,7 @@ public interface GangPlacer {
         return (gang, view) -> {
             dev.phalanx.core.model.SubGroups tree = gang.subGroups();
             dev.phalanx.core.cycle.TopologyIndex racks = view.topology(Keys.CLIQUE_LABEL);
-            List<Binding> bindings = new ArrayList<>();
-            List<PodInfo> taken = new ArrayList<>();
-            List<Integer> takenOn = new ArrayList<>();
+            Tentative taken = new Tentative(view);
             boolean all = true;
             for (dev.phalanx.core.model.SubGroups.Node segment : tree.nodes()) {
                 List<PodInfo> pods = tree.membersOf(segment.name(), gang.pending());
@@ -128,17 +117,38 @@ public interface GangPlacer {
                             bestGpu = view.freeGpuMilli(i);
                         }
                     }
-                    List<Integer> devices = view.chooseDevices(best, pod);
-                    view.take(best, pod, devices);
-                    taken.add(pod);
-                    takenOn.add(best);
-                    bindings.add(new Binding(pod.namespace(), pod.name(), view.node(best).name(), devices));
+                    taken.take(best, pod);
                 }
             }
-            for (int k = taken.size() - 1; k >= 0; k--) {
-                view.give(takenOn.get(k), taken.get(k), bindings.get(k).gpuDevices());
-            }
-            return all ? bindings : null;
+            return taken.giveBack(all);
         };
+    }
+
+    /** Pods taken on a view one by one while a placement is tried, given back in reverse when it is done. */
+    final class Tentative {
+        private final CapacityView view;
+        private final List<Binding> bindings = new ArrayList<>();
+        private final List<PodInfo> pods = new ArrayList<>();
+        private final List<Integer> nodes = new ArrayList<>();
+
+        Tentative(CapacityView view) {
+            this.view = view;
+        }
+
+        void take(int node, PodInfo pod) {
+            List<Integer> devices = view.chooseDevices(node, pod);
+            view.take(node, pod, devices);
+            pods.add(pod);
+            nodes.add(node);
+            bindings.add(new Binding(pod.namespace(), pod.name(), view.node(node).name(), devices));
+        }
+
+        /** Gives every pod back; the bindings when {@code all} were placed, else null. */
+        List<Binding> giveBack(boolean all) {
+            for (int k = pods.size() - 1; k >= 0; k--) {
+                view.give(nodes.get(k), pods.get(k), bindings.get(k).gpuDevices());
+            }
+            return all ? List.copyOf(bindings) : null;
+        }
     }
 }

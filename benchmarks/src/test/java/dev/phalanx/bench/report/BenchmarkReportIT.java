@@ -24,10 +24,11 @@ class BenchmarkReportIT {
                 "## Binding throughput on a real API server", "| ceiling |", "| phalanx |", "| kube-scheduler |", "| coscheduling |",
                 "| phalanx-dra |",
                 "## GPU fragmentation", "published unallocated", "## NVLink locality", "node-best-fit",
+                "### Jobs larger than one rack, in segments", "| segment-greedy |",
                 "## Queue fairness", "| fifo |");
         assertThat(md).contains("| 5,000 | 10,000 |");
         for (String png : new String[]{"cycle-latency.png", "heap.png", "api-server-throughput.png",
-                "api-server-gang-latency.png", "fragmentation.png", "locality.png", "fairness-wait.png"}) {
+                "api-server-gang-latency.png", "fragmentation.png", "locality.png", "segments.png", "fairness-wait.png"}) {
             assertThat(out.resolve(png)).isNotEmptyFile();
             assertThat(md).contains("(" + png + ")");
         }
