@@ -50,4 +50,23 @@ class LocalityBenchCommandTest {
         assertThat(run.out()).contains("2 NVLink domains of 18 nodes x 4 GPUs").contains("144 GPUs")
                 .contains("fewest NVLink domains possible = ").containsPattern("(?m)^  phalanx ").containsPattern("(?m)^  node-best-fit ");
     }
+
+    @Test
+    void segmentsReportEachPlacementOnTheSameJobsAndPhalanxSpansNoMoreSpines() throws Exception {
+        CliRun run = CliRun.of("locality", "--segments", "--trace", trace().toString(), "--spines", "2",
+                "--racks-per-spine", "4", "--jobs", "5", "--seeds", "1..3", "--output", "json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode json = run.json();
+        assertThat(json.path("spines").asInt()).isEqualTo(2);
+        assertThat(json.path("placers")).extracting(p -> p.path("placer").asText()).containsExactly("phalanx", "segment-greedy");
+        for (JsonNode p : json.path("placers")) {
+            assertThat(p.path("started").asInt()).isEqualTo(15);
+            assertThat(p.path("segmentsWholePct").asDouble()).isEqualTo(100.0);
+        }
+        assertThat(json.path("placers").get(0).path("meanSpines").asDouble())
+                .isLessThanOrEqualTo(json.path("placers").get(1).path("meanSpines").asDouble());
+        CliRun bad = CliRun.of("locality", "--segments", "--trace", trace().toString(), "--spines", "0");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--spines and --racks-per-spine must be at least 1");
+    }
 }
