@@ -45,7 +45,7 @@ public final class StatusWriter {
     /** How often a Queue's status is written when only its usage history changed. */
     static final long HISTORY_WRITE_MILLIS = 60_000;
 
-    private final Map<String, String> written = new HashMap<>();
+    private final Map<String, Object> written = new HashMap<>();
     private final Map<String, String> writtenCore = new HashMap<>();
     private final Map<String, Long> writtenAt = new HashMap<>();
     private final Map<String, PodGroupStatus> lastGroupStatus = new HashMap<>();
@@ -190,27 +190,35 @@ public final class StatusWriter {
 
     /** True when {@code status} differs from what was last written and the object was not written too recently. */
     private boolean shouldWrite(String key, Object status, long nowMillis) {
-        String json;
-        try {
-            json = JSON.writeValueAsString(status instanceof PodGroupStatus p ? withoutTimes(p) : status);
-        } catch (Exception e) {
-            return true;
+        Object shown;
+        if (status instanceof PodGroupStatus p) {
+            shown = shown(p); // every gang, every cycle: compared field by field, not through JSON
+        } else {
+            try {
+                shown = JSON.writeValueAsString(status);
+            } catch (Exception e) {
+                return true;
+            }
         }
-        if (json.equals(written.get(key))) {
+        if (shown.equals(written.get(key))) {
             return false;
         }
         Long at = writtenAt.get(key);
         if (at != null && nowMillis - at < minIntervalMillis) {
             return false;
         }
-        written.put(key, json);
+        written.put(key, shown);
         writtenAt.put(key, nowMillis);
         return true;
     }
 
-    private static PodGroupStatus withoutTimes(PodGroupStatus s) {
-        PodGroupStatus copy = JSON.convertValue(s, PodGroupStatus.class);
-        copy.getConditions().forEach(c -> c.setLastTransitionTime(null));
-        return copy;
+    /** What a user sees of a PodGroup status, its conditions' transition times left out. */
+    static java.util.List<Object> shown(PodGroupStatus s) {
+        java.util.List<Object> conditions = new java.util.ArrayList<>();
+        for (var c : s.getConditions()) {
+            conditions.add(java.util.Arrays.asList(c.getType(), c.getStatus(), c.getReason(), c.getMessage()));
+        }
+        return java.util.Arrays.asList(s.getPhase(), s.getScheduled(), s.getRunning(), conditions, s.getPlacement(),
+                s.getSubGroups());
     }
 }

@@ -49,16 +49,16 @@ public final class SchedulerMetrics implements CycleSteps {
             43_200, 86_400);
 
     private final MeterRegistry registry;
-    private final MultiGauge fairShare;
-    private final MultiGauge decayedUsage;
-    private final MultiGauge effectiveWeight;
-    private final MultiGauge quota;
-    private final MultiGauge limit;
-    private final MultiGauge allocated;
-    private final MultiGauge requested;
-    private final MultiGauge podGroups;
-    private final MultiGauge longestWait;
-    private final MultiGauge subGroups;
+    private final GaugeRows fairShare;
+    private final GaugeRows decayedUsage;
+    private final GaugeRows effectiveWeight;
+    private final GaugeRows quota;
+    private final GaugeRows limit;
+    private final GaugeRows allocated;
+    private final GaugeRows requested;
+    private final GaugeRows podGroups;
+    private final GaugeRows longestWait;
+    private final GaugeRows subGroups;
     private final Timer cycle;
     private final Map<String, Timer> steps = new HashMap<>();
     private final Map<String, Timer> placements = new HashMap<>();
@@ -124,8 +124,8 @@ public final class SchedulerMetrics implements CycleSteps {
         return registry;
     }
 
-    private MultiGauge multiGauge(Metrics.Metric m, String baseUnit) {
-        return MultiGauge.builder(m.name()).description(m.help()).baseUnit(baseUnit).register(registry);
+    private GaugeRows multiGauge(Metrics.Metric m, String baseUnit) {
+        return new GaugeRows(MultiGauge.builder(m.name()).description(m.help()).baseUnit(baseUnit).register(registry));
     }
 
     private Timer timer(Metrics.Metric m, Tags tags, Duration[] buckets) {
@@ -247,10 +247,6 @@ public final class SchedulerMetrics implements CycleSteps {
         }
 
         QueueUsage usage = new QueueUsage(after);
-        List<MultiGauge.Row<?>> decayed = new ArrayList<>(), weights = new ArrayList<>();
-        List<MultiGauge.Row<?>> share = new ArrayList<>(), quotas = new ArrayList<>(), limits = new ArrayList<>(),
-                alloc = new ArrayList<>(), req = new ArrayList<>(), phases = new ArrayList<>(), waits = new ArrayList<>(),
-                subGroupRows = new ArrayList<>();
         Map<String, Map<String, Integer>> byPhase = new TreeMap<>();
         Map<String, Long> oldest = new TreeMap<>();
         Map<String, int[]> leaves = new TreeMap<>(); // per queue: started, waiting
@@ -280,41 +276,35 @@ public final class SchedulerMetrics implements CycleSteps {
             resources.addAll(r.keySet());
             for (String res : resources) {
                 Tags tags = Tags.of("queue", q.name(), "resource", res, "leaf", leaf);
-                share.add(MultiGauge.Row.of(tags, fair.getOrDefault(res, 0.0)));
+                fairShare.add(tags, fair.getOrDefault(res, 0.0));
                 if (result.fairShares().keepsHistory()) {
-                    decayed.add(MultiGauge.Row.of(tags, result.fairShares().decayed(q.name(), res)));
+                    decayedUsage.add(tags, result.fairShares().decayed(q.name(), res));
                     Double w = result.fairShares().effectiveWeight(q.name(), res);
-                    weights.add(MultiGauge.Row.of(tags, w != null ? w : q.share(res).overQuotaWeight()));
+                    effectiveWeight.add(tags, w != null ? w : q.share(res).overQuotaWeight());
                 }
-                alloc.add(MultiGauge.Row.of(tags, a.getOrDefault(res, 0.0)));
-                req.add(MultiGauge.Row.of(tags, r.getOrDefault(res, 0.0)));
+                allocated.add(tags, a.getOrDefault(res, 0.0));
+                requested.add(tags, r.getOrDefault(res, 0.0));
                 QueueInfo.Share s = q.resources().get(res);
                 if (s != null) {
-                    quotas.add(MultiGauge.Row.of(tags, s.quotaMilli() / 1000.0));
+                    quota.add(tags, s.quotaMilli() / 1000.0);
                     if (s.limited()) {
-                        limits.add(MultiGauge.Row.of(tags, s.limitMilli() / 1000.0));
+                        limit.add(tags, s.limitMilli() / 1000.0);
                     }
                 }
             }
             for (String phase : Metrics.PHASES) {
-                phases.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "phase", phase),
-                        byPhase.getOrDefault(q.name(), Map.of()).getOrDefault(phase, 0)));
+                podGroups.add(Tags.of("queue", q.name(), "phase", phase),
+                        byPhase.getOrDefault(q.name(), Map.of()).getOrDefault(phase, 0));
             }
-            waits.add(MultiGauge.Row.of(Tags.of("queue", q.name()), oldest.getOrDefault(q.name(), 0L) / 1000.0));
+            longestWait.add(Tags.of("queue", q.name()), oldest.getOrDefault(q.name(), 0L) / 1000.0);
             int[] l = leaves.getOrDefault(q.name(), new int[2]);
-            subGroupRows.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "state", "started"), l[0]));
-            subGroupRows.add(MultiGauge.Row.of(Tags.of("queue", q.name(), "state", "waiting"), l[1]));
+            subGroups.add(Tags.of("queue", q.name(), "state", "started"), l[0]);
+            subGroups.add(Tags.of("queue", q.name(), "state", "waiting"), l[1]);
         }
-        fairShare.register(share, true);
-        decayedUsage.register(decayed, true);
-        effectiveWeight.register(weights, true);
-        quota.register(quotas, true);
-        limit.register(limits, true);
-        allocated.register(alloc, true);
-        requested.register(req, true);
-        podGroups.register(phases, true);
-        longestWait.register(waits, true);
-        subGroups.register(subGroupRows, true);
+        for (GaugeRows g : List.of(fairShare, decayedUsage, effectiveWeight, quota, limit, allocated, requested, podGroups,
+                longestWait, subGroups)) {
+            g.publish();
+        }
     }
 
     private static Duration[] millis(long... ms) {
