@@ -34,9 +34,9 @@ public final class LocalityBenchCommand implements Callable<Integer> {
             description = "NVLink domains (racks of 72 GPUs) in the cluster (default ${DEFAULT-VALUE}: 576 GPUs, loaded by the trace at its peaks).")
     int racks;
 
-    @Option(names = "--jobs", paramLabel = "N", defaultValue = "5000",
-            description = "Consecutive jobs replayed per seed (default ${DEFAULT-VALUE}).")
-    int jobs;
+    @Option(names = "--jobs", paramLabel = "N",
+            description = "Consecutive jobs replayed per seed (default 5,000; 600 with --segments, whose jobs are larger).")
+    Integer jobsOption;
 
     @Option(names = "--seeds", paramLabel = "LIST", defaultValue = "1..10",
             description = "Seeds; each picks where its window of jobs starts (default ${DEFAULT-VALUE}).")
@@ -67,6 +67,7 @@ public final class LocalityBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        int jobs = jobsOption != null ? jobsOption : segments ? 600 : 5000;
         if (racks < 1 || jobs < 1) {
             err.println("phalanx bench locality: --racks and --jobs must be at least 1, got " + racks + " and " + jobs);
             return 2;

@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  * segments (tensor-parallel groups) of 64 or 72 GPUs, 16 or 18 pods of 4 GPUs, and each segment must sit inside one
  * rack ({@value Keys#CLIQUE_LABEL}); the job prefers one spine. Arrivals and durations are the Philly trace's; sizes
  * are a stated synthetic mix, since the trace's jobs are almost all of one to eight GPUs: each job draws (from the
- * seed) a segment of 64 or 72 GPUs and 1 to 8 segments of 64 (1 to 7 of 72), so 64 to 512 GPUs.
+ * seed) a segment of 64 or 72 GPUs and 1 to 8 segments of 64 (1 to 7 of 72), so 64 to 512 GPUs; the window's
+ * arrivals are spread out in time until the GPU-seconds asked come to at most 70% of the cluster's ({@link #stretch}).
  *
  * <p>A job starts when all its segments fit (waiting jobs tried in arrival order at every arrival and departure) and
  * departs after its duration. At each start the replay records whether every segment sits in one rack, how many spines
@@ -107,6 +108,7 @@ public final class SegmentReplay {
             spineOf[i] = rackOf[i] / racksPerSpine;
         }
         long t0 = jobs.isEmpty() ? 0 : jobs.get(0).submitSecond();
+        double stretch = stretch(jobs, seed, (long) nodes.size() * NvlinkCluster.GPUS_PER_NODE);
         PriorityQueue<Running> running = new PriorityQueue<>(Comparator.comparingLong(Running::endSecond));
         LinkedHashSet<PodInfo> runningPods = new LinkedHashSet<>();
         ArrayDeque<long[]> waiting = new ArrayDeque<>(); // {job, arrivedAt}
@@ -114,7 +116,7 @@ public final class SegmentReplay {
         int next = 0, started = 0, whole = 0, multi = 0, atFewest = 0;
         long spinesSum = 0, extraSum = 0, waitSum = 0;
         while (next < jobs.size() || !running.isEmpty()) {
-            long nextArrival = next < jobs.size() ? jobs.get(next).submitSecond() - t0 : Long.MAX_VALUE;
+            long nextArrival = next < jobs.size() ? arrival(jobs.get(next), t0, stretch) : Long.MAX_VALUE;
             long now;
             if (!running.isEmpty() && running.peek().endSecond() <= nextArrival) {
                 now = running.peek().endSecond();
@@ -129,7 +131,7 @@ public final class SegmentReplay {
                 }
             } else {
                 now = nextArrival;
-                while (next < jobs.size() && jobs.get(next).submitSecond() - t0 == now) {
+                while (next < jobs.size() && arrival(jobs.get(next), t0, stretch) == now) {
                     waiting.add(new long[]{next++, now});
                 }
             }
@@ -173,6 +175,30 @@ public final class SegmentReplay {
         }
         return new Outcome(jobs.size(), started, whole, multi, spinesSum, atFewest, extraSum,
                 started == 0 ? 0 : (double) waitSum / started);
+    }
+
+    /** Where the load the mix offers is at most {@link #LOAD} of the cluster's GPUs. */
+    static final double LOAD = 0.7;
+
+    /**
+     * How much the window's arrivals are spread out so that the GPU-seconds its jobs ask for, over the span of their
+     * arrivals, come to at most {@link #LOAD} of the cluster: the trace's arrival rate with jobs 64 times its sizes
+     * would keep any cluster of this size saturated for days. 1 when the window is light enough as it is.
+     */
+    static double stretch(List<PhillyTrace.Job> jobs, long seed, long clusterGpus) {
+        if (jobs.size() < 2) {
+            return 1;
+        }
+        double asked = 0;
+        for (int k = 0; k < jobs.size(); k++) {
+            asked += (double) shape(seed, k).gpus() * jobs.get(k).durationSeconds();
+        }
+        long span = Math.max(1, jobs.get(jobs.size() - 1).submitSecond() - jobs.get(0).submitSecond());
+        return Math.max(1, asked / (span * (double) clusterGpus) / LOAD);
+    }
+
+    private static long arrival(PhillyTrace.Job job, long t0, double stretch) {
+        return Math.round((job.submitSecond() - t0) * stretch);
     }
 
     private static PodInfo pod(Gang gang, Binding b) {
