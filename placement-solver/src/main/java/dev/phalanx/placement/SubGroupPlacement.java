@@ -391,12 +391,18 @@ final class SubGroupPlacement {
             Binding b = taken.remove(k);
             view.give(view.indexOf(b.node()), takenPods.remove(k), b.gpuDevices());
         }
+        if (outer != null && outerUsed instanceof HashSet<Integer> used) {
+            used.clear(); // the domains of the gang's key still used: those of what is still taken
+            for (Binding b : taken) {
+                int d = outer.domainOf(view.indexOf(b.node()));
+                if (d >= 0) {
+                    used.add(d);
+                }
+            }
+        }
     }
 
     private void giveAll() {
         undoTo(0);
-        if (outerUsed instanceof HashSet<Integer> used) {
-            used.clear();
-        }
     }
 }

@@ -300,6 +300,13 @@ public final class VictimSelection implements PreemptionPolicy {
         }
         dev.phalanx.core.model.SubGroups tree = v.subGroups();
         java.util.Set<String> removed = new java.util.HashSet<>();
+        java.util.Set<String> offered = new java.util.HashSet<>();
+        bound.forEach(p -> offered.add(p.name()));
+        for (PodInfo p : v.bound()) {
+            if (!offered.contains(p.name())) {
+                removed.add(p.name()); // terminating already: gone for the count, whatever is taken now
+            }
+        }
         List<dev.phalanx.core.model.SubGroups.Node> leaves = new ArrayList<>(tree.nodes().stream().filter(tree::isLeaf).toList());
         java.util.Collections.reverse(leaves);
         for (dev.phalanx.core.model.SubGroups.Node leaf : leaves) {

@@ -129,7 +129,9 @@ public final class SchedulingCycle {
                 kinds.add(List.of(p.requests(), p.gpuFractionMilli(), p.nodeSelector(), p.tolerations(), p.nodeAffinity(),
                         p.constraints().shape()));
             }
-            return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds, gang.subGroups().shape());
+            // a gang with subgroups is its own shape: which leaf each pod is in and where its members run decide too
+            return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds,
+                    gang.hasSubGroups() ? List.of(gang.key()) : List.of());
         }
     }
 

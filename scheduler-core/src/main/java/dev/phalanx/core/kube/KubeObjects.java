@@ -544,6 +544,11 @@ public final class KubeObjects {
         if (invalid == null) {
             invalid = subGroups.problem();
         }
+        if (invalid == null && subGroups.segmentSize() > 0
+                && (minMember + (long) subGroups.segmentSize() - 1) / subGroups.segmentSize() > SubGroups.MAX_SEGMENTS) {
+            invalid = "spec.minMember " + minMember + " in segments of " + subGroups.segmentSize() + " makes more than "
+                    + SubGroups.MAX_SEGMENTS + " segments";
+        }
         var owner = owner(md);
         return new PodGroupInfo(md.getNamespace() == null ? "default" : md.getNamespace(), md.getName(), spec.getQueue(),
                 minMember, spec.getPriorityClassName(), blankToNull(required), blankToNull(preferred),

@@ -53,8 +53,9 @@ public final class SnapshotAssembler {
         Map<String, List<PodInfo>> membersByGroup = new TreeMap<>();
         List<Gang> gangs = new ArrayList<>();
         List<PodInfo> relevant = new ArrayList<>();
-        java.util.Set<String> nodeNames = new java.util.HashSet<>();
-        nodes.forEach(n -> nodeNames.add(n.name()));
+        Map<String, NodeInfo> nodesByName = new java.util.HashMap<>();
+        nodes.forEach(n -> nodesByName.put(n.name(), n));
+        java.util.Set<String> nodeNames = nodesByName.keySet();
         for (PodInfo p : pods) {
             boolean ours = schedulerName.equals(p.schedulerName());
             if (p.phase().holdsResources() && !nodeNames.contains(p.nodeName())) {
@@ -99,7 +100,11 @@ public final class SnapshotAssembler {
             String required = g.topologyRequired() == null
                     && members.stream().anyMatch(m -> claims.inComputeDomain().contains(m.key())) ? Keys.CLIQUE_LABEL
                     : g.topologyRequired();
-            SubGroups subGroups = g.subGroups().resolve(members, g.minMember());
+            String segmentKey = g.subGroups().segmentRequired();
+            SubGroups subGroups = g.subGroups().resolve(members, g.minMember(), p -> {
+                NodeInfo n = segmentKey == null || p.nodeName() == null ? null : nodesByName.get(p.nodeName());
+                return n == null ? null : n.label(segmentKey);
+            });
             if (reason == null) {
                 reason = subGroupLabelProblem(g, members);
             }

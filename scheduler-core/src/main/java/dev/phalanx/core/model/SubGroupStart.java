@@ -27,23 +27,36 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
         if (shortOf != null) {
             return new SubGroupStart(false, null, shortOf);
         }
-        // up to minMember: more pods of the leaves started or chosen, and of no leaf
+        // up to minMember: more pods of the leaves started or chosen and of no leaf, then further subgroups, each
+        // complete, in declared order
         int missing = gang.minMember() - gang.boundOrFinished() - pods.size();
+        Set<String> taken = new HashSet<>();
+        pods.forEach(p -> taken.add(p.name()));
+        for (PodInfo p : gang.pending()) {
+            String leaf = tree.leafOf(p);
+            if (missing > 0 && !taken.contains(p.name()) && (leaf == null || chosen.contains(leaf) || c.satisfied(leaf))) {
+                pods.add(p);
+                taken.add(p.name());
+                missing--;
+            }
+        }
+        for (SubGroups.Node leaf : tree.nodes()) {
+            if (missing <= 0) {
+                break;
+            }
+            if (!tree.isLeaf(leaf) || chosen.contains(leaf.name()) || c.satisfied(leaf.name())) {
+                continue;
+            }
+            Set<String> more = new LinkedHashSet<>();
+            List<PodInfo> morePods = new ArrayList<>();
+            if (c.select(leaf.name(), more, morePods) == null) {
+                chosen.addAll(more);
+                pods.addAll(morePods);
+                missing -= morePods.size();
+            }
+        }
         if (missing > 0) {
-            Set<String> taken = new HashSet<>();
-            pods.forEach(p -> taken.add(p.name()));
-            for (PodInfo p : gang.pending()) {
-                String leaf = tree.leafOf(p);
-                if (missing > 0 && !taken.contains(p.name())
-                        && (leaf == null || chosen.contains(leaf) || c.satisfied(leaf))) {
-                    pods.add(p);
-                    missing--;
-                }
-            }
-            if (missing > 0) {
-                return new SubGroupStart(false, null, "its subgroups hold too few pods for its minMember "
-                        + gang.minMember());
-            }
+            return new SubGroupStart(false, null, "its subgroups hold too few pods for its minMember " + gang.minMember());
         }
         return new SubGroupStart(false, List.copyOf(pods), null);
     }
@@ -113,19 +126,22 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
         private final Gang gang;
         private final SubGroups tree;
 
+        private final java.util.Map<String, Integer> doneByLeaf = new java.util.HashMap<>();
+
         Counter(Gang gang) {
             this.gang = gang;
             this.tree = gang.subGroups();
-        }
-
-        int done(String leaf) {
-            int n = 0;
             for (PodInfo p : gang.members()) {
-                if (leaf.equals(tree.leafOf(p)) && (p.phase().holdsResources() || p.phase().finished())) {
-                    n++;
+                String leaf = tree.leafOf(p);
+                if (leaf != null && (p.phase().holdsResources() || p.phase().finished())) {
+                    doneByLeaf.merge(leaf, 1, Integer::sum);
                 }
             }
-            return n;
+        }
+
+        /** Members of {@code leaf} bound, running or finished. */
+        int done(String leaf) {
+            return doneByLeaf.getOrDefault(leaf, 0);
         }
 
         /** Whether the subgroup (null: the gang's tree) has started: its pods, or enough of its children. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A gang's subgroups: a tree whose leaves are sets of pods that start together, each complete, and whose inner nodes
@@ -23,10 +24,11 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
                         Map<String, String> leafOfPod) {
     /** The pod label that puts a pod into a leaf subgroup. */
     public static final String SUBGROUP_LABEL = "scheduling.phalanx.dev/subgroup";
-    /** Index labels, in the order they are read, that order a gang's pods into segments. */
+    /** Index labels, in the order they are read, that give a pod its place in its workload. */
     public static final List<String> INDEX_LABELS = List.of("batch.kubernetes.io/job-completion-index",
-            "jobset.sigs.k8s.io/job-index", "training.kubeflow.org/replica-index", "leaderworkerset.sigs.k8s.io/worker-index",
-            "apps.kubernetes.io/pod-index");
+            "training.kubeflow.org/replica-index", "leaderworkerset.sigs.k8s.io/worker-index", "apps.kubernetes.io/pod-index");
+    /** A JobSet's index of the Job a pod belongs to: its pods count from 0 in each Job. */
+    static final String JOBSET_JOB_INDEX = "jobset.sigs.k8s.io/job-index";
 
     /** The most subgroups one PodGroup declares (the CRD's bound, which keeps its validation rules cheap). */
     public static final int MAX_SUBGROUPS = 32;
@@ -110,6 +112,9 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
 
     /** The subgroups whose parent is {@code parent} (null: the top-level ones), in declared order. */
     public List<Node> children(String parent) {
+        if (segmentSize > 0) { // segments: all top-level leaves
+            return parent == null ? nodes : List.of();
+        }
         List<Node> out = new ArrayList<>();
         for (Node n : nodes) {
             if (java.util.Objects.equals(n.parent(), parent)) {
@@ -120,6 +125,14 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
     }
 
     public Node node(String name) {
+        if (segmentSize > 0 && name.startsWith("segment-")) {
+            try {
+                int k = Integer.parseInt(name.substring("segment-".length()));
+                return k >= 0 && k < nodes.size() ? nodes.get(k) : null;
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
         for (Node n : nodes) {
             if (n.name().equals(name)) {
                 return n;
@@ -129,7 +142,7 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
     }
 
     public boolean isLeaf(Node n) {
-        return children(n.name()).isEmpty();
+        return segmentSize > 0 || children(n.name()).isEmpty();
     }
 
     /** How many children of {@code parent} must start: its minSubGroups, all of them when unset (0). */
@@ -139,14 +152,27 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
         return declared <= 0 ? all : Math.min(declared, all);
     }
 
-    /**
-     * Leaves with pods: segments cut from {@code members} (ordered by index, then name), or each member put into the leaf
-     * its {@value #SUBGROUP_LABEL} label names. A member without a leaf belongs to none (it is placed as an elastic
-     * member of the gang, never needed to start it).
-     */
+    /** As {@link #resolve(List, int, Function)} for pods not bound anywhere yet. */
     public SubGroups resolve(List<PodInfo> members, int gangMinMember) {
+        return resolve(members, gangMinMember, p -> null);
+    }
+
+    /**
+     * Leaves with pods: each member put into the leaf its {@value #SUBGROUP_LABEL} label names, or cut into segments. A
+     * member without a leaf belongs to none (it is placed as an elastic member of the gang, never needed to start it).
+     * A declaration {@link #problem} refuses resolves to {@link #NONE}: its gang is invalid and never placed.
+     *
+     * <p>Segments stay put as pods come and go: when every member has an index (a Job's completion index, within a
+     * JobSet's job index; a LeaderWorkerSet's or StatefulSet's pod index), index {@code i} is in segment
+     * {@code i / segmentSize}; otherwise the members bound or done, grouped by the domain of {@code segmentRequired}
+     * they ran in ({@code domainOf}), fill segments of their own first, and the others fill what is left, by name.
+     */
+    public SubGroups resolve(List<PodInfo> members, int gangMinMember, Function<PodInfo, String> domainOf) {
         if (isEmpty()) {
             return this;
+        }
+        if (problem() != null) {
+            return NONE;
         }
         Map<String, String> leafOf = new LinkedHashMap<>();
         if (segmentSize == 0) {
@@ -159,23 +185,104 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
             }
             return new SubGroups(nodes, rootMinSubGroups, 0, null, leafOf);
         }
-        List<PodInfo> ordered = new ArrayList<>(members);
-        ordered.sort(Comparator.comparingLong(SubGroups::index).thenComparing(PodInfo::name));
-        int count = Math.max((Math.max(gangMinMember, ordered.size()) + segmentSize - 1) / segmentSize, 1);
+        int total = Math.max(gangMinMember, members.size());
+        int count = Math.max((total + segmentSize - 1) / segmentSize, 1);
+        if (count > MAX_SEGMENTS) {
+            return NONE;
+        }
         int needed = (gangMinMember + segmentSize - 1) / segmentSize;
         List<Node> segments = new ArrayList<>();
         for (int s = 0; s < count; s++) {
-            int size = Math.min(segmentSize, Math.max(gangMinMember, ordered.size()) - s * segmentSize);
+            int size = Math.min(segmentSize, total - s * segmentSize);
             segments.add(new Node("segment-" + s, null, size, 0, segmentRequired, null,
                     "segment " + (s + 1) + " of " + count));
         }
-        for (int k = 0; k < ordered.size(); k++) {
-            leafOf.put(ordered.get(k).name(), "segment-" + (k / segmentSize));
+        Map<String, Long> indexes = indexes(members);
+        if (indexes != null && indexes.values().stream().allMatch(i -> i < (long) count * segmentSize)) {
+            indexes.forEach((pod, i) -> leafOf.put(pod, "segment-" + (i / segmentSize)));
+        } else {
+            int[] room = new int[count];
+            java.util.Arrays.fill(room, segmentSize);
+            Map<String, List<PodInfo>> byDomain = new java.util.TreeMap<>();
+            List<PodInfo> rest = new ArrayList<>();
+            for (PodInfo p : members) {
+                String d = p.phase().holdsResources() || p.phase().finished() ? domainOf.apply(p) : null;
+                if (d != null) {
+                    byDomain.computeIfAbsent(d, k -> new ArrayList<>()).add(p);
+                } else {
+                    rest.add(p);
+                }
+            }
+            for (List<PodInfo> together : byDomain.values()) {
+                together.sort(Comparator.comparing(PodInfo::name));
+                int at = 0;
+                for (int s = 0; s < count && at < together.size(); s++) {
+                    if (room[s] == segmentSize) { // a segment of their own, as many as they fill
+                        while (room[s] > 0 && at < together.size()) {
+                            leafOf.put(together.get(at++).name(), "segment-" + s);
+                            room[s]--;
+                        }
+                    }
+                }
+                rest.addAll(together.subList(at, together.size()));
+            }
+            rest.sort(Comparator.comparingLong(SubGroups::index).thenComparing(PodInfo::name));
+            int s = 0;
+            for (PodInfo p : rest) {
+                while (s < count && room[s] == 0) {
+                    s++;
+                }
+                if (s == count) {
+                    break; // more pods than segments hold: the rest belong to none
+                }
+                leafOf.put(p.name(), "segment-" + s);
+                room[s]--;
+            }
         }
         return new SubGroups(segments, Math.max(needed, 1), segmentSize, segmentRequired, leafOf);
     }
 
-    /** The index a pod's controller gave it (its first index label), else Long.MAX_VALUE. */
+    /** The most segments a gang is cut into. */
+    public static final int MAX_SEGMENTS = 1024;
+
+    /**
+     * Each member's place in its workload's order, when every member has one and no two share it: a JobSet's job index
+     * times the pods per job, plus the pod's own index. Null when some member has none, or two have the same (a
+     * Kubeflow job's replica types each count from 0).
+     */
+    static Map<String, Long> indexes(List<PodInfo> members) {
+        Map<String, long[]> raw = new LinkedHashMap<>();
+        long maxLocal = 0;
+        for (PodInfo p : members) {
+            long local = index(p);
+            if (local == Long.MAX_VALUE || local < 0) {
+                return null;
+            }
+            long job = 0;
+            String j = p.constraints().labels().get(JOBSET_JOB_INDEX);
+            if (j != null) {
+                try {
+                    job = Long.parseLong(j.trim());
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            raw.put(p.name(), new long[]{job, local});
+            maxLocal = Math.max(maxLocal, local);
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        Set<Long> seen = new HashSet<>();
+        for (Map.Entry<String, long[]> e : raw.entrySet()) {
+            long global = e.getValue()[0] * (maxLocal + 1) + e.getValue()[1];
+            if (!seen.add(global)) {
+                return null;
+            }
+            out.put(e.getKey(), global);
+        }
+        return out;
+    }
+
+    /** The index a pod's controller gave it within its Job or group (its first index label), else Long.MAX_VALUE. */
     static long index(PodInfo p) {
         for (String label : INDEX_LABELS) {
             String v = p.constraints().labels().get(label);
@@ -218,23 +325,4 @@ public record SubGroups(List<Node> nodes, int rootMinSubGroups, int segmentSize,
         return out;
     }
 
-    /** The chain from {@code n} up to its top-level subgroup, {@code n} first. */
-    public List<Node> ancestry(Node n) {
-        List<Node> out = new ArrayList<>();
-        for (Node at = n; at != null; at = at.parent() == null ? null : node(at.parent())) {
-            out.add(at);
-        }
-        return out;
-    }
-
-    /** What decides where a gang of these subgroups fits: the tree and each leaf's size, not pod names. */
-    public List<Object> shape() {
-        List<Object> out = new ArrayList<>();
-        out.add(rootMinSubGroups);
-        for (Node n : nodes) {
-            out.add(List.of(n.name(), String.valueOf(n.parent()), n.minMember(), n.minSubGroups(),
-                    String.valueOf(n.required()), String.valueOf(n.preferred())));
-        }
-        return out;
-    }
 }
