@@ -148,7 +148,12 @@ public final class BestFitPlacement implements PlacementPolicy {
 
     /** The domain a started gang runs (or ran) in, or -1: its later members must join it there. */
     private static int boundDomain(Gang gang, CapacityView view, TopologyIndex topology) {
-        for (PodInfo p : gang.members()) {
+        return boundDomain(gang.members(), view, topology);
+    }
+
+    /** The domain of {@code topology} one of {@code members} runs (or ran) in, or -1. */
+    static int boundDomain(List<PodInfo> members, CapacityView view, TopologyIndex topology) {
+        for (PodInfo p : members) {
             if (p.nodeName() == null) {
                 continue;
             }
@@ -272,7 +277,7 @@ public final class BestFitPlacement implements PlacementPolicy {
         return r;
     }
 
-    private static String describeGpuNeed(List<PodInfo> pods) {
+    static String describeGpuNeed(List<PodInfo> pods) {
         long gpu = total(pods).milli(Keys.GPU);
         return gpu > 0 ? Resources.formatMilli(gpu) + " " + Keys.GPU : total(pods).toString();
     }

@@ -80,7 +80,7 @@ final class SubGroupPlacement {
         String key = required != null ? required : gang.topologyPreferred();
         if (key != null) {
             outer = view.topology(key);
-            int bound = boundDomain(gang.members(), outer);
+            int bound = BestFitPlacement.boundDomain(gang.members(), view, outer);
             long gpu = BestFitPlacement.total(pods).milli(Keys.GPU);
             List<Integer> domains = new ArrayList<>();
             for (int d : outer.leastFreeFirst(gpu)) {
@@ -191,7 +191,7 @@ final class SubGroupPlacement {
         }
         TopologyIndex t = view.topology(key);
         List<PodInfo> pods = podsUnder(n);
-        int bound = boundDomain(membersUnder(n), t);
+        int bound = BestFitPlacement.boundDomain(membersUnder(n), view, t);
         for (int d : candidateDomains(t, region, BestFitPlacement.total(pods).milli(Keys.GPU), bound, pods)) {
             int mark = taken.size();
             int placedBefore = placedInAttempt;
@@ -312,9 +312,7 @@ final class SubGroupPlacement {
     }
 
     private static String needOf(List<PodInfo> pods) {
-        long gpu = BestFitPlacement.total(pods).milli(Keys.GPU);
-        return (gpu > 0 ? Resources.formatMilli(gpu) + " " + Keys.GPU : BestFitPlacement.total(pods).toString())
-                + " (" + pods.size() + (pods.size() == 1 ? " pod)" : " pods)");
+        return BestFitPlacement.describeGpuNeed(pods) + " (" + pods.size() + (pods.size() == 1 ? " pod)" : " pods)");
     }
 
     private String outerReason(List<PodInfo> pods, String key, int bound) {
@@ -341,19 +339,6 @@ final class SubGroupPlacement {
             }
         }
         return out;
-    }
-
-    /** The domain of {@code t} where one of {@code members} is bound, or -1. */
-    private int boundDomain(List<PodInfo> members, TopologyIndex t) {
-        for (PodInfo p : members) {
-            if (p.nodeName() != null && p.phase().holdsResources()) {
-                Integer i = view.indexOf(p.nodeName());
-                if (i != null && t.domainOf(i) >= 0) {
-                    return t.domainOf(i);
-                }
-            }
-        }
-        return -1;
     }
 
     private static Set<Integer> intersect(List<Integer> nodes, Set<Integer> region) {

@@ -50,6 +50,7 @@ public final class GangAdmission implements AdmissionPolicy {
         Map<String, List<Gang>> byQueue = new TreeMap<>();
         Map<String, GangDecision> notReady = new LinkedHashMap<>();
         for (Gang g : snapshot.gangs()) {
+            String shortOf;
             if (!g.isValid()) {
                 notReady.put(g.key(), GangDecision.invalid(g.key(), g.queue(), g.invalidReason()));
             } else if (g.pending().isEmpty() && (g.held().isEmpty() || g.missingToStart() == 0)) {
@@ -57,9 +58,9 @@ public final class GangAdmission implements AdmissionPolicy {
             } else if (g.members().size() < g.minMember()) {
                 notReady.put(g.key(), GangDecision.waiting(g.key(), g.queue(), "WaitingForMembers",
                         g.members().size() + " of minMember " + g.minMember() + " pods exist"));
-            } else if (g.hasSubGroups() && subGroupsShort(g) != null) {
+            } else if ((shortOf = subGroupsShort(g)) != null) {
                 notReady.put(g.key(), !g.held().isEmpty() ? held(g) : GangDecision.waiting(g.key(), g.queue(),
-                        "WaitingForMembers", subGroupsShort(g)));
+                        "WaitingForMembers", shortOf));
             } else if (g.pending().size() < g.missingToStart()) {
                 notReady.put(g.key(), held(g));
             } else {
@@ -78,6 +79,9 @@ public final class GangAdmission implements AdmissionPolicy {
 
     /** Why a gang with subgroups cannot start yet for want of pods in them, or null. */
     private static String subGroupsShort(Gang g) {
+        if (!g.hasSubGroups()) {
+            return null;
+        }
         dev.phalanx.core.model.SubGroupStart start = dev.phalanx.core.model.SubGroupStart.of(g);
         return start.started() || start.pods() != null ? null : start.shortOf();
     }

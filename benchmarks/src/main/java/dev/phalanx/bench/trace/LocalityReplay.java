@@ -117,10 +117,7 @@ public final class LocalityReplay {
                     continue;
                 }
                 Gang gang = gangOf(job, w.job(), w.arrivedAt());
-                // what a cycle's snapshot would hold: the pods running and this gang's
-                List<PodInfo> cyclePods = new ArrayList<>(runningPods);
-                cyclePods.addAll(gang.members());
-                List<Binding> bindings = placer.place(gang, view.withPods(cyclePods));
+                List<Binding> bindings = tryStart(placer, gang, view, runningPods);
                 if (bindings == null) {
                     continue;
                 }
@@ -151,6 +148,13 @@ public final class LocalityReplay {
         }
         return new Outcome(jobs.size(), started, multi, multiFewest, multiExtra, fitOne, fitOneInOne,
                 started == 0 ? 0 : (double) waitSum / started, bySize);
+    }
+
+    /** The placer's bindings for {@code gang} on the view a cycle's snapshot would give: the pods running and the gang's. */
+    static List<Binding> tryStart(GangPlacer placer, Gang gang, CapacityView view, java.util.Collection<PodInfo> running) {
+        List<PodInfo> cyclePods = new ArrayList<>(running);
+        cyclePods.addAll(gang.members());
+        return placer.place(gang, view.withPods(cyclePods));
     }
 
     private static int indexOf(Gang gang) {

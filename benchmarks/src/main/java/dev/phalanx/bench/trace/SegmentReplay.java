@@ -143,9 +143,7 @@ public final class SegmentReplay {
                     continue;
                 }
                 Gang gang = gangOf(shape, index, w[1]);
-                List<PodInfo> cyclePods = new ArrayList<>(runningPods);
-                cyclePods.addAll(gang.members());
-                List<Binding> bindings = placer.place(gang, view.withPods(cyclePods));
+                List<Binding> bindings = LocalityReplay.tryStart(placer, gang, view, runningPods);
                 if (bindings == null) {
                     continue;
                 }

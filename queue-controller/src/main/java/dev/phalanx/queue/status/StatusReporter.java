@@ -144,11 +144,17 @@ public final class StatusReporter implements ReportPolicy {
         }
         dev.phalanx.core.model.SubGroups tree = g.subGroups();
         dev.phalanx.core.model.SubGroupStart.Progress progress = dev.phalanx.core.model.SubGroupStart.progress(g);
+        Map<String, List<PodInfo>> byLeaf = new HashMap<>();
+        for (PodInfo p : g.members()) {
+            if (tree.leafOf(p) != null) {
+                byLeaf.computeIfAbsent(tree.leafOf(p), k -> new ArrayList<>()).add(p);
+            }
+        }
         List<CycleReport.SubGroupReport> out = new ArrayList<>();
         for (dev.phalanx.core.model.SubGroups.Node n : tree.nodes()) {
             List<PodInfo> members = new ArrayList<>();
             for (dev.phalanx.core.model.SubGroups.Node leaf : tree.leavesUnder(n)) {
-                members.addAll(tree.membersOf(leaf.name(), g.members()));
+                members.addAll(byLeaf.getOrDefault(leaf.name(), List.of()));
             }
             String key = n.required() != null ? n.required() : n.preferred();
             Set<String> where = new TreeSet<>();

@@ -121,12 +121,13 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
         }
     }
 
-    /** Counts over one gang's members: pods bound or finished and pending, per leaf. */
+    /** Counts over one gang's members, read once: pods bound or finished, and pending ones, per leaf. */
     private static final class Counter {
         private final Gang gang;
         private final SubGroups tree;
 
         private final java.util.Map<String, Integer> doneByLeaf = new java.util.HashMap<>();
+        private final java.util.Map<String, List<PodInfo>> pendingByLeaf = new java.util.HashMap<>();
 
         Counter(Gang gang) {
             this.gang = gang;
@@ -135,6 +136,12 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
                 String leaf = tree.leafOf(p);
                 if (leaf != null && (p.phase().holdsResources() || p.phase().finished())) {
                     doneByLeaf.merge(leaf, 1, Integer::sum);
+                }
+            }
+            for (PodInfo p : gang.pending()) {
+                String leaf = tree.leafOf(p);
+                if (leaf != null) {
+                    pendingByLeaf.computeIfAbsent(leaf, k -> new ArrayList<>()).add(p);
                 }
             }
         }
@@ -170,7 +177,7 @@ public record SubGroupStart(boolean started, List<PodInfo> pods, String shortOf)
                 if (missing <= 0) {
                     return null;
                 }
-                List<PodInfo> pending = tree.membersOf(name, gang.pending());
+                List<PodInfo> pending = pendingByLeaf.getOrDefault(name, List.of());
                 if (pending.size() < missing) {
                     return n.describe() + " has " + (done(name) + pending.size()) + " of its minMember " + n.minMember()
                             + " pods ready";
