@@ -188,4 +188,22 @@ class SubGroupScenariosTest {
                 + Keys.CLIQUE_LABEL + " inside " + Keys.SPINE_LABEL + "=spine-0; 1 of the 4 " + Keys.CLIQUE_LABEL
                 + " domains there have room for it alone, and 3 subgroups need one each (1 placed before it)");
     }
+
+    @Test
+    void aPodNamingASubgroupItsPodGroupLacksMakesItsGangInvalidAndOthersAreStillServed() {
+        nvl72(1, 1);
+        objects.add(podGroup("lab", "serve", 2).queue("lab").subGroup("a", null, 1, null, null)
+                .subGroup("b", null, 1, null, null).submitAt("1m").build());
+        objects.add(pod("lab", "serve-a").group("serve").label(SubGroups.SUBGROUP_LABEL, "a").gpus(4).submitAt("1m").build());
+        objects.add(pod("lab", "serve-c").group("serve").label(SubGroups.SUBGROUP_LABEL, "c").gpus(4).submitAt("1m").build());
+        objects.add(pod("lab", "other").queue("lab").gpus(4).submitAt("1m").runFor("1h").build());
+
+        SimulationResult r = run();
+
+        SimulationResult.PodGroupRecord serve = r.podGroups().stream().filter(g -> g.name().equals("serve")).findFirst().orElseThrow();
+        assertThat(serve.reason()).startsWith("Invalid").contains("pod serve-c has the label " + SubGroups.SUBGROUP_LABEL
+                + "=c, which is not a subgroup of PodGroup serve");
+        assertThat(nodeOf(r, "serve-")).isEmpty();
+        assertThat(nodeOf(r, "other")).hasSize(1);
+    }
 }

@@ -122,7 +122,7 @@ public final class SchedulingCycle {
      * What decides whether a gang fits a cluster: its topology and what each member asks for and may run on.
      * Gangs of one shape fit the same room.
      */
-    private record GangShape(String required, String preferred, List<List<Object>> pods, List<Object> subGroups) {
+    private record GangShape(String required, String preferred, List<List<Object>> pods, String ownGang) {
         static GangShape of(Gang gang, List<PodInfo> pods) {
             List<List<Object>> kinds = new ArrayList<>();
             for (PodInfo p : pods) {
@@ -131,7 +131,7 @@ public final class SchedulingCycle {
             }
             // a gang with subgroups is its own shape: which leaf each pod is in and where its members run decide too
             return new GangShape(gang.topologyRequired(), gang.topologyPreferred(), kinds,
-                    gang.hasSubGroups() ? List.of(gang.key()) : List.of());
+                    gang.hasSubGroups() ? gang.key() : null);
         }
     }
 
