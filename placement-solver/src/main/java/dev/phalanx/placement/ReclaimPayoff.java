@@ -17,10 +17,16 @@ import dev.phalanx.core.model.Snapshot;
  * least {@link #MIN_REMAINING_MILLIS}: on the Philly trace, a job that has run between 30 minutes and a day
  * runs, at the median, 1.1 to 2.9 times as long again (1.3x at 30 min, 1.6x at 1 h, 2.9x at 4 h, 1.1x at 1 d),
  * so the estimate errs towards the room freeing early, and towards not evicting.
+ *
+ * <p>{@code restartCostMillis} charges every evicted pod that much more of its share: what starting again costs it
+ * beyond the lost work (being placed again, pulling its image, loading data and its checkpoint). A victim that has
+ * just started then still costs something, so reclaim no longer evicts it for a gang whose room frees by itself
+ * soon. Where run times are unknown (live) a pod is expected to end no sooner than {@link #MIN_REMAINING_MILLIS}
+ * from now, so a restart cost of that much or more stops reclaim between gangs of the same size.
  */
-public record ReclaimPayoff(double gainOverLoss) {
+public record ReclaimPayoff(double gainOverLoss, long restartCostMillis) {
     /** Reclaim whenever the rules allow, as before reclaim weighed its cost. */
-    public static final ReclaimPayoff ALWAYS = new ReclaimPayoff(0);
+    public static final ReclaimPayoff ALWAYS = new ReclaimPayoff(0, 0);
     /** What a pod whose end is unknown is expected to run at least, from now. */
     public static final long MIN_REMAINING_MILLIS = 10 * 60_000L;
 
@@ -28,6 +34,14 @@ public record ReclaimPayoff(double gainOverLoss) {
         if (!(gainOverLoss >= 0) || Double.isInfinite(gainOverLoss)) {
             throw new IllegalArgumentException("reclaim's gain over loss must be 0 or more, got " + gainOverLoss);
         }
+        if (restartCostMillis < 0) {
+            throw new IllegalArgumentException("reclaim's restart cost must be 0 or more, got " + restartCostMillis + " ms");
+        }
+    }
+
+    /** Weighs lost work alone: an evicted pod costs what it ran since it started or last saved a checkpoint. */
+    public ReclaimPayoff(double gainOverLoss) {
+        this(gainOverLoss, 0);
     }
 
     public boolean weighs() {

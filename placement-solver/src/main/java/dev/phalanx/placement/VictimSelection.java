@@ -94,7 +94,7 @@ public final class VictimSelection implements PreemptionPolicy {
                         + " terminating pods to be gone");
             }
         }
-        List<Unit> units = candidates(gang, mustPlace, snapshot, shares, usage);
+        List<Unit> units = candidates(gang, mustPlace, snapshot, shares, usage, payoff.restartCostMillis());
         if (units.isEmpty()) {
             return null;
         }
@@ -181,7 +181,8 @@ public final class VictimSelection implements PreemptionPolicy {
         Resources total = snapshot.totalAllocatable();
         double size = ReclaimPayoff.dominantShare(BestFitPlacement.total(mustPlace), total);
         String lost = String.format(java.util.Locale.ROOT, "%s of work since the victims started or last saved a checkpoint",
-                amount(lostGpuHours, loss, total));
+                amount(lostGpuHours, loss, total)) + (payoff.restartCostMillis() > 0 ? " and a restart of "
+                + dev.phalanx.core.kube.Durations.format(payoff.restartCostMillis()) + " each" : "");
         if (size <= 0) {
             return new Payoff(true, "reclaim loses " + lost);
         }
@@ -223,7 +224,7 @@ public final class VictimSelection implements PreemptionPolicy {
 
     /** Running gangs, cut into victim units, cheapest first; only those the rules allow. */
     private static List<Unit> candidates(Gang gang, List<PodInfo> mustPlace, Snapshot snapshot, FairShares shares,
-                                         QueueUsage usage) {
+                                         QueueUsage usage, long restartCostMillis) {
         boolean mayReclaim = withinFairShareAfter(gang.queue(), BestFitPlacement.total(mustPlace), usage, shares);
         Set<String> terminating = snapshot.planning().terminating();
         Resources total = snapshot.totalAllocatable();
@@ -263,13 +264,13 @@ public final class VictimSelection implements PreemptionPolicy {
             }
             double work = 0, gpuHours = 0;
             for (PodInfo p : bound) {
-                work += workLost(p, snapshot, total);
+                work += workLost(p, snapshot, total, restartCostMillis);
                 gpuHours += gpuHoursLost(p, snapshot);
             }
             for (List<PodInfo> pods : elasticMembers(v, bound)) {
                 double w = 0, h = 0;
                 for (PodInfo p : pods) {
-                    w += workLost(p, snapshot, total);
+                    w += workLost(p, snapshot, total, restartCostMillis);
                     h += gpuHoursLost(p, snapshot);
                 }
                 units.add(new Unit(v, pods, true, reason, w, h));
@@ -334,9 +335,12 @@ public final class VictimSelection implements PreemptionPolicy {
         return rest.missingToStart() == 0;
     }
 
-    /** The pod's run since it started or last saved a checkpoint, in share-seconds: what evicting it throws away. */
-    private static double workLost(PodInfo p, Snapshot snapshot, Resources total) {
-        return ReclaimPayoff.dominantShare(p.requests(), total) * lostMillis(p, snapshot) / 1000.0;
+    /**
+     * The pod's run since it started or last saved a checkpoint, plus what starting again costs it, in share-seconds:
+     * what evicting it throws away.
+     */
+    private static double workLost(PodInfo p, Snapshot snapshot, Resources total, long restartCostMillis) {
+        return ReclaimPayoff.dominantShare(p.requests(), total) * (lostMillis(p, snapshot) + restartCostMillis) / 1000.0;
     }
 
     private static double gpuHoursLost(PodInfo p, Snapshot snapshot) {

@@ -104,6 +104,6 @@ public final class Policies {
         CyclePolicies p = CyclePolicies.of(steps.fairShare(new FairShareCalculator(usageDecay(config))), new GangAdmission(),
                 steps.placement(placement(placement)));
         return preemption ? p.withPreemption(new VictimSelection(BestFitPlacement.plain(),
-                new ReclaimPayoff(config.reclaim().gainOverLoss()))) : p;
+                new ReclaimPayoff(config.reclaim().gainOverLoss(), config.reclaim().restartCostMillis()))) : p;
     }
 }

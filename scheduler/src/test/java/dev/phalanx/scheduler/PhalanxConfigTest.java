@@ -113,6 +113,10 @@ class PhalanxConfigTest {
                 dev.phalanx.core.kube.Durations.parseMillis(PhalanxConfig.Fairness.DEFAULT_HALF_LIFE));
         assertThat(d.fairness().historyStrength()).isEqualTo(PhalanxConfig.Fairness.DEFAULT_STRENGTH);
         assertThat(d.reclaim().gainOverLoss()).isEqualTo(PhalanxConfig.Reclaim.DEFAULT_GAIN_OVER_LOSS);
+        assertThat(d.reclaim().restartCostMillis()).isEqualTo(30 * 60_000L);
+        assertThat(load("reclaim: {restartCost: \"0\"}\n").reclaim().restartCostMillis()).isZero();
+        assertThat(load("reclaim: {restartCost: 5m}\n").reclaim().restartCostMillis()).isEqualTo(5 * 60_000L);
+        assertThatThrownBy(() -> load("reclaim: {restartCost: soon}\n")).hasMessageContaining("reclaim.restartCost must be a duration");
         PhalanxConfig c = load("fairness: {usageHalfLife: 2d, historyStrength: 0.5}\nreclaim: {gainOverLoss: 3}\n");
         assertThat(c.fairness().usageHalfLifeMillis()).isEqualTo(2 * 86_400_000L);
         assertThat(c.fairness().historyStrength()).isEqualTo(0.5);

@@ -70,8 +70,12 @@ class PreemptionScenariosTest {
 
     /** {@code runTimesKnown} false: the cycle sees only when pods started, as live. */
     private SimulationResult run(boolean runTimesKnown) {
+        return run(runTimesKnown, Policies.defaultCycle());
+    }
+
+    private SimulationResult run(boolean runTimesKnown, dev.phalanx.core.cycle.SchedulingCycle cycle) {
         var manifests = new ManifestReader().read(yaml(objects), "preemption.yaml").manifests();
-        return new Simulation(manifests, Policies.defaultCycle(), Policies.reporter(),
+        return new Simulation(manifests, cycle, Policies.reporter(),
                 SimulationOptions.until(24 * 3_600_000L).withRunTimesKnown(runTimesKnown)).run();
     }
 
@@ -237,28 +241,66 @@ class PreemptionScenariosTest {
 
     @Test
     void withoutKnownRunTimesAJobIsExpectedToRunAsLongAgainAsItHasSoReclaimPaysOnlyForCheckpointedWork() {
-        // as live: the cycle is not told that b's jobs run 10h. At 35m b2 has 34 minutes of work to lose and is
-        // expected to run 34 more: evicting it would throw away as much as a1 saves, so a1 waits for the room
+        // as live: the cycle is not told that b's jobs run 10h. At 2h5m b2 has 2h4m of work to lose, and a restart,
+        // and is expected to run 2h4m more: evicting it would throw away more than a1 saves, so a1 waits for the room
         cluster(2, 8);
         queues("a:8", "b:8");
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
         gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
-        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
         SimulationResult blind = run(false);
         assertThat(evicted(blind)).isEmpty();
         assertThat(group(blind, "a1").scheduledAt()).isEqualTo(10 * 3600.0);
 
-        // b1 checkpoints every 10 minutes: it loses 5, while the room is expected to free in half an hour at the
-        // earliest; that pays
+        // b1 checkpoints every 10 minutes: it loses 5 and its 30-minute restart, while the room is expected to free in
+        // two hours at the earliest; that pays
         objects.clear();
         cluster(2, 8);
         queues("a:8", "b:8");
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h", "10m");
         gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
-        gang("a", "a1", 1, 1, 8, null, true, "35m", "5h");
+        gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
         SimulationResult saved = run(false);
         assertThat(evicted(saved)).containsExactly("b1-0");
-        assertThat(group(saved, "a1").scheduledAt()).isEqualTo(35 * 60.0);
+        assertThat(group(saved, "a1").scheduledAt()).isEqualTo(125 * 60.0);
         assertThat(saved.summary().gpuHoursLost()).isCloseTo(8 * 5 / 60.0, org.assertj.core.data.Offset.offset(1e-9));
+
+        // a job that has just started and saves nothing: by lost work alone (no restart cost) it is worth evicting
+        // for a gang of its size, as the room is expected to free no sooner than ten minutes from now
+        objects.clear();
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "124m", "10h");
+        gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
+        assertThat(evicted(run(false))).isEmpty();
+        SimulationResult young = run(false, lostWorkAlone());
+        assertThat(evicted(young)).containsExactly("b2-0");
+        assertThat(group(young, "a1").scheduledAt()).isEqualTo(125 * 60.0);
+    }
+
+    @Test
+    void aRestartCostSparesAJobThatHasJustStartedWhenTheRoomFreesSoonByItself() {
+        // at 1h b2 has run a minute and ends at 1h20m: by lost work alone evicting it pays (a minute lost, twenty
+        // minutes of waiting saved); counting the default 30-minute restart for it, waiting twenty minutes is cheaper
+        cluster(2, 8);
+        queues("a:8", "b:8");
+        gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
+        gang("b", "b2", 1, 1, 8, null, true, "59m", "21m");
+        gang("a", "a1", 1, 1, 8, null, true, "60m", "5h");
+        SimulationResult withRestart = run(true);
+        assertThat(evicted(withRestart)).isEmpty();
+        assertThat(group(withRestart, "a1").scheduledAt()).isEqualTo(80 * 60.0);
+        assertThat(withRestart.summary().gpuHoursLost()).isZero();
+
+        SimulationResult lostWorkAlone = run(true, lostWorkAlone());
+        assertThat(evicted(lostWorkAlone)).containsExactly("b2-0");
+        assertThat(group(lostWorkAlone, "a1").scheduledAt()).isEqualTo(60 * 60.0);
+    }
+
+    /** Reclaim weighing the victims' lost work alone, no restart cost. */
+    private static dev.phalanx.core.cycle.SchedulingCycle lostWorkAlone() {
+        PhalanxConfig config = PhalanxConfig.defaults().withReclaim(new PhalanxConfig.Reclaim(null, "0"));
+        return new dev.phalanx.core.cycle.SchedulingCycle(Policies.reproducible(Policies.DEFAULT_SEED, true, config));
     }
 }

@@ -74,6 +74,10 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             + "default: the scheduler's default)")
     Double gainOverLoss;
 
+    @Option(names = "--restart-cost", description = "phalanx's reclaim restart cost per evicted pod (e.g. 30m; 0: lost work "
+            + "alone; default: the scheduler's default, " + PhalanxConfig.Reclaim.DEFAULT_RESTART_COST + ")")
+    String restartCost;
+
     @Option(names = "--run-times", defaultValue = "known", description = "known: the scheduler is told how long jobs run, "
             + "as a simulation can; hidden: only when they started, as live (default ${DEFAULT-VALUE})")
     String runTimes;
@@ -95,7 +99,7 @@ public final class FairnessBenchCommand implements Callable<Integer> {
                 .runTimesKnown(runTimes.equals("known"));
         long until = window + Durations.parseMillis(drain);
         PhalanxConfig config = PhalanxConfig.defaults().withFairness(new PhalanxConfig.Fairness(halfLife, historyStrength))
-                .withReclaim(new PhalanxConfig.Reclaim(gainOverLoss));
+                .withReclaim(new PhalanxConfig.Reclaim(gainOverLoss, restartCost));
         List<FairnessBench.PolicyResult> results = new java.util.ArrayList<>();
         for (String policy : policies) {
             SchedulingCycle cycle = switch (policy) {
@@ -115,14 +119,15 @@ public final class FairnessBenchCommand implements Callable<Integer> {
             root.put("setup", bench.setup());
             root.put("phalanx", Map.of("usageHalfLife", config.fairness().usageHalfLife(), "historyStrength",
                     config.fairness().historyStrength(), "gainOverLoss", config.reclaim().gainOverLoss(),
+                    "restartCost", config.reclaim().restartCost(),
                     "checkpointInterval", checkpointInterval == null ? "none" : checkpointInterval, "runTimes", runTimes));
             root.put("policies", results);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root));
         } else {
             out.print(text(bench, results));
-            out.printf(Locale.ROOT, "  phalanx: usage half-life %s, history strength %s, reclaim gain over loss %s; checkpoints: %s; "
-                            + "run times %s%n", config.fairness().usageHalfLife(), config.fairness().historyStrength(),
-                    config.reclaim().gainOverLoss(), checkpointInterval == null ? "none (the trace does not say)"
+            out.printf(Locale.ROOT, "  phalanx: usage half-life %s, history strength %s, reclaim gain over loss %s, restart cost %s; "
+                            + "checkpoints: %s; run times %s%n", config.fairness().usageHalfLife(), config.fairness().historyStrength(),
+                    config.reclaim().gainOverLoss(), config.reclaim().restartCost(), checkpointInterval == null ? "none (the trace does not say)"
                             : "every " + checkpointInterval, runTimes.equals("known") ? "known to the scheduler"
                             : "hidden from the scheduler, as live");
         }

@@ -162,7 +162,9 @@ class PreemptionIT {
         client.resource(node("n-1", 8)).create();
         client.resource(queue("a").gpu("8", 1, "-1").build()).create();
         client.resource(queue("b").gpu("8", 1, "-1").build()).create();
-        start(PhalanxConfig.defaults());
+        // the victims have just started and save no checkpoints: only reclaim weighing lost work alone evicts one (with
+        // the default restart cost the room, expected to free in ten minutes, is not worth it)
+        start(PhalanxConfig.defaults().withReclaim(new PhalanxConfig.Reclaim(null, "0")));
         gang("b", "b1", 1, 8, null);
         await().atMost(Duration.ofSeconds(30)).until(() -> bound("b1-0"));
         gang("b", "b2", 1, 8, null);
