@@ -2,14 +2,9 @@ package dev.phalanx.bench.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.phalanx.core.cycle.CyclePolicies;
 import dev.phalanx.core.cycle.SchedulingCycle;
 import dev.phalanx.core.kube.Durations;
-import dev.phalanx.placement.BestFitPlacement;
-import dev.phalanx.queue.FairShareCalculator;
-import dev.phalanx.queue.GangAdmission;
 import dev.phalanx.scheduler.PhalanxConfig;
-import dev.phalanx.scheduler.Policies;
 import dev.phalanx.bench.trace.BenchFiles;
 import dev.phalanx.bench.trace.FairnessBench;
 import dev.phalanx.bench.trace.PhillyTrace;
@@ -102,16 +97,12 @@ public final class FairnessBenchCommand implements Callable<Integer> {
                 .withReclaim(new PhalanxConfig.Reclaim(gainOverLoss, restartCost));
         List<FairnessBench.PolicyResult> results = new java.util.ArrayList<>();
         for (String policy : policies) {
-            SchedulingCycle cycle = switch (policy) {
-                case "phalanx" -> new SchedulingCycle(Policies.reproducible(Policies.DEFAULT_SEED, true, config));
-                case "phalanx-no-decay" -> new SchedulingCycle(Policies.reproducible(Policies.DEFAULT_SEED, true,
-                        config.withFairness(PhalanxConfig.Fairness.OFF)));
-                case "no-evict" -> Policies.withoutPreemption();
-                case "fifo" -> new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(false),
-                        new BestFitPlacement()).withReservations(false));
-                default -> throw new CommandLine.ParameterException(spec.commandLine(), "--policies: unknown policy '" + policy
-                        + "' (phalanx, phalanx-no-decay, no-evict, fifo)");
-            };
+            SchedulingCycle cycle;
+            try {
+                cycle = FairnessBench.cycle(policy, config);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--policies: " + e.getMessage());
+            }
             results.add(bench.run(policy, cycle, until));
         }
         if (output == OutputFormat.json) {

@@ -1,5 +1,10 @@
 package dev.phalanx.bench.trace;
 
+import dev.phalanx.core.cycle.CyclePolicies;
+import dev.phalanx.placement.BestFitPlacement;
+import dev.phalanx.queue.FairShareCalculator;
+import dev.phalanx.queue.GangAdmission;
+import dev.phalanx.scheduler.PhalanxConfig;
 import dev.phalanx.scheduler.Policies;
 import dev.phalanx.api.v1alpha1.PodGroup;
 import dev.phalanx.api.v1alpha1.PodGroupSpec;
@@ -155,6 +160,26 @@ public final class FairnessBench {
 
     private static String queueName(String vc) {
         return "vc-" + vc.toLowerCase();
+    }
+
+    /** The policies a fairness run compares, in the order they are reported. */
+    public static final List<String> POLICIES = List.of("phalanx", "phalanx-no-decay", "no-evict", "fifo");
+
+    /**
+     * The cycle of one of {@link #POLICIES}: Phalanx as {@code config} sets it up, the same without usage history,
+     * Phalanx without preemption or reclaim and without usage history, and one first-come first-served line without
+     * reservations.
+     */
+    public static SchedulingCycle cycle(String policy, PhalanxConfig config) {
+        return switch (policy) {
+            case "phalanx" -> new SchedulingCycle(Policies.reproducible(Policies.DEFAULT_SEED, true, config));
+            case "phalanx-no-decay" -> new SchedulingCycle(Policies.reproducible(Policies.DEFAULT_SEED, true,
+                    config.withFairness(PhalanxConfig.Fairness.OFF)));
+            case "no-evict" -> Policies.withoutPreemption();
+            case "fifo" -> new SchedulingCycle(CyclePolicies.of(new FairShareCalculator(), new GangAdmission(false),
+                    new BestFitPlacement()).withReservations(false));
+            default -> throw new IllegalArgumentException("unknown policy '" + policy + "' (" + String.join(", ", POLICIES) + ")");
+        };
     }
 
     public PolicyResult run(String name, SchedulingCycle cycle, long untilMillis) {

@@ -49,4 +49,14 @@ class FairnessBenchTest {
         assertThat(phalanx.jobsStarted()).isEqualTo(44);
         assertThat(phalanx.jainIndex()).isGreaterThan(fifo.jainIndex());
     }
+
+    @Test
+    void everyPolicyItComparesIsBuiltAndAnUnknownOneIsRefusedWithTheKnownOnesNamed() {
+        var config = dev.phalanx.scheduler.PhalanxConfig.defaults();
+        for (String policy : FairnessBench.POLICIES) {
+            assertThat(FairnessBench.cycle(policy, config)).isNotNull();
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FairnessBench.cycle("tetris", config))
+                .hasMessageContaining("unknown policy 'tetris'").hasMessageContaining("phalanx-no-decay");
+    }
 }
