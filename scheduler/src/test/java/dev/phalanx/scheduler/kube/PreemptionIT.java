@@ -70,7 +70,8 @@ class PreemptionIT {
 
     private void start(PhalanxConfig config) {
         TestingKubelet.readyNodes(client);
-        scheduler = new SchedulerService(client, config.withCyclePeriod("1s"), Policies.reproducible(), Clock.SYSTEM).start();
+        scheduler = new SchedulerService(client, config.withCyclePeriod("1s"),
+                Policies.reproducible(Policies.DEFAULT_SEED, true, config), Clock.SYSTEM).start();
     }
 
     private void gang(String queue, String name, int pods, int gpus, String priorityClass) {
