@@ -22,7 +22,8 @@ import dev.phalanx.core.model.Snapshot;
  * beyond the lost work (being placed again, pulling its image, loading data and its checkpoint). A victim that has
  * just started then still costs something, so reclaim no longer evicts it for a gang whose room frees by itself
  * soon. Where run times are unknown (live) a pod is expected to end no sooner than {@link #MIN_REMAINING_MILLIS}
- * from now, so a restart cost of that much or more stops reclaim between gangs of the same size.
+ * from now and to run as long again as it has, so with a restart cost of that much or more a pod that saves no
+ * checkpoints is reclaimed only for a gang larger than its own.
  */
 public record ReclaimPayoff(double gainOverLoss, long restartCostMillis) {
     /** Reclaim whenever the rules allow, as before reclaim weighed its cost. */
@@ -37,11 +38,6 @@ public record ReclaimPayoff(double gainOverLoss, long restartCostMillis) {
         if (restartCostMillis < 0) {
             throw new IllegalArgumentException("reclaim's restart cost must be 0 or more, got " + restartCostMillis + " ms");
         }
-    }
-
-    /** Weighs lost work alone: an evicted pod costs what it ran since it started or last saved a checkpoint. */
-    public ReclaimPayoff(double gainOverLoss) {
-        this(gainOverLoss, 0);
     }
 
     public boolean weighs() {

@@ -243,8 +243,7 @@ class PreemptionScenariosTest {
     void withoutKnownRunTimesAJobIsExpectedToRunAsLongAgainAsItHasSoReclaimPaysOnlyForCheckpointedWork() {
         // as live: the cycle is not told that b's jobs run 10h. At 2h5m b2 has 2h4m of work to lose, and a restart,
         // and is expected to run 2h4m more: evicting it would throw away more than a1 saves, so a1 waits for the room
-        cluster(2, 8);
-        queues("a:8", "b:8");
+        twoQueuesOfEightGpus();
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
         gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
         gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
@@ -255,8 +254,7 @@ class PreemptionScenariosTest {
         // b1 checkpoints every 10 minutes: it loses 5 and its 30-minute restart, while the room is expected to free in
         // two hours at the earliest; that pays
         objects.clear();
-        cluster(2, 8);
-        queues("a:8", "b:8");
+        twoQueuesOfEightGpus();
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h", "10m");
         gang("b", "b2", 1, 1, 8, null, true, "1m", "10h");
         gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
@@ -268,8 +266,7 @@ class PreemptionScenariosTest {
         // a job that has just started and saves nothing: by lost work alone (no restart cost) it is worth evicting
         // for a gang of its size, as the room is expected to free no sooner than ten minutes from now
         objects.clear();
-        cluster(2, 8);
-        queues("a:8", "b:8");
+        twoQueuesOfEightGpus();
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
         gang("b", "b2", 1, 1, 8, null, true, "124m", "10h");
         gang("a", "a1", 1, 1, 8, null, true, "125m", "5h");
@@ -283,8 +280,7 @@ class PreemptionScenariosTest {
     void aRestartCostSparesAJobThatHasJustStartedWhenTheRoomFreesSoonByItself() {
         // at 1h b2 has run a minute and ends at 1h20m: by lost work alone evicting it pays (a minute lost, twenty
         // minutes of waiting saved); counting the default 30-minute restart for it, waiting twenty minutes is cheaper
-        cluster(2, 8);
-        queues("a:8", "b:8");
+        twoQueuesOfEightGpus();
         gang("b", "b1", 1, 1, 8, null, true, "0s", "10h");
         gang("b", "b2", 1, 1, 8, null, true, "59m", "21m");
         gang("a", "a1", 1, 1, 8, null, true, "60m", "5h");
@@ -296,6 +292,12 @@ class PreemptionScenariosTest {
         SimulationResult lostWorkAlone = run(true, lostWorkAlone());
         assertThat(evicted(lostWorkAlone)).containsExactly("b2-0");
         assertThat(group(lostWorkAlone, "a1").scheduledAt()).isEqualTo(60 * 60.0);
+    }
+
+    /** Two 8-GPU nodes and queues a and b with 8 GPUs of quota each. */
+    private void twoQueuesOfEightGpus() {
+        cluster(2, 8);
+        queues("a:8", "b:8");
     }
 
     /** Reclaim weighing the victims' lost work alone, no restart cost. */

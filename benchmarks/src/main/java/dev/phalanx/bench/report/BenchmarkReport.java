@@ -434,6 +434,8 @@ public final class BenchmarkReport {
         int days = full ? 7 : 2;
         int nodes = full ? 64 : 32; // quick: a smaller cluster, so two days of jobs still contend
         List<String> weeks = full ? FAIRNESS_WEEKS : List.of("2017-10-23");
+        long window = days * 24 * FairnessBench.HOUR;
+        long until = window + 2 * 24 * FairnessBench.HOUR;
         var trace = PhillyTrace.read(BenchFiles.shipped("benchmarks/data/philly/philly.csv"));
         PhalanxConfig config = PhalanxConfig.defaults();
         md.append("\n## Queue fairness: Philly virtual clusters as queues\n\n");
@@ -454,9 +456,7 @@ public final class BenchmarkReport {
         StringBuilder goals = new StringBuilder("\n| week from | phalanx Jain(w) / no-evict's | mean wait / limit | GPU-h lost | goal |\n|---|---|---|---|---|\n");
         for (String week : weeks) {
             long from = LocalDate.parse(week).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-            long window = days * 24 * FairnessBench.HOUR;
             FairnessBench bench = new FairnessBench(trace, from, window, nodes);
-            long until = window + 2 * 24 * FairnessBench.HOUR;
             Map<String, FairnessBench.PolicyResult> byName = new LinkedHashMap<>();
             for (String policy : FairnessBench.POLICIES) {
                 FairnessBench.PolicyResult r = bench.run(policy, FairnessBench.cycle(policy, config), until);
